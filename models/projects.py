@@ -1,0 +1,84 @@
+"""Cross-department projects (융합행정 과제), their departments and members."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, TeamScoped, Timestamped, UTCDateTime, enum_column
+from models.org import Department, User
+
+
+class ProjectStatus(enum.Enum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class MemberRole(enum.Enum):
+    LEAD = "lead"
+    MEMBER = "member"
+    OBSERVER = "observer"
+
+
+class ProjectDepartmentRole(enum.Enum):
+    LEAD = "lead"  # 주관부서
+    COOPERATING = "cooperating"  # 협조부서
+
+
+class Project(TeamScoped, Timestamped, Base):
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("team_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ProjectStatus] = mapped_column(enum_column(ProjectStatus), default=ProjectStatus.ACTIVE)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    target_date: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    members: Mapped[list[ProjectMember]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="ProjectMember.id"
+    )
+    departments: Mapped[list[ProjectDepartment]] = relationship(
+        cascade="all, delete-orphan", order_by="ProjectDepartment.id"
+    )
+
+
+class ProjectMember(Base):
+    """A person's membership; leaving sets left_at so joins and leaves stay on record."""
+
+    __tablename__ = "project_members"
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[MemberRole] = mapped_column(enum_column(MemberRole), default=MemberRole.MEMBER)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    project: Mapped[Project] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None
+
+
+class ProjectDepartment(Base):
+    __tablename__ = "project_departments"
+    __table_args__ = (UniqueConstraint("project_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    role: Mapped[ProjectDepartmentRole] = mapped_column(enum_column(ProjectDepartmentRole))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    department: Mapped[Department] = relationship(lazy="joined")

@@ -1,0 +1,258 @@
+"""Block Kit for the project registry: replies, the list, the detail card, the form."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from itertools import groupby
+from typing import Any
+
+from bot.blocks.common import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    fields_section,
+    header,
+    input_block,
+    message,
+    modal,
+    section,
+)
+from bot.i18n import t
+from bot.ids import INPUT_ACTION, Action, Callback
+from bot.ids import Block as B
+from bot.reader import Reader
+from bot.text import Raw, channel_link, escape, mention
+from models import MemberRole, ProjectStatus
+from services.projects import ProjectInfo
+
+LIST_LIMIT = 20  # 2 blocks a project keeps a list well inside 50 blocks
+
+
+def _lead_text(info: ProjectInfo, locale: str) -> Raw:
+    leads = info.leads
+    if not leads:
+        return t("project.no_lead", locale)  # t() output is Raw already
+    return Raw(", ".join(mention(m.slack_user_id) for m in leads))
+
+
+def _channel_text(info: ProjectInfo, locale: str) -> Raw:
+    return channel_link(info.channel_id) if info.channel_id else t("project.no_channel", locale)
+
+
+def reply(key: str, info: ProjectInfo, locale: str, **extra: Any) -> dict[str, Any]:
+    """A one-line answer about a project, e.g. joined / left / closed."""
+    text = t(key, locale, name=info.name, key=info.key, **extra)
+    return message(text, [section(text)])
+
+
+def created(info: ProjectInfo, locale: str) -> dict[str, Any]:
+    text = t("project.created", locale, name=info.name, key=info.key, count=len(info.members))
+    blocks = [
+        section(text, accessory=button(t("project.button_show", locale), Action.PROJECT_SHOW, info.key))
+    ]
+    if not info.channel_id:
+        blocks.append(context(t("project.created_channel_hint", locale, key=info.key)))
+    return message(text, blocks)
+
+
+def project_list(projects: list[ProjectInfo], reader: Reader) -> dict[str, Any]:
+    locale = reader.locale
+    if not projects:
+        text = t("project.list_empty", locale)
+        return message(text, [section(text)])
+    title = t("project.list_title", locale, count=len(projects))
+    blocks: list[Block] = [header(title)]
+    shown = projects[:LIST_LIMIT]
+    for mine, group in groupby(shown, key=lambda p: p.role_of(reader.user_id) is not None):
+        blocks.append(context(t("project.list_mine" if mine else "project.list_others", locale)))
+        for info in group:
+            item = t(
+                "project.list_item",
+                locale,
+                name=info.name,
+                key=info.key,
+                lead=_lead_text(info, locale),
+                count=len(info.members),
+                channel=_channel_text(info, locale),
+            )
+            accessory = (
+                button(t("project.button_show", locale), Action.PROJECT_SHOW, info.key)
+                if mine
+                else button(t("project.button_join", locale), Action.PROJECT_JOIN, info.key)
+            )
+            blocks.append(section(item, accessory=accessory))
+    if len(projects) > LIST_LIMIT:
+        blocks.append(context(t("project.list_truncated", locale, shown=LIST_LIMIT)))
+    return message(title, blocks)
+
+
+def _members_by_department(info: ProjectInfo, locale: str) -> list[str]:
+    def department(member) -> str:
+        return member.department or ""
+
+    lines = []
+    for dept, group in groupby(sorted(info.members, key=department), key=department):
+        people = []
+        for m in group:
+            mark = {
+                MemberRole.LEAD: " " + t("project.lead_mark", locale),
+                MemberRole.OBSERVER: " " + t("project.observer_mark", locale),
+            }.get(m.role, "")
+            people.append(mention(m.slack_user_id) + mark)
+        lines.append(f"*{escape(dept) or t('project.no_department', locale)}*: " + ", ".join(people))
+    return lines
+
+
+def _field(label_key: str, value: str, locale: str) -> str:
+    return f"*{t(label_key, locale)}*\n{value}"
+
+
+def detail(info: ProjectInfo, reader: Reader) -> dict[str, Any]:
+    locale = reader.locale
+    status = t(
+        "project.status_active" if info.status is ProjectStatus.ACTIVE else "project.status_closed", locale
+    )
+    none = t("common.none", locale)
+    created_on = reader.format_date(reader.local_date(datetime.fromisoformat(info.created_at_iso)))
+    cooperating = ", ".join(info.cooperating_departments)
+    target = reader.format_date(info.target_date) if info.target_date else none
+    fields = [
+        _field("project.field_key", f"`{escape(info.key)}`", locale),
+        _field("project.field_status", status, locale),
+        _field("project.field_lead_department", escape(info.lead_department or none), locale),
+        _field("project.field_cooperating", escape(cooperating or none), locale),
+        _field("project.field_channel", _channel_text(info, locale), locale),
+        _field("project.field_target", target, locale),
+        _field("project.field_created", created_on, locale),
+    ]
+    blocks: list[Block] = [header(info.name), fields_section(fields)]
+    if info.description:
+        blocks.append(section(f"*{t('project.field_description', locale)}*\n{escape(info.description)}"))
+    blocks.append(divider())
+    members = "\n".join(_members_by_department(info, locale))
+    blocks.append(section(f"*{t('project.field_members', locale, count=len(info.members))}*\n{members}"))
+    if info.role_of(reader.user_id) is None and info.status is ProjectStatus.ACTIVE:
+        blocks.append(
+            actions(button(t("project.button_join", locale), Action.PROJECT_JOIN, info.key, "primary"))
+        )
+    return message(f"{info.name} ({info.key})", blocks)
+
+
+def project_modal(
+    reader: Reader, info: ProjectInfo | None = None, *, channel_id: str | None = None
+) -> dict[str, Any]:
+    """The register / edit form. Editing pre-fills it; private_metadata keeps the project id and the
+    channel the command came from, where the confirmation is shown."""
+    locale = reader.locale
+
+    def text_input(
+        initial: str | None = None,
+        *,
+        multiline: bool = False,
+        max_length: int | None = None,
+        placeholder: str | None = None,
+    ) -> dict[str, Any]:
+        element: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": INPUT_ACTION,
+            "multiline": multiline,
+        }
+        if initial:
+            element["initial_value"] = initial
+        if max_length:
+            element["max_length"] = max_length
+        if placeholder:
+            element["placeholder"] = {"type": "plain_text", "text": placeholder}
+        return element
+
+    label = lambda key: t(f"project.modal.{key}", locale, plain=True)  # noqa: E731
+    blocks: list[Block] = [
+        input_block(
+            B.PROJECT_NAME,
+            label("name"),
+            text_input(info.name if info else None, max_length=200, placeholder=label("name_placeholder")),
+        ),
+    ]
+    if info is None:
+        blocks.append(
+            input_block(
+                B.PROJECT_KEY, label("key"), text_input(max_length=20), optional=True, hint=label("key_hint")
+            )
+        )
+    blocks += [
+        input_block(
+            B.PROJECT_DESCRIPTION,
+            label("description"),
+            text_input(info.description if info else None, multiline=True, max_length=3000),
+            optional=True,
+        ),
+        input_block(
+            B.PROJECT_LEAD_DEPARTMENT,
+            label("lead_department"),
+            text_input(info.lead_department if info else None, max_length=80),
+            optional=True,
+        ),
+        input_block(
+            B.PROJECT_COOPERATING,
+            label("cooperating"),
+            text_input(", ".join(info.cooperating_departments) if info else None, max_length=500),
+            optional=True,
+            hint=label("cooperating_hint"),
+        ),
+    ]
+    channel: dict[str, Any] = {
+        "type": "conversations_select",
+        "action_id": INPUT_ACTION,
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if info and info.channel_id:
+        channel["initial_conversation"] = info.channel_id
+    members: dict[str, Any] = {"type": "multi_users_select", "action_id": INPUT_ACTION}
+    if info:
+        initial = [m.slack_user_id for m in info.members if m.role is not MemberRole.LEAD]
+        if initial:
+            members["initial_users"] = initial[:100]
+    target: dict[str, Any] = {"type": "datepicker", "action_id": INPUT_ACTION}
+    if info and info.target_date:
+        target["initial_date"] = info.target_date.isoformat()
+    blocks += [
+        input_block(B.PROJECT_CHANNEL, label("channel"), channel, optional=True),
+        input_block(B.PROJECT_MEMBERS, label("members"), members, optional=True),
+        input_block(B.PROJECT_TARGET_DATE, label("target_date"), target, optional=True),
+    ]
+    return modal(
+        title=label("title_edit" if info else "title_new"),
+        submit=label("submit_edit" if info else "submit_new"),
+        close=t("common.cancel", locale, plain=True),
+        callback_id=Callback.PROJECT_EDIT if info else Callback.PROJECT_NEW,
+        private_metadata=json.dumps({"project_id": info.id if info else None, "channel_id": channel_id}),
+        blocks=blocks,
+    )
+
+
+def notification(kind: str, info: ProjectInfo, locale: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Messages the outbox delivers about a project, in the recipient's language."""
+    common = {"name": info.name, "key": info.key}
+    if kind == "project.member_added":
+        text = t("notify.member_added", locale, by=mention(payload["by"]), **common)
+    elif kind == "project.member_joined":
+        text = t("notify.member_joined", locale, member=mention(payload["member"]), **common)
+    elif kind == "project.registered":
+        text = t(
+            "notify.project_registered",
+            locale,
+            lead=_lead_text(info, locale),
+            count=len(info.members),
+            **common,
+        )
+    elif kind == "project.closed":
+        text = t("notify.project_closed", locale, **common)
+    else:
+        raise KeyError(kind)
+    return message(
+        text,
+        [section(text, accessory=button(t("project.button_show", locale), Action.PROJECT_SHOW, info.key))],
+    )

@@ -1,0 +1,109 @@
+"""`onnuri doctor`: check settings, database, migrations, token and scopes; say how to fix each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.manifest import BOT_SCOPES
+from bot.settings import Settings
+from models import migrate
+from models.db import database_answers
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def run_checks(settings: Settings, engine: Engine, client: WebClient) -> list[Check]:
+    checks = [_mode(settings), _database(engine)]
+    if checks[-1].ok:
+        checks.append(_migrations(engine))
+    checks += _token(settings, client)
+    return checks
+
+
+def _mode(settings: Settings) -> Check:
+    if settings.slack_app_token:
+        return Check("mode", True, "Socket Mode (SLACK_APP_TOKEN is set); no public URL needed")
+    if settings.slack_signing_secret:
+        return Check("mode", True, f"HTTP mode on port {settings.port} (POST /slack/events)")
+    return Check("mode", False, "set SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode")
+
+
+def _database(engine: Engine) -> Check:
+    url = engine.url.render_as_string(hide_password=True)
+    if database_answers(engine):
+        return Check("database", True, f"{url} answers")
+    return Check("database", False, f"{url} does not answer; check DATABASE_URL and that the server runs")
+
+
+def _migrations(engine: Engine) -> Check:
+    try:
+        current, head = migrate.current_revision(engine), migrate.head_revision(engine)
+    except SQLAlchemyError as error:
+        return Check("migrations", False, f"cannot read the migration state ({type(error).__name__})")
+    if current == head:
+        return Check("migrations", True, f"schema is at the latest revision ({head})")
+    return Check(
+        "migrations", False, f"schema is at {current or 'nothing'}, latest is {head}: run `onnuri db upgrade`"
+    )
+
+
+def _token(settings: Settings, client: WebClient) -> list[Check]:
+    if not settings.slack_bot_token:
+        return [Check("token", False, "SLACK_BOT_TOKEN is not set: install the app and copy its xoxb- token")]
+    try:
+        response = client.auth_test()
+    except SlackApiError as error:
+        return [
+            Check(
+                "token",
+                False,
+                f"Slack refused the token ({error.response.get('error')}): reinstall the app "
+                "and copy the new xoxb- token",
+            )
+        ]
+    except OSError as error:
+        return [
+            Check("token", False, f"cannot reach Slack at {settings.slack_api_url} ({type(error).__name__})")
+        ]
+    who = f"bot {response.get('user_id')} in team {response.get('team_id')}"
+    granted = _scopes(response.headers)
+    missing = [s for s in BOT_SCOPES if s not in granted]
+    checks = [Check("token", True, f"valid: {who}")]
+    if missing:
+        checks.append(
+            Check(
+                "scopes",
+                False,
+                f"missing {', '.join(missing)}: update the app from `onnuri manifest` and reinstall it",
+            )
+        )
+    else:
+        checks.append(Check("scopes", True, "all required scopes granted"))
+    return checks
+
+
+def _scopes(headers: dict) -> set[str]:
+    for name, value in (headers or {}).items():
+        if name.lower() == "x-oauth-scopes":
+            text = value[0] if isinstance(value, list) else value
+            return {s.strip() for s in str(text).split(",") if s.strip()}
+    return set()
+
+
+def report(checks: list[Check], out: Callable[[str], None]) -> bool:
+    for check in checks:
+        out(f"{'✓' if check.ok else '✗'} {check.name}: {check.detail}")
+    ok = all(c.ok for c in checks)
+    out("All good." if ok else "Fix the items marked ✗ and run `onnuri doctor` again.")
+    return ok

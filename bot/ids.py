@@ -1,0 +1,43 @@
+"""Every action_id, callback_id and block_id the bot uses, in one place."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Action(enum.StrEnum):
+    PROJECT_JOIN = "project_join"
+    PROJECT_SHOW = "project_show"
+
+
+class Callback(enum.StrEnum):
+    PROJECT_NEW = "project_new"
+    PROJECT_EDIT = "project_edit"
+
+
+class Block(enum.StrEnum):
+    """Input blocks of the project modal; each holds one element whose action_id is "value"."""
+
+    PROJECT_NAME = "project_name"
+    PROJECT_KEY = "project_key"
+    PROJECT_DESCRIPTION = "project_description"
+    PROJECT_LEAD_DEPARTMENT = "project_lead_department"
+    PROJECT_COOPERATING = "project_cooperating"
+    PROJECT_CHANNEL = "project_channel"
+    PROJECT_MEMBERS = "project_members"
+    PROJECT_TARGET_DATE = "project_target_date"
+
+
+INPUT_ACTION = "value"
+
+
+class Command(enum.StrEnum):
+    """Slash commands of DESIGN.md; the manifest and the handlers both read this list."""
+
+    PROJECT = "/project"
+    PROGRESS = "/progress"
+    APPROVAL = "/approval"
+    DIRECTIVE = "/directive"
+    DISCUSS = "/discuss"
+    DIGEST = "/digest"
+    REPORT = "/report"

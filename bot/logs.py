@@ -1,0 +1,47 @@
+"""Logging that cannot leak a secret: tokens, the signing secret and response URLs are masked."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_TOKEN = re.compile(r"\bx(?:ox[abpeor]|app)-[A-Za-z0-9-]+")
+_RESPONSE_URL = re.compile(r"https?://[^\s\"']*/(?:commands|actions|response)/[^\s\"']+")
+
+
+class RedactingFilter(logging.Filter):
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.secrets = tuple(s for s in secrets if len(s) >= 8)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[secret]")
+        text = _TOKEN.sub("[token]", text)
+        return _RESPONSE_URL.sub("[response_url]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if redacted != message or record.args:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def configure(level: str = "INFO", secrets: tuple[str, ...] = ()) -> RedactingFilter:
+    """Root logging with the redacting filter on every handler, so library loggers are covered too."""
+    redactor = RedactingFilter(secrets)
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    for handler in root.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(redactor)
+    root.setLevel(level)
+    return redactor

@@ -1,0 +1,90 @@
+"""The Slack app manifest for this build, generated from what the code registers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from bot.ids import Command
+
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "channels:join",
+    "channels:read",
+    "groups:read",
+    "im:write",
+    "users:read",
+)
+
+COMMAND_INFO: dict[Command, tuple[str, str]] = {
+    Command.PROJECT: (
+        "Register and browse cross-department projects (과제 등록부)",
+        "new | list | show KEY | help",
+    ),
+    Command.PROGRESS: ("Post progress to a project (진척 보고)", "KEY [NN%] text | help"),
+    Command.APPROVAL: ("Request and decide approvals (결재)", "request KEY @approver title | list | help"),
+    Command.DIRECTIVE: (
+        "Issue and track directives (지시)",
+        "KEY @assignee [due=YYYY-MM-DD] text | list | help",
+    ),
+    Command.DISCUSS: ("Open and close project discussions (토론)", "KEY topic | close ID conclusion | help"),
+    Command.DIGEST: ("Project digests (요약)", "[KEY] | subscribe | unsubscribe | help"),
+    Command.REPORT: ("Participation reports (참여 실적)", "me [YYYY-MM] | participation [YYYY-MM] | help"),
+}
+
+BOT_EVENTS: tuple[str, ...] = ()
+
+
+def build(url: str | None = None) -> dict[str, Any]:
+    """Socket Mode unless a public base URL is given, in which case every request goes to it."""
+    request_url = f"{url.rstrip('/')}/slack/events" if url else None
+    commands = []
+    for command in Command:
+        description, usage = COMMAND_INFO[command]
+        entry: dict[str, Any] = {
+            "command": str(command),
+            "description": description,
+            "usage_hint": usage,
+            "should_escape": True,
+        }
+        if request_url:
+            entry["url"] = request_url
+        commands.append(entry)
+    settings: dict[str, Any] = {
+        "interactivity": {"is_enabled": True},
+        "org_deploy_enabled": False,
+        "socket_mode_enabled": request_url is None,
+        "token_rotation_enabled": False,
+    }
+    if request_url:
+        settings["interactivity"]["request_url"] = request_url
+    if BOT_EVENTS:
+        settings["event_subscriptions"] = {"bot_events": list(BOT_EVENTS)}
+        if request_url:
+            settings["event_subscriptions"]["request_url"] = request_url
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": "Onnuri",
+            "description": "융합행정 — cross-department projects, progress, approvals and directives in chat",
+            "background_color": "#1d4e89",
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": False,
+            },
+            "bot_user": {"display_name": "onnuri", "always_online": True},
+            "slash_commands": commands,
+        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": settings,
+    }
+
+
+def render(url: str | None = None) -> str:
+    return yaml.safe_dump(build(url), allow_unicode=True, sort_keys=False)

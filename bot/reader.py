@@ -1,0 +1,46 @@
+"""Who is reading: their language and time zone, for rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.i18n import resolve_locale
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from services.users import Person
+
+
+@dataclass(frozen=True)
+class Reader:
+    user_id: str
+    locale: str
+    tz: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+    def format_date(self, day: date) -> str:
+        return day.isoformat()
+
+    def format_datetime(self, moment: datetime) -> str:
+        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def reader_from(person: Person | None, slack_user_id: str, settings: Settings) -> Reader:
+    """A person's cached profile, with the workspace defaults where Slack told us nothing."""
+    return Reader(
+        user_id=slack_user_id,
+        locale=resolve_locale(person.locale if person else None, settings.locale),
+        tz=(person.tz if person and person.tz else None) or settings.timezone,
+    )

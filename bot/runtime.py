@@ -1,0 +1,88 @@
+"""Wiring the running bot: database, outbox delivery, the Bolt app and its front door."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+
+from slack_bolt import App
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import create_app, make_client
+from bot.settings import Settings
+from bot.web import make_wsgi_app, serve
+from models import migrate
+from models.db import make_engine, make_session_factory
+from scheduler.delivery import OutboxDelivery
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    delivery: OutboxDelivery
+    app: App
+
+    def close(self) -> None:
+        self.delivery.stop()
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings, *, engine: Engine | None = None, migrate_now: bool = True) -> Runtime:
+    engine = engine or make_engine(settings.database_url)
+    if migrate_now:
+        migrate.upgrade(engine)
+    holder: dict[str, OutboxDelivery] = {}
+    session_factory = make_session_factory(engine, on_outbox_commit=lambda: holder["delivery"].wake())
+    delivery = OutboxDelivery(session_factory, make_client(settings, retries=False), settings)
+    holder["delivery"] = delivery
+    app = create_app(settings, session_factory, make_client(settings))
+    return Runtime(settings, engine, session_factory, delivery, app)
+
+
+def run(settings: Settings, *, socket: bool, scheduler: bool) -> None:
+    runtime = build_runtime(settings)
+    runtime.delivery.start()
+    if scheduler:
+        log.info("timed jobs: none are registered in this build; outbox delivery is running")
+    stop = threading.Event()
+    try:
+        if socket:
+            _run_socket_mode(runtime, stop)
+        else:
+            _run_http(runtime, stop)
+    finally:
+        runtime.close()
+
+
+def _on_signals(callback) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: callback())
+
+
+def _run_http(runtime: Runtime, stop: threading.Event) -> None:
+    server = serve(make_wsgi_app(runtime.app, runtime.engine), runtime.settings.port)
+    _on_signals(server.close)
+    log.info("Onnuri listening on :%s (POST /slack/events, GET /healthz)", runtime.settings.port)
+    try:
+        server.run()
+    except (OSError, ValueError):  # closing the server from a signal ends the loop this way
+        if not stop.is_set():
+            log.info("HTTP server stopped")
+
+
+def _run_socket_mode(runtime: Runtime, stop: threading.Event) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(runtime.app, runtime.settings.slack_app_token)
+    _on_signals(stop.set)
+    handler.connect()
+    log.info("Onnuri connected over Socket Mode")
+    stop.wait()
+    handler.close()

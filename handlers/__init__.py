@@ -1,0 +1,14 @@
+"""Slack listeners only: parse the payload, call a service, render, answer."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import actions, commands, views
+from handlers.deps import Deps
+
+
+def register_all(app: App, deps: Deps) -> None:
+    commands.register(app, deps)
+    actions.register(app, deps)
+    views.register(app, deps)

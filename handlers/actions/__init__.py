@@ -1,0 +1,12 @@
+"""Button clicks: one module per flow."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.actions import project
+from handlers.deps import Deps
+
+
+def register(app: App, deps: Deps) -> None:
+    project.register(app, deps)

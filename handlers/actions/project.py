@@ -1,0 +1,52 @@
+"""Buttons on project cards: Join and Details."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.blocks import projects as blocks
+from bot.ids import Action
+from handlers.deps import Deps, error_message
+from handlers.interaction import Click, tell_user
+from services import projects
+from services.errors import DomainError
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.action(Action.PROJECT_JOIN)
+    def join_clicked(ack, body, client, respond) -> None:
+        ack()
+        click = Click.from_body(body)
+        reader = deps.reader(client, click.team_id, click.user_id)
+        try:
+            with deps.transaction() as session:
+                outcome, info = projects.join(session, click.team_id, click.user_id, click.value)
+            key = "project.joined" if outcome is projects.JoinOutcome.JOINED else "project.already_member"
+            answer = blocks.reply(key, info, reader.locale)
+        except DomainError as error:
+            answer = error_message(error, reader.locale)
+        tell_user(
+            client,
+            click.user_id,
+            answer,
+            channel_id=click.channel_id,
+            respond=respond if click.has_response_url else None,
+        )
+
+    @app.action(Action.PROJECT_SHOW)
+    def show_clicked(ack, body, client, respond) -> None:
+        ack()
+        click = Click.from_body(body)
+        reader = deps.reader(client, click.team_id, click.user_id)
+        try:
+            with deps.session_factory() as session:
+                answer = blocks.detail(projects.get(session, click.team_id, click.value), reader)
+        except DomainError as error:
+            answer = error_message(error, reader.locale)
+        tell_user(
+            client,
+            click.user_id,
+            answer,
+            channel_id=click.channel_id,
+            respond=respond if click.has_response_url else None,
+        )

@@ -1,0 +1,13 @@
+"""Slash commands: one module per command."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.commands import help_only, project
+from handlers.deps import Deps
+
+
+def register(app: App, deps: Deps) -> None:
+    project.register(app, deps)
+    help_only.register(app, deps)

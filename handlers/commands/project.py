@@ -1,0 +1,120 @@
+"""/project: the register of cross-department projects."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.blocks import projects as blocks
+from bot.ids import Command
+from handlers.commands.base import Invocation, help_for, register_command
+from handlers.deps import Deps
+from handlers.parsing import parse_date, tokenize
+from services import idempotency, projects
+from services.errors import DomainError
+
+
+def _key_arg(inv: Invocation, example: str) -> str | None:
+    key = inv.args.split()[0] if inv.args.split() else ""
+    if not key:
+        inv.say("common.missing_key", example=example)
+        return None
+    return key
+
+
+def new(inv: Invocation) -> None:
+    if not inv.args:
+        open_form(inv)
+        return
+    tokens = tokenize(inv.args, option_names=("key", "due", "target"))
+    target = tokens.options.get("target") or tokens.options.get("due")
+    target_date = parse_date(target) if target else None
+    if target and target_date is None:
+        raise DomainError("project.bad_date", value=target)
+    draft = projects.ProjectDraft(
+        name=tokens.text,
+        key=tokens.options.get("key"),
+        channel_id=tokens.channels[0] if tokens.channels else None,
+        member_ids=tokens.users,
+        target_date=target_date,
+    )
+    with inv.deps.transaction() as session:
+        if not idempotency.first_time(session, inv.cmd.team_id, f"cmd:{inv.cmd.trigger_id}"):
+            return
+        info = projects.create(session, inv.cmd.team_id, inv.cmd.user_id, draft)
+    inv.reply(blocks.created(info, inv.locale))
+
+
+def open_form(inv: Invocation) -> None:
+    inv.open_modal(blocks.project_modal(inv.reader, channel_id=inv.cmd.channel_id))
+
+
+def list_(inv: Invocation) -> None:
+    with inv.deps.session_factory() as session:
+        found = projects.list_active(session, inv.cmd.team_id, inv.cmd.user_id)
+    inv.reply(blocks.project_list(found, inv.reader))
+
+
+def show(inv: Invocation) -> None:
+    if (key := _key_arg(inv, "/project show ATOPY")) is None:
+        return
+    with inv.deps.session_factory() as session:
+        info = projects.get(session, inv.cmd.team_id, key)
+    inv.reply(blocks.detail(info, inv.reader))
+
+
+def edit(inv: Invocation) -> None:
+    if (key := _key_arg(inv, "/project edit ATOPY")) is None:
+        return
+    with inv.deps.session_factory() as session:
+        info = projects.check_can_edit(
+            session, inv.cmd.team_id, inv.cmd.user_id, key, is_admin=inv.deps.is_admin(inv.cmd.user_id)
+        )
+    inv.open_modal(blocks.project_modal(inv.reader, info, channel_id=inv.cmd.channel_id))
+
+
+def join(inv: Invocation) -> None:
+    if (key := _key_arg(inv, "/project join ATOPY")) is None:
+        return
+    with inv.deps.transaction() as session:
+        outcome, info = projects.join(session, inv.cmd.team_id, inv.cmd.user_id, key)
+    message_key = "project.joined" if outcome is projects.JoinOutcome.JOINED else "project.already_member"
+    inv.reply(blocks.reply(message_key, info, inv.locale))
+
+
+def leave(inv: Invocation) -> None:
+    if (key := _key_arg(inv, "/project leave ATOPY")) is None:
+        return
+    with inv.deps.transaction() as session:
+        outcome, info = projects.leave(session, inv.cmd.team_id, inv.cmd.user_id, key)
+    message_key = "project.left" if outcome is projects.LeaveOutcome.LEFT else "project.not_member"
+    inv.reply(blocks.reply(message_key, info, inv.locale))
+
+
+def close(inv: Invocation) -> None:
+    if (key := _key_arg(inv, "/project close ATOPY")) is None:
+        return
+    with inv.deps.transaction() as session:
+        outcome, info = projects.close(
+            session, inv.cmd.team_id, inv.cmd.user_id, key, is_admin=inv.deps.is_admin(inv.cmd.user_id)
+        )
+    message_key = "project.closed_ok" if outcome is projects.CloseOutcome.CLOSED else "project.already_closed"
+    inv.reply(blocks.reply(message_key, info, inv.locale))
+
+
+def register(app: App, deps: Deps) -> None:
+    register_command(
+        app,
+        deps,
+        Command.PROJECT,
+        {
+            "new": new,
+            "list": list_,
+            "show": show,
+            "edit": edit,
+            "join": join,
+            "leave": leave,
+            "close": close,
+            "help": help_for("project"),
+        },
+        default=open_form,
+    )

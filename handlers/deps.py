@@ -1,0 +1,80 @@
+"""What every listener needs, handed to register() instead of living in globals."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.i18n import t
+from bot.reader import Reader, reader_from
+from bot.settings import Settings
+from services import users
+from services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    registered_commands: list[str]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self.session_factory.begin() as session:
+            yield session
+
+    def is_admin(self, slack_user_id: str) -> bool:
+        return slack_user_id in self.settings.admins
+
+    def reader(self, client: WebClient, team_id: str, slack_user_id: str) -> Reader:
+        """The person's language and zone, refreshing the cached profile from users.info when stale."""
+        with self.session_factory() as session:
+            user = users.find(session, team_id, slack_user_id)
+            stale = users.profile_is_stale(user)
+            person = users.to_person(user) if user else None
+        if stale:
+            fetched = fetch_profile(client, slack_user_id)
+            if fetched is not None:
+                with self.transaction() as session:
+                    person = users.save_profile(session, team_id, slack_user_id, **fetched)
+        return reader_from(person, slack_user_id, self.settings)
+
+    def cached_reader(self, team_id: str, slack_user_id: str) -> Reader:
+        """The reader from the cached profile only, for answers that cannot wait for users.info."""
+        with self.session_factory() as session:
+            person = users.get_person(session, team_id, slack_user_id)
+        return reader_from(person, slack_user_id, self.settings)
+
+
+def fetch_profile(client: WebClient, slack_user_id: str) -> dict | None:
+    try:
+        response = client.users_info(user=slack_user_id, include_locale=True)
+    except SlackApiError as error:
+        log.warning("users.info failed for %s: %s", slack_user_id, error.response.get("error"))
+        return None
+    except OSError as error:
+        log.warning("users.info unreachable for %s: %s", slack_user_id, type(error).__name__)
+        return None
+    user = response.get("user") or {}
+    profile = user.get("profile") or {}
+    return {
+        "display_name": profile.get("display_name") or profile.get("real_name") or user.get("name") or "",
+        "tz": user.get("tz"),
+        "locale": user.get("locale"),
+    }
+
+
+def error_message(error: DomainError, locale: str) -> dict[str, str]:
+    return {"text": t(f"error.{error.code}", locale, **error.params)}
+
+
+def answer_domain_error(respond: Callable[..., object], error: DomainError, locale: str) -> None:
+    respond(response_type="ephemeral", replace_original=False, **error_message(error, locale))

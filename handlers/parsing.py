@@ -1,0 +1,59 @@
+"""Parsing slash-command text (sent with should_escape: true) into plain values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.text import plain
+
+_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+_OPTION = re.compile(r"^([a-z]+)=(\S+)$")
+_PERCENT = re.compile(r"^(\d{1,3})%$")
+
+
+@dataclass
+class Tokens:
+    """A command's words split into mentions, channels, key=value options and the free text."""
+
+    words: list[str] = field(default_factory=list)
+    users: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return plain(" ".join(self.words), from_command=True).strip()
+
+
+def split_subcommand(text: str) -> tuple[str, str]:
+    head, _, rest = text.strip().partition(" ")
+    return head.lower(), rest.strip()
+
+
+def tokenize(text: str, option_names: tuple[str, ...] = ()) -> Tokens:
+    tokens = Tokens()
+    for word in text.split():
+        if m := _USER.match(word):
+            tokens.users.append(m.group(1))
+        elif m := _CHANNEL.match(word):
+            tokens.channels.append(m.group(1))
+        elif (m := _OPTION.match(word)) and m.group(1) in option_names:
+            tokens.options[m.group(1)] = plain(m.group(2), from_command=True)
+        else:
+            tokens.words.append(word)
+    return tokens
+
+
+def parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_percent(word: str) -> int | None:
+    m = _PERCENT.match(word)
+    return int(m.group(1)) if m else None

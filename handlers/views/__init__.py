@@ -1,0 +1,12 @@
+"""Modal submissions: one module per form."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.deps import Deps
+from handlers.views import project
+
+
+def register(app: App, deps: Deps) -> None:
+    project.register(app, deps)

@@ -1,0 +1,1 @@
+"""Background work: outbox delivery now; timed jobs (nudges, digests) build on it."""

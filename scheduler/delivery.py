@@ -1,0 +1,244 @@
+"""Delivering the outbox to Slack: once per row, rate limited, retried, never lost.
+
+A worker thread wakes when a transaction that queued something commits (and every few
+seconds anyway, to pick up retries and rows left by a crash). Each row is claimed with a
+conditional update, so several processes can run workers side by side.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import notifications
+from bot.reader import Reader, reader_from
+from bot.settings import Settings
+from models import OutboxStatus
+from models.base import utcnow
+from services import outbox, users
+from services.outbox import Pending
+
+log = logging.getLogger(__name__)
+
+CHANNEL_SPACING = timedelta(seconds=1)
+POLL_INTERVAL = 5.0
+MAX_BACKOFF = timedelta(minutes=10)
+# Errors that no retry can fix: the message is marked dead at once.
+PERMANENT_ERRORS = {
+    "channel_not_found",
+    "user_not_found",
+    "is_archived",
+    "account_inactive",
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "no_text",
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "missing_scope",
+    "restricted_action",
+    "cannot_dm_bot",
+}
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    skipped: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class OutboxDelivery:
+    """Sends due outbox rows. `deliver_due()` is one pass; `start()` runs passes in a thread."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        client: WebClient,
+        settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.session_factory = session_factory
+        self.client = client
+        self.settings = settings
+        self.clock = clock
+        self._last_post: dict[str, datetime] = {}
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pass_lock = threading.Lock()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="outbox-delivery", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                wait = self.deliver_due()
+            except Exception:
+                log.exception("outbox delivery pass failed")
+                wait = POLL_INTERVAL
+            self._wake.wait(wait)
+            self._wake.clear()
+
+    def deliver_due(self, batch: int = 50) -> float:
+        """One pass over due rows; returns how long the worker may sleep before the next."""
+        with self._pass_lock:
+            self.deliver_pass(batch)
+        return min(self._seconds_until_next_due(), POLL_INTERVAL)
+
+    def _seconds_until_next_due(self) -> float:
+        with self.session_factory() as session:
+            due = outbox.next_due_at(session)
+        if due is None:
+            return POLL_INTERVAL
+        return max(0.0, (due - self.clock()).total_seconds())
+
+    def deliver_pass(self, batch: int = 50) -> DeliveryStats:
+        stats = DeliveryStats()
+        now = self.clock()
+        with self.session_factory() as session:
+            ids = outbox.due_ids(session, now, limit=batch)
+        for message_id in ids:
+            self._deliver_one(message_id, stats)
+        return stats
+
+    def drain(self, timeout: float = 30.0) -> DeliveryStats:
+        """Deliver until no row is pending, waiting out spacing and retries up to `timeout`;
+        for the CLI and tests. Rows still pending at the deadline stay queued."""
+        total = DeliveryStats()
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._pass_lock:
+                stats = self.deliver_pass()
+            for name in ("sent", "retried", "dead", "skipped", "waiting"):
+                setattr(total, name, getattr(total, name) + getattr(stats, name))
+            total.errors += stats.errors
+            with self.session_factory() as session:
+                pending_left = outbox.next_due_at(session) is not None
+            remaining = deadline - time.monotonic()
+            if not pending_left or remaining <= 0:
+                return total
+            time.sleep(min(max(self._seconds_until_next_due(), 0.05), remaining))
+
+    def _spacing_ok(self, channel: str, now: datetime) -> bool:
+        last = self._last_post.get(channel)
+        return last is None or now - last >= CHANNEL_SPACING
+
+    def _deliver_one(self, message_id: int, stats: DeliveryStats) -> None:
+        now = self.clock()
+        with self.session_factory.begin() as session:
+            pending = outbox.claim(session, message_id, now)
+        if pending is None:
+            return
+        if not self._spacing_ok(pending.recipient, now):
+            with self.session_factory.begin() as session:
+                outbox.release(session, pending.id, self._last_post[pending.recipient] + CHANNEL_SPACING)
+            stats.waiting += 1
+            return
+        try:
+            with self.session_factory() as session:
+                reader = self._reader(session, pending)
+                payload = notifications.render(session, pending, reader)
+        except Exception as error:
+            log.exception("outbox %s (%s) could not be rendered", pending.id, pending.kind)
+            self._fail(pending, f"render: {type(error).__name__}", None, stats)
+            return
+        if payload is None:
+            with self.session_factory.begin() as session:
+                outbox.mark_failed(session, pending.id, error="subject no longer exists", retry_at=None)
+            stats.skipped += 1
+            return
+        self._post(pending, payload, stats)
+
+    def _reader(self, session: Session, pending: Pending) -> Reader:
+        recipient = pending.recipient
+        if recipient[:1] in ("U", "W"):
+            person = users.get_person(session, pending.team_id, recipient)
+            return reader_from(person, recipient, self.settings)
+        return Reader(user_id="", locale=self.settings.locale, tz=self.settings.timezone)
+
+    def _post(self, pending: Pending, payload: dict[str, Any], stats: DeliveryStats) -> None:
+        try:
+            response = self._post_joining_if_needed(pending.recipient, payload)
+        except SlackApiError as error:
+            status = error.response.status_code
+            code = str(error.response.get("error") or status)
+            if status == 429:
+                retry_after = _retry_after(error)
+                with self.session_factory.begin() as session:
+                    outbox.release(session, pending.id, self.clock() + timedelta(seconds=retry_after))
+                stats.retried += 1
+                log.info("outbox %s rate limited; retrying in %ss", pending.id, retry_after)
+                return
+            retry_at = None if code in PERMANENT_ERRORS else self._backoff(pending.attempts)
+            self._fail(pending, code, retry_at, stats)
+            return
+        except OSError as error:  # connection refused / reset, timeouts
+            self._fail(pending, f"connection: {type(error).__name__}", self._backoff(pending.attempts), stats)
+            return
+        self._last_post[pending.recipient] = self.clock()
+        with self.session_factory.begin() as session:
+            outbox.mark_sent(session, pending.id, channel=response.get("channel"), ts=response.get("ts"))
+        stats.sent += 1
+
+    def _post_joining_if_needed(self, channel: str, payload: dict[str, Any]):
+        try:
+            return self.client.chat_postMessage(channel=channel, **payload)
+        except SlackApiError as error:
+            if error.response.get("error") != "not_in_channel":
+                raise
+            # A public project channel the bot was never invited to: join it, then post once more.
+            self.client.conversations_join(channel=channel)
+            return self.client.chat_postMessage(channel=channel, **payload)
+
+    def _backoff(self, attempts: int) -> datetime:
+        delay = min(timedelta(seconds=2 ** max(attempts, 1)), MAX_BACKOFF)
+        return self.clock() + delay
+
+    def _fail(self, pending: Pending, error: str, retry_at: datetime | None, stats: DeliveryStats) -> None:
+        with self.session_factory.begin() as session:
+            status = outbox.mark_failed(session, pending.id, error=error, retry_at=retry_at)
+        if status is OutboxStatus.DEAD:
+            stats.dead += 1
+            log.warning("outbox %s (%s) gave up: %s", pending.id, pending.kind, error)
+        else:
+            stats.retried += 1
+            log.info("outbox %s (%s) will retry: %s", pending.id, pending.kind, error)
+        stats.errors.append(error)
+
+
+def _retry_after(error: SlackApiError) -> int:
+    headers = {k.lower(): v for k, v in (error.response.headers or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 30

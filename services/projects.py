@@ -1,0 +1,431 @@
+"""The project registry (융합행정 과제): registering, membership, closing, editing."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from models import (
+    MemberRole,
+    Project,
+    ProjectDepartment,
+    ProjectDepartmentRole,
+    ProjectMember,
+    ProjectStatus,
+    User,
+)
+from models.base import utcnow
+from services import audit, outbox, users
+from services.errors import DomainError
+
+KEY_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
+NAME_MAX = 200
+DESCRIPTION_MAX = 3000
+
+
+class JoinOutcome(enum.Enum):
+    JOINED = "joined"
+    ALREADY_MEMBER = "already_member"
+
+
+class LeaveOutcome(enum.Enum):
+    LEFT = "left"
+    NOT_MEMBER = "not_member"
+
+
+class CloseOutcome(enum.Enum):
+    CLOSED = "closed"
+    ALREADY_CLOSED = "already_closed"
+
+
+@dataclass(frozen=True)
+class Member:
+    slack_user_id: str
+    display_name: str
+    department: str | None
+    role: MemberRole
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    id: int
+    team_id: str
+    key: str
+    name: str
+    description: str
+    status: ProjectStatus
+    channel_id: str | None
+    target_date: date | None
+    lead_department: str | None
+    cooperating_departments: tuple[str, ...]
+    members: tuple[Member, ...]
+    created_at_iso: str
+
+    @property
+    def leads(self) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.role is MemberRole.LEAD)
+
+    def role_of(self, slack_user_id: str) -> MemberRole | None:
+        return next((m.role for m in self.members if m.slack_user_id == slack_user_id), None)
+
+
+@dataclass(frozen=True)
+class ProjectDraft:
+    """What a person gives when registering or editing a project."""
+
+    name: str
+    key: str | None = None
+    description: str = ""
+    channel_id: str | None = None
+    lead_department: str | None = None
+    cooperating_departments: Sequence[str] = ()
+    member_ids: Sequence[str] = ()
+    target_date: date | None = None
+
+
+def normalise_key(raw: str) -> str:
+    key = raw.strip().upper()
+    if not KEY_PATTERN.match(key):
+        raise DomainError("project.key_invalid", key=raw.strip()[:30])
+    return key
+
+
+def _validated_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise DomainError("project.name_missing")
+    if len(name) > NAME_MAX:
+        raise DomainError("project.name_too_long", limit=NAME_MAX)
+    return name
+
+
+def _load(session: Session, team_id: str, key: str) -> Project:
+    project = session.scalar(
+        select(Project)
+        .where(Project.team_id == team_id, Project.key == key.strip().upper())
+        .options(selectinload(Project.members), selectinload(Project.departments))
+    )
+    if project is None:
+        raise DomainError("project.not_found", key=key.strip()[:30])
+    return project
+
+
+def _info(project: Project) -> ProjectInfo:
+    lead_dept = next(
+        (d.department.name for d in project.departments if d.role is ProjectDepartmentRole.LEAD), None
+    )
+    cooperating = tuple(
+        d.department.name for d in project.departments if d.role is ProjectDepartmentRole.COOPERATING
+    )
+    members = tuple(
+        Member(
+            slack_user_id=m.user.slack_user_id,
+            display_name=m.user.display_name,
+            department=m.user.department.name if m.user.department else None,
+            role=m.role,
+        )
+        for m in project.members
+        if m.active
+    )
+    return ProjectInfo(
+        id=project.id,
+        team_id=project.team_id,
+        key=project.key,
+        name=project.name,
+        description=project.description,
+        status=project.status,
+        channel_id=project.channel_id,
+        target_date=project.target_date,
+        lead_department=lead_dept,
+        cooperating_departments=cooperating,
+        members=members,
+        created_at_iso=project.created_at.isoformat(),
+    )
+
+
+def _next_generated_key(session: Session, team_id: str) -> str:
+    count = session.scalar(select(func.count()).select_from(Project).where(Project.team_id == team_id)) or 0
+    taken = set(
+        session.scalars(select(Project.key).where(Project.team_id == team_id, Project.key.like("P-%")))
+    )
+    n = count + 1
+    while f"P-{n}" in taken:
+        n += 1
+    return f"P-{n}"
+
+
+def _set_departments(
+    session: Session, project: Project, lead: str | None, cooperating: Iterable[str]
+) -> None:
+    project.departments.clear()
+    session.flush()
+    seen: set[int] = set()
+    names = ([(lead, ProjectDepartmentRole.LEAD)] if lead and lead.strip() else []) + [
+        (n, ProjectDepartmentRole.COOPERATING) for n in cooperating if n and n.strip()
+    ]
+    for position, (name, role) in enumerate(names):
+        dept = users.department(session, project.team_id, name)
+        if dept.id in seen:
+            continue
+        seen.add(dept.id)
+        project.departments.append(ProjectDepartment(department=dept, role=role, position=position))
+
+
+def _add_member(session: Session, project: Project, user: User, role: MemberRole) -> ProjectMember | None:
+    """Adds or re-activates a membership; None when the person is already an active member."""
+    existing = next((m for m in project.members if m.user_id == user.id), None)
+    now = utcnow()
+    if existing is None:
+        member = ProjectMember(user=user, role=role, joined_at=now)
+        project.members.append(member)
+        return member
+    if existing.active:
+        return None
+    existing.left_at = None
+    existing.joined_at = now
+    existing.role = role
+    return existing
+
+
+def create(session: Session, team_id: str, actor: str, draft: ProjectDraft) -> ProjectInfo:
+    name = _validated_name(draft.name)
+    description = draft.description.strip()[:DESCRIPTION_MAX]
+    creator = users.ensure(session, team_id, actor)
+    if draft.key:
+        key = normalise_key(draft.key)
+        if session.scalar(select(Project.id).where(Project.team_id == team_id, Project.key == key)):
+            raise DomainError("project.key_taken", key=key)
+    else:
+        key = _next_generated_key(session, team_id)
+    project = Project(
+        team_id=team_id,
+        key=key,
+        name=name,
+        description=description,
+        channel_id=draft.channel_id,
+        target_date=draft.target_date,
+        created_by_id=creator.id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(project)
+    except IntegrityError:  # a concurrent registration took the key between check and insert
+        raise DomainError("project.key_taken", key=key) from None
+    _set_departments(session, project, draft.lead_department, draft.cooperating_departments)
+    _add_member(session, project, creator, MemberRole.LEAD)
+    added = []
+    for slack_id in dict.fromkeys(draft.member_ids):
+        if slack_id != actor:
+            _add_member(session, project, users.ensure(session, team_id, slack_id), MemberRole.MEMBER)
+            added.append(slack_id)
+    session.flush()
+    audit.record(
+        session, team_id, actor, "project.created", "project", project.id, key=key, name=name, members=added
+    )
+    for slack_id in added:
+        outbox.enqueue(
+            session,
+            team_id=team_id,
+            kind="project.member_added",
+            recipient=slack_id,
+            dedupe_key=f"project:{project.id}:added:{slack_id}:{project.created_at.timestamp():.0f}",
+            payload={"project_id": project.id, "by": actor},
+        )
+    if project.channel_id:
+        outbox.enqueue(
+            session,
+            team_id=team_id,
+            kind="project.registered",
+            recipient=project.channel_id,
+            dedupe_key=f"project:{project.id}:registered",
+            payload={"project_id": project.id, "by": actor},
+        )
+    return _info(project)
+
+
+def get(session: Session, team_id: str, key: str) -> ProjectInfo:
+    return _info(_load(session, team_id, key))
+
+
+def get_by_id(session: Session, team_id: str, project_id: int) -> ProjectInfo | None:
+    project = session.scalar(
+        select(Project)
+        .where(Project.team_id == team_id, Project.id == project_id)
+        .options(selectinload(Project.members), selectinload(Project.departments))
+    )
+    return _info(project) if project else None
+
+
+def list_active(session: Session, team_id: str, viewer: str) -> list[ProjectInfo]:
+    """Active projects, the viewer's own first, then newest first."""
+    projects = session.scalars(
+        select(Project)
+        .where(Project.team_id == team_id, Project.status == ProjectStatus.ACTIVE)
+        .options(selectinload(Project.members), selectinload(Project.departments))
+        .order_by(Project.created_at.desc(), Project.id.desc())
+    ).all()
+    infos = [_info(p) for p in projects]
+    return sorted(infos, key=lambda p: p.role_of(viewer) is None)
+
+
+def keys_for_member(session: Session, team_id: str, slack_user_id: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(Project.key)
+            .join(ProjectMember, ProjectMember.project_id == Project.id)
+            .join(User, User.id == ProjectMember.user_id)
+            .where(
+                Project.team_id == team_id,
+                Project.status == ProjectStatus.ACTIVE,
+                User.slack_user_id == slack_user_id,
+                ProjectMember.left_at.is_(None),
+            )
+            .order_by(Project.key)
+        )
+    )
+
+
+def _require_active(project: Project) -> None:
+    if project.status is ProjectStatus.CLOSED:
+        raise DomainError("project.closed", key=project.key)
+
+
+def _require_manager(project: Project, actor: str, is_admin: bool) -> None:
+    if is_admin:
+        return
+    info_role = next((m.role for m in project.members if m.active and m.user.slack_user_id == actor), None)
+    if info_role is not MemberRole.LEAD:
+        raise DomainError("project.not_allowed", key=project.key)
+
+
+def join(session: Session, team_id: str, actor: str, key: str) -> tuple[JoinOutcome, ProjectInfo]:
+    project = _load(session, team_id, key)
+    _require_active(project)
+    member = _add_member(session, project, users.ensure(session, team_id, actor), MemberRole.MEMBER)
+    if member is None:
+        return JoinOutcome.ALREADY_MEMBER, _info(project)
+    session.flush()
+    audit.record(session, team_id, actor, "project.joined", "project", project.id, key=project.key)
+    info = _info(project)
+    for lead in info.leads:
+        outbox.enqueue(
+            session,
+            team_id=team_id,
+            kind="project.member_joined",
+            recipient=lead.slack_user_id,
+            dedupe_key=f"project:{project.id}:joined:{actor}:{member.joined_at.timestamp():.3f}:{lead.slack_user_id}",
+            payload={"project_id": project.id, "member": actor},
+        )
+    return JoinOutcome.JOINED, info
+
+
+def leave(session: Session, team_id: str, actor: str, key: str) -> tuple[LeaveOutcome, ProjectInfo]:
+    project = _load(session, team_id, key)
+    member = next((m for m in project.members if m.active and m.user.slack_user_id == actor), None)
+    if member is None:
+        return LeaveOutcome.NOT_MEMBER, _info(project)
+    active_leads = [m for m in project.members if m.active and m.role is MemberRole.LEAD]
+    if member.role is MemberRole.LEAD and len(active_leads) == 1:
+        raise DomainError("project.sole_lead", key=project.key)
+    member.left_at = utcnow()
+    session.flush()
+    audit.record(session, team_id, actor, "project.left", "project", project.id, key=project.key)
+    return LeaveOutcome.LEFT, _info(project)
+
+
+def close(
+    session: Session, team_id: str, actor: str, key: str, *, is_admin: bool
+) -> tuple[CloseOutcome, ProjectInfo]:
+    project = _load(session, team_id, key)
+    _require_manager(project, actor, is_admin)
+    if project.status is ProjectStatus.CLOSED:
+        return CloseOutcome.ALREADY_CLOSED, _info(project)
+    project.status = ProjectStatus.CLOSED
+    project.closed_at = utcnow()
+    session.flush()
+    audit.record(session, team_id, actor, "project.closed", "project", project.id, key=project.key)
+    if project.channel_id:
+        outbox.enqueue(
+            session,
+            team_id=team_id,
+            kind="project.closed",
+            recipient=project.channel_id,
+            dedupe_key=f"project:{project.id}:closed",
+            payload={"project_id": project.id, "by": actor},
+        )
+    return CloseOutcome.CLOSED, _info(project)
+
+
+def check_can_edit(session: Session, team_id: str, actor: str, key: str, *, is_admin: bool) -> ProjectInfo:
+    project = _load(session, team_id, key)
+    _require_active(project)
+    _require_manager(project, actor, is_admin)
+    return _info(project)
+
+
+def edit(
+    session: Session, team_id: str, actor: str, project_id: int, draft: ProjectDraft, *, is_admin: bool
+) -> ProjectInfo:
+    """Applies an edit; the member list in the draft replaces the non-lead members."""
+    project = session.scalar(
+        select(Project)
+        .where(Project.team_id == team_id, Project.id == project_id)
+        .options(selectinload(Project.members), selectinload(Project.departments))
+    )
+    if project is None:
+        raise DomainError("project.not_found", key=str(project_id))
+    _require_active(project)
+    _require_manager(project, actor, is_admin)
+    changes: dict[str, object] = {}
+    name = _validated_name(draft.name)
+    if name != project.name:
+        changes["name"] = name
+        project.name = name
+    description = draft.description.strip()[:DESCRIPTION_MAX]
+    if description != project.description:
+        changes["description"] = True
+        project.description = description
+    if draft.channel_id != project.channel_id:
+        changes["channel"] = draft.channel_id
+        project.channel_id = draft.channel_id
+    if draft.target_date != project.target_date:
+        changes["target_date"] = draft.target_date.isoformat() if draft.target_date else None
+        project.target_date = draft.target_date
+    before = _info(project)
+    if (before.lead_department, tuple(before.cooperating_departments)) != (
+        draft.lead_department or None,
+        tuple(d for d in draft.cooperating_departments if d),
+    ):
+        _set_departments(session, project, draft.lead_department, draft.cooperating_departments)
+        changes["departments"] = True
+    wanted = set(draft.member_ids)
+    now = utcnow()
+    for member in project.members:
+        if member.active and member.role is not MemberRole.LEAD and member.user.slack_user_id not in wanted:
+            member.left_at = now
+            changes.setdefault("removed", []).append(member.user.slack_user_id)  # type: ignore[union-attr]
+    for slack_id in sorted(wanted):
+        added = _add_member(session, project, users.ensure(session, team_id, slack_id), MemberRole.MEMBER)
+        if added is not None:
+            changes.setdefault("added", []).append(slack_id)  # type: ignore[union-attr]
+            outbox.enqueue(
+                session,
+                team_id=team_id,
+                kind="project.member_added",
+                recipient=slack_id,
+                dedupe_key=f"project:{project.id}:added:{slack_id}:{added.joined_at.timestamp():.3f}",
+                payload={"project_id": project.id, "by": actor},
+            )
+    session.flush()
+    if changes:
+        audit.record(
+            session, team_id, actor, "project.edited", "project", project.id, key=project.key, **changes
+        )
+    return _info(project)

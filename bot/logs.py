@@ -44,4 +44,5 @@ def configure(level: str = "INFO", secrets: tuple[str, ...] = ()) -> RedactingFi
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(redactor)
     root.setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return redactor

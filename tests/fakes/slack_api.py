@@ -367,18 +367,18 @@ class FakeSlack:
             return None
         with self._cond:
             fault = self._take_fault(method)
-            if fault is None or (fault.kind == "drop" and fault.after_processing):
+            if fault is not None and fault.kind == "drop":
+                processed = self._process(method, params, token) if fault.after_processing else None
+                self._record(method, params, token, processed)
+                return None
+            if fault is None:
                 answer = self._process(method, params, token)
             elif fault.kind == "http":
                 answer = _http_failure(fault)
-            elif fault.kind == "error":
-                answer = _Answer(200, _error(fault.error))
             else:
-                self._record(method, params, token, status=0, response=None)
-                return None
-            response = answer.body if isinstance(answer.body, dict) else None
-            self._record(method, params, token, answer.status, response)
-            return None if fault is not None and fault.kind == "drop" else answer
+                answer = _Answer(200, _error(fault.error))
+            self._record(method, params, token, answer)
+            return answer
 
     def _take_delay(self, method: str) -> float:
         with self._cond:
@@ -401,15 +401,11 @@ class FakeSlack:
             queue.popleft()
         return fault
 
-    def _record(
-        self,
-        method: str,
-        params: dict[str, Any],
-        token: str | None,
-        status: int,
-        response: dict[str, Any] | None,
-    ) -> None:
-        self._calls.append(Call(method, params, token, status, time.time(), copy.deepcopy(response)))
+    def _record(self, method: str, params: dict[str, Any], token: str | None, answer: _Answer | None) -> None:
+        """Record a call; ``answer`` None means the connection was dropped unanswered (status 0)."""
+        status = answer.status if answer else 0
+        response = copy.deepcopy(answer.body) if answer and isinstance(answer.body, dict) else None
+        self._calls.append(Call(method, params, token, status, time.time(), response))
         self._cond.notify_all()
 
     def _process(self, method: str, params: dict[str, Any], token: str | None) -> _Answer:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -29,14 +29,20 @@ def make_client(settings: Settings, *, retries: bool = True) -> WebClient:
     return client
 
 
-def create_app(settings: Settings, session_factory: sessionmaker[Session], client: WebClient) -> App:
+def create_app(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    client: WebClient,
+    executor: Executor | None = None,
+) -> App:
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=bool(settings.slack_signing_secret),
         token_verification_enabled=False,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=executor
+        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         logger=logging.getLogger("onnuri.bolt"),
     )
     deps = Deps(settings=settings, session_factory=session_factory, registered_commands=[])

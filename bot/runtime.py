@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -34,7 +35,13 @@ class Runtime:
         self.engine.dispose()
 
 
-def build_runtime(settings: Settings, *, engine: Engine | None = None, migrate_now: bool = True) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    migrate_now: bool = True,
+    executor: Executor | None = None,
+) -> Runtime:
     engine = engine or make_engine(settings.database_url)
     if migrate_now:
         migrate.upgrade(engine)
@@ -42,7 +49,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None, migrate_n
     session_factory = make_session_factory(engine, on_outbox_commit=lambda: holder["delivery"].wake())
     delivery = OutboxDelivery(session_factory, make_client(settings, retries=False), settings)
     holder["delivery"] = delivery
-    app = create_app(settings, session_factory, make_client(settings))
+    app = create_app(settings, session_factory, make_client(settings), executor)
     return Runtime(settings, engine, session_factory, delivery, app)
 
 

@@ -19,6 +19,8 @@ from bot.settings import Settings
 from bot.web import make_wsgi_app, serve
 from models import migrate
 from models.db import make_engine, make_session_factory
+from tests.fakes.blockkit import all_problems
+from tests.fakes.executor import TrackingExecutor
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.fakes.slack_requests import Reply, SlackRequests
 
@@ -77,6 +79,8 @@ def fake_slack() -> Iterator[FakeSlack]:
     fake.add_user(ADMIN, name="admin", real_name="관리자", tz="Asia/Seoul", locale="ko-KR", team_id=TEAM)
     yield fake
     fake.stop()
+    # Every message and view the bot sent in any test must be one Slack accepts and shows safely.
+    assert not all_problems(fake.calls), all_problems(fake.calls)
 
 
 @pytest.fixture
@@ -98,6 +102,11 @@ class Bot:
     slack: SlackRequests
     runtime: Runtime
     base_url: str
+    executor: TrackingExecutor
+
+    def settle(self) -> None:
+        """Waits until every listener started so far has finished."""
+        self.executor.wait_idle()
 
     @property
     def session_factory(self) -> sessionmaker[Session]:
@@ -119,14 +128,15 @@ class Bot:
 
 
 def start_bot(fake: FakeSlack, settings: Settings, engine: Engine) -> tuple[Bot, Any, threading.Thread]:
-    runtime = build_runtime(settings, engine=engine, migrate_now=False)
+    executor = TrackingExecutor()
+    runtime = build_runtime(settings, engine=engine, migrate_now=False, executor=executor)
     runtime.delivery.start()
     server = serve(make_wsgi_app(runtime.app, runtime.engine), port=0, host="127.0.0.1")
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.effective_port}"
-    return Bot(fake, SlackRequests(base_url, SIGNING_SECRET, fake=fake, team_id=TEAM), runtime, base_url), \
-        server, thread
+    requests = SlackRequests(base_url, SIGNING_SECRET, fake=fake, team_id=TEAM)
+    return Bot(fake, requests, runtime, base_url, executor), server, thread
 
 
 @pytest.fixture

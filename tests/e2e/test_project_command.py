@@ -1,0 +1,213 @@
+"""/project end to end: signed requests in, what the fake Slack recorded out."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.ids import Action, Block, Callback
+from models import AuditEvent, OutboxMessage, OutboxStatus, Project, ProjectStatus
+from services import projects
+from tests.fakes.slack_requests import SlackRequests as R
+
+
+def _project(bot, key):
+    with bot.session_factory() as session:
+        return projects.get(session, "T1", key)
+
+
+def _count(bot, model):
+    with bot.session_factory() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_new_registers_project_with_members_and_channel(bot):
+    answer = bot.command("/project", "new 아토피 없는 경기도 key=atopy <#C9|atopy> <@U2|lee>")
+    assert "`ATOPY`" in answer["text"] and answer["response_type"] == "ephemeral"
+    info = _project(bot, "ATOPY")
+    assert info.name == "아토피 없는 경기도"
+    assert info.channel_id == "C9"
+    assert {(m.slack_user_id, m.role.value) for m in info.members} == {("U1", "lead"), ("U2", "member")}
+    dm = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "U2")[0]
+    assert "아토피 없는 경기도" in dm.params["text"] and "<@U1>" in dm.params["text"]
+    card = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "C9")[0]
+    assert "ATOPY" in card.params["text"]
+
+
+def test_new_without_key_generates_sequential_keys(bot):
+    assert "`P-1`" in bot.command("/project", "new 일자리 창출")["text"]
+    assert "`P-2`" in bot.command("/project", "new 관광 활성화")["text"]
+
+
+def test_new_with_taken_key_is_refused_and_changes_nothing(bot):
+    bot.command("/project", "new 신청사 건립 key=HALL")
+    answer = bot.command("/project", "new 다른 과제 key=HALL", user="U2")
+    assert "HALL" in answer["text"] and "이미 사용 중" in answer["text"]
+    assert _count(bot, Project) == 1
+
+
+def test_new_with_invalid_key_or_missing_name_explains(bot):
+    assert "쓸 수 없습니다" in bot.command("/project", "new 과제 key=한글키")["text"]
+    assert "이름을 입력" in bot.command("/project", "new key=ONLYKEY")["text"]
+    assert _count(bot, Project) == 0
+
+
+def test_replayed_command_with_same_trigger_registers_once(bot):
+    first = bot.slack.command("/project", "new 우리 마을 만들기", trigger_id="1234.5678.abc")
+    bot.answer(first)
+    second = bot.slack.command("/project", "new 우리 마을 만들기", trigger_id="1234.5678.abc")
+    assert second.status == 200
+    bot.settle()
+    assert _count(bot, Project) == 1
+
+
+def test_project_alone_opens_registration_modal(bot):
+    reply = bot.slack.command("/project", "", trigger_id="trig-1", channel_id="C5")
+    assert reply.status == 200
+    opened = bot.modal_opened()
+    assert opened.params["trigger_id"] == "trig-1"
+    assert opened.params["view"]["callback_id"] == Callback.PROJECT_NEW
+    assert '"channel_id": "C5"' in opened.params["view"]["private_metadata"]
+
+
+def test_modal_submission_registers_and_confirms_in_channel(bot):
+    values = {
+        Block.PROJECT_NAME: {"value": R.plain("아토피 없는 경기도")},
+        Block.PROJECT_KEY: {"value": R.plain("ATOPY")},
+        Block.PROJECT_DESCRIPTION: {"value": R.plain("아토피 예방·치료 협업")},
+        Block.PROJECT_LEAD_DEPARTMENT: {"value": R.plain("보건정책과")},
+        Block.PROJECT_COOPERATING: {"value": R.plain("환경정책과, 교육협력과, 환경정책과")},
+        Block.PROJECT_CHANNEL: {"value": {"type": "conversations_select", "selected_conversation": "C7"}},
+        Block.PROJECT_MEMBERS: {"value": R.multi_users(["U2", "U3"])},
+        Block.PROJECT_TARGET_DATE: {"value": R.datepicker("2027-06-30")},
+    }
+    reply = bot.slack.view_submission(Callback.PROJECT_NEW, values, private_metadata='{"channel_id": "C5"}')
+    assert reply.status == 200 and not reply.body
+    info = _project(bot, "ATOPY")
+    assert info.lead_department == "보건정책과"
+    assert info.cooperating_departments == ("환경정책과", "교육협력과")
+    assert info.target_date.isoformat() == "2027-06-30"
+    assert len(info.members) == 3
+    confirmation = bot.fake.wait_for("chat.postEphemeral", lambda c: c.params["channel"] == "C5")[0]
+    assert confirmation.params["user"] == "U1" and "ATOPY" in confirmation.params["text"]
+
+
+def test_modal_submission_with_taken_key_shows_error_on_key_field(bot):
+    bot.command("/project", "new 기존 과제 key=TAKEN")
+    values = {Block.PROJECT_NAME: {"value": R.plain("새 과제")}, Block.PROJECT_KEY: {"value": R.plain("taken")}}
+    reply = bot.slack.view_submission(Callback.PROJECT_NEW, values)
+    assert reply.json["response_action"] == "errors"
+    assert "TAKEN" in reply.json["errors"][Block.PROJECT_KEY]
+    assert _count(bot, Project) == 1
+
+
+def test_list_shows_my_projects_first_with_join_buttons_for_others(bot):
+    bot.command("/project", "new 남의 과제 key=OTHER", user="U2")
+    bot.command("/project", "new 내 과제 key=MINE")
+    listing = bot.command("/project", "list")
+    sections = [b for b in listing["blocks"] if b["type"] == "section"]
+    assert "MINE" in sections[0]["text"]["text"]
+    assert sections[0]["accessory"]["action_id"] == Action.PROJECT_SHOW
+    assert sections[1]["accessory"]["action_id"] == Action.PROJECT_JOIN
+
+
+def test_list_when_empty_invites_registration(bot):
+    assert "/project new" in bot.command("/project", "list")["text"]
+
+
+def test_show_gives_details_and_members_by_department(bot):
+    bot.command("/project", "new 관광 활성화 key=TOUR <@U2|lee>")
+    detail = bot.command("/project", "show tour", user="U3")
+    assert detail["text"] == "관광 활성화 (TOUR)"
+    blob = str(detail["blocks"])
+    assert "<@U1> (lead)" in blob and "<@U2>" in blob
+    assert Action.PROJECT_JOIN in blob  # U3 is not a member and may join
+
+
+def test_unknown_key_is_explained_in_the_readers_language(bot):
+    assert "`NOPE` 과제를 찾을 수 없습니다" in bot.command("/project", "show NOPE")["text"]
+    assert "There is no project `NOPE`" in bot.command("/project", "show NOPE", user="U3")["text"]
+
+
+def test_join_tells_the_lead_once_and_second_join_changes_nothing(bot):
+    bot.command("/project", "new 일자리 창출 key=JOBS")
+    assert "joined" in bot.command("/project", "join JOBS", user="U3")["text"]
+    dm = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "U1")[0]
+    assert "<@U3>" in dm.params["text"]
+    assert "already" in bot.command("/project", "join JOBS", user="U3")["text"]
+    with bot.session_factory() as session:
+        kinds = session.scalars(select(OutboxMessage.kind)).all()
+    assert kinds.count("project.member_joined") == 1
+
+
+def test_join_button_joins_and_answers_through_response_url(bot):
+    bot.command("/project", "new 일자리 창출 key=JOBS")
+    reply = bot.slack.block_action(Action.PROJECT_JOIN, value="JOBS", user_id="U2")
+    assert reply.status == 200
+    answer = bot.answer(reply)
+    assert "참여했습니다" in answer["text"]
+    assert _project(bot, "JOBS").role_of("U2") is not None
+
+
+def test_sole_lead_cannot_leave_but_member_can(bot):
+    bot.command("/project", "new 일자리 창출 key=JOBS <@U2|lee>")
+    assert "유일한 주관 책임자" in bot.command("/project", "leave JOBS")["text"]
+    assert "나왔습니다" in bot.command("/project", "leave JOBS", user="U2")["text"]
+    assert _project(bot, "JOBS").role_of("U2") is None
+    assert "참여자가 아닙니다" in bot.command("/project", "leave JOBS", user="U2")["text"]
+
+
+def test_close_only_by_lead_or_admin(bot):
+    bot.command("/project", "new 신청사 건립 key=HALL <#C9|hall> <@U2|lee>")
+    refused = bot.command("/project", "close HALL", user="U2")
+    assert "주관 책임자나 관리자만" in refused["text"]
+    assert _project(bot, "HALL").status is ProjectStatus.ACTIVE
+    assert "종료했습니다" in bot.command("/project", "close HALL", user="UADMIN")["text"]
+    assert "이미 종료" in bot.command("/project", "close HALL")["text"]
+    closed = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "C9" and "종료" in c.params["text"])
+    assert len(closed) == 1
+
+
+def test_edit_opens_prefilled_form_for_lead_and_refuses_others(bot):
+    bot.command("/project", "new 관광 활성화 key=TOUR <@U2|lee>")
+    assert "주관 책임자나 관리자만" in bot.command("/project", "edit TOUR", user="U2")["text"]
+    reply = bot.slack.command("/project", "edit TOUR", trigger_id="trig-edit")
+    assert reply.status == 200
+    view = bot.modal_opened().params["view"]
+    assert view["callback_id"] == Callback.PROJECT_EDIT
+    name_block = next(b for b in view["blocks"] if b["block_id"] == Block.PROJECT_NAME)
+    assert name_block["element"]["initial_value"] == "관광 활성화"
+
+
+def test_edit_submission_updates_project_and_audits(bot):
+    bot.command("/project", "new 관광 활성화 key=TOUR <@U2|lee>")
+    info = _project(bot, "TOUR")
+    values = {
+        Block.PROJECT_NAME: {"value": R.plain("관광 활성화 2단계")},
+        Block.PROJECT_MEMBERS: {"value": R.multi_users(["U3"])},
+    }
+    reply = bot.slack.view_submission(
+        Callback.PROJECT_EDIT, values, private_metadata=f'{{"project_id": {info.id}, "channel_id": "C1"}}'
+    )
+    assert reply.status == 200 and not reply.body
+    after = _project(bot, "TOUR")
+    assert after.name == "관광 활성화 2단계"
+    assert {m.slack_user_id for m in after.members} == {"U1", "U3"}
+    with bot.session_factory() as session:
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["project.created", "project.edited"]
+
+
+def test_help_and_unknown_subcommand(bot):
+    assert "/project new" in bot.command("/project", "help")["text"]
+    assert "Try `/project help`" in bot.command("/project", "frobnicate", user="U3")["text"]
+
+
+def test_every_change_is_delivered_once(bot):
+    bot.command("/project", "new 일자리 창출 key=JOBS <#C9|jobs> <@U2|lee> <@U3|park>")
+    bot.command("/project", "join JOBS", user="UADMIN")
+    bot.runtime.delivery.drain(timeout=10)
+    with bot.session_factory() as session:
+        statuses = session.scalars(select(OutboxMessage.status)).all()
+    assert statuses and all(s is OutboxStatus.SENT for s in statuses)
+    posted = [c for c in bot.fake.calls if c.method == "chat.postMessage" and c.ok]
+    assert len(posted) == len(statuses) == 4  # U2, U3, channel C9, lead U1

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app, make_client
 from bot.settings import Settings
-from bot.web import make_wsgi_app, serve
+from bot.web import make_wsgi_app, run_until_closed, serve
 from models import migrate
 from models.db import make_engine, make_session_factory
 from scheduler.delivery import OutboxDelivery
@@ -58,12 +58,11 @@ def run(settings: Settings, *, socket: bool, scheduler: bool) -> None:
     runtime.delivery.start()
     if scheduler:
         log.info("timed jobs: none are registered in this build; outbox delivery is running")
-    stop = threading.Event()
     try:
         if socket:
-            _run_socket_mode(runtime, stop)
+            _run_socket_mode(runtime)
         else:
-            _run_http(runtime, stop)
+            _run_http(runtime)
     finally:
         runtime.close()
 
@@ -73,21 +72,19 @@ def _on_signals(callback) -> None:
         signal.signal(sig, lambda *_: callback())
 
 
-def _run_http(runtime: Runtime, stop: threading.Event) -> None:
+def _run_http(runtime: Runtime) -> None:
     server = serve(make_wsgi_app(runtime.app, runtime.engine), runtime.settings.port)
     _on_signals(server.close)
     log.info("Onnuri listening on :%s (POST /slack/events, GET /healthz)", runtime.settings.port)
-    try:
-        server.run()
-    except (OSError, ValueError):  # closing the server from a signal ends the loop this way
-        if not stop.is_set():
-            log.info("HTTP server stopped")
+    run_until_closed(server)
+    log.info("HTTP server stopped")
 
 
-def _run_socket_mode(runtime: Runtime, stop: threading.Event) -> None:
+def _run_socket_mode(runtime: Runtime) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     handler = SocketModeHandler(runtime.app, runtime.settings.slack_app_token)
+    stop = threading.Event()
     _on_signals(stop.set)
     handler.connect()
     log.info("Onnuri connected over Socket Mode")

@@ -45,8 +45,16 @@ def _timestamp_is_numeric(environ: dict[str, Any]) -> bool:
     return value is None or value.strip().isdigit()
 
 
-def serve(wsgi_app: Callable[..., Iterable[bytes]], port: int, host: str = "0.0.0.0"):
+def serve(wsgi_app: Callable[..., Iterable[bytes]], port: int, host: str = "0.0.0.0", **options: Any):
     """A waitress server, returned unstarted so callers (and tests) control its lifetime."""
     from waitress.server import create_server
 
-    return create_server(wsgi_app, host=host, port=port, threads=SERVER_THREADS, ident="onnuri")
+    return create_server(wsgi_app, host=host, port=port, threads=SERVER_THREADS, ident="onnuri", **options)
+
+
+def run_until_closed(server) -> None:
+    """Serves until another thread calls server.close(); waitress's loop then ends on the closed socket."""
+    try:
+        server.run()
+    except (OSError, ValueError):
+        pass

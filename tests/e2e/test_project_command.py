@@ -93,7 +93,10 @@ def test_modal_submission_registers_and_confirms_in_channel(bot):
 
 def test_modal_submission_with_taken_key_shows_error_on_key_field(bot):
     bot.command("/project", "new 기존 과제 key=TAKEN")
-    values = {Block.PROJECT_NAME: {"value": R.plain("새 과제")}, Block.PROJECT_KEY: {"value": R.plain("taken")}}
+    values = {
+        Block.PROJECT_NAME: {"value": R.plain("새 과제")},
+        Block.PROJECT_KEY: {"value": R.plain("taken")},
+    }
     reply = bot.slack.view_submission(Callback.PROJECT_NEW, values)
     assert reply.json["response_action"] == "errors"
     assert "TAKEN" in reply.json["errors"][Block.PROJECT_KEY]
@@ -163,7 +166,9 @@ def test_close_only_by_lead_or_admin(bot):
     assert _project(bot, "HALL").status is ProjectStatus.ACTIVE
     assert "종료했습니다" in bot.command("/project", "close HALL", user="UADMIN")["text"]
     assert "이미 종료" in bot.command("/project", "close HALL")["text"]
-    closed = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "C9" and "종료" in c.params["text"])
+    closed = bot.fake.wait_for(
+        "chat.postMessage", lambda c: c.params["channel"] == "C9" and "종료" in c.params["text"]
+    )
     assert len(closed) == 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -54,7 +55,5 @@ def serve(wsgi_app: Callable[..., Iterable[bytes]], port: int, host: str = "0.0.
 
 def run_until_closed(server) -> None:
     """Serves until another thread calls server.close(); waitress's loop then ends on the closed socket."""
-    try:
+    with contextlib.suppress(OSError, ValueError):
         server.run()
-    except (OSError, ValueError):
-        pass

@@ -70,11 +70,13 @@ class OutboxDelivery:
         client: WebClient,
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
+        retry_base_seconds: float = 2.0,
     ) -> None:
         self.session_factory = session_factory
         self.client = client
         self.settings = settings
         self.clock = clock
+        self.retry_base_seconds = retry_base_seconds
         self._last_post: dict[str, datetime] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -218,7 +220,7 @@ class OutboxDelivery:
             return self.client.chat_postMessage(channel=channel, **payload)
 
     def _backoff(self, attempts: int) -> datetime:
-        delay = min(timedelta(seconds=2 ** max(attempts, 1)), MAX_BACKOFF)
+        delay = min(timedelta(seconds=self.retry_base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
         return self.clock() + delay
 
     def _fail(self, pending: Pending, error: str, retry_at: datetime | None, stats: DeliveryStats) -> None:

@@ -507,7 +507,7 @@ def test_edit_without_changes_writes_no_audit_event(session_factory):
 
 
 @pytest.mark.xfail(
-    reason="BUG: services/projects.py:369-374 compares the draft's raw department list with the "
+    reason="BUG: services/projects.py:402-405 (edit) compares the draft's raw department list with the "
     "stored, deduplicated one, so re-saving a form with a repeated department records a "
     "'departments' change that did not happen in the audit trail",
     strict=True,

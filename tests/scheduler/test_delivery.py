@@ -1,0 +1,162 @@
+"""Outbox delivery against the fake Slack: retries, rate limits, spacing, crashes, two workers."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import make_client
+from models import OutboxMessage, OutboxStatus
+from models.base import utcnow
+from scheduler.delivery import OutboxDelivery
+from services import outbox, projects
+from services.outbox import MAX_ATTEMPTS
+
+TEAM = "T1"
+
+
+@pytest.fixture
+def project_id(session_factory):
+    with session_factory.begin() as session:
+        return projects.create(session, TEAM, "U1", projects.ProjectDraft(name="일자리 창출", key="JOBS")).id
+
+
+def queue(session_factory, project_id, recipient="U2", key="k1"):
+    with session_factory.begin() as session:
+        outbox.enqueue(
+            session,
+            team_id=TEAM,
+            kind="project.member_added",
+            recipient=recipient,
+            dedupe_key=key,
+            payload={"project_id": project_id, "by": "U1"},
+        )
+
+
+def worker(session_factory, settings, **kwargs):
+    return OutboxDelivery(
+        session_factory, make_client(settings, retries=False), settings, retry_base_seconds=0.01, **kwargs
+    )
+
+
+def rows(session_factory):
+    with session_factory() as session:
+        return session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def posts(fake, channel="U2"):
+    return [c for c in fake.calls if c.method == "chat.postMessage" and c.params.get("channel") == channel]
+
+
+def test_rate_limited_post_waits_retry_after_then_delivers_once(session_factory, settings, fake_slack, project_id):
+    queue(session_factory, project_id)
+    fake_slack.fail("chat.postMessage", status=429, retry_after=1)
+    stats = worker(session_factory, settings).drain(timeout=10)
+    attempts = posts(fake_slack)
+    assert [c.status for c in attempts] == [429, 200]
+    assert attempts[1].at - attempts[0].at >= 1.0
+    assert stats.sent == 1
+    assert rows(session_factory)[0].status is OutboxStatus.SENT
+
+
+def test_server_errors_and_resets_are_retried_until_delivered_once(session_factory, settings, fake_slack, project_id):
+    queue(session_factory, project_id)
+    fake_slack.fail("chat.postMessage", status=500, times=2)
+    fake_slack.reset_connection("chat.postMessage")
+    worker(session_factory, settings).drain(timeout=10)
+    assert [c.status for c in posts(fake_slack)] == [500, 500, 0, 200]
+    assert len(fake_slack.messages("D2")) == 1
+    row = rows(session_factory)[0]
+    assert row.status is OutboxStatus.SENT and row.attempts == 4 and row.sent_ts
+
+
+def test_permanent_error_marks_row_dead_at_once(session_factory, settings, fake_slack, project_id):
+    queue(session_factory, project_id)
+    fake_slack.error("chat.postMessage", error="channel_not_found")
+    stats = worker(session_factory, settings).drain(timeout=5)
+    row = rows(session_factory)[0]
+    assert stats.dead == 1 and row.status is OutboxStatus.DEAD and row.last_error == "channel_not_found"
+    assert len(posts(fake_slack)) == 1
+
+
+def test_row_that_keeps_failing_goes_dead_with_its_last_error(session_factory, settings, fake_slack, project_id):
+    queue(session_factory, project_id)
+    fake_slack.fail("chat.postMessage", status=500, times=MAX_ATTEMPTS + 5)
+    worker(session_factory, settings).drain(timeout=30)
+    row = rows(session_factory)[0]
+    assert row.status is OutboxStatus.DEAD
+    assert row.attempts == MAX_ATTEMPTS and len(posts(fake_slack)) == MAX_ATTEMPTS
+    assert "internal_error" in row.last_error or "500" in row.last_error
+
+
+def test_not_in_channel_joins_public_channel_and_posts_once(session_factory, settings, fake_slack, project_id):
+    queue(session_factory, project_id, recipient="C9")
+    fake_slack.error("chat.postMessage", error="not_in_channel")
+    worker(session_factory, settings).drain(timeout=5)
+    assert fake_slack.calls_to("conversations.join", channel="C9")
+    assert [c.ok for c in posts(fake_slack, "C9")] == [False, True]
+
+
+def test_messages_to_one_channel_are_at_least_a_second_apart(session_factory, settings, fake_slack, project_id):
+    for n in range(3):
+        queue(session_factory, project_id, key=f"k{n}")
+    queue(session_factory, project_id, recipient="U3", key="other")
+    worker(session_factory, settings).drain(timeout=10)
+    times = [c.at for c in posts(fake_slack) if c.ok]
+    assert len(times) == 3
+    assert all(later - earlier >= 0.99 for earlier, later in zip(times, times[1:], strict=False))
+    assert len(posts(fake_slack, "U3")) == 1
+
+
+def test_rows_left_by_a_crash_are_delivered_after_restart(session_factory, settings, fake_slack, project_id):
+    queue(session_factory, project_id, key="never-tried")
+    queue(session_factory, project_id, recipient="U3", key="claimed-then-crashed")
+    with session_factory.begin() as session:  # a worker claimed this one, then the process died
+        stale = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == "claimed-then-crashed"))
+        stale.claimed_until = utcnow() - timedelta(seconds=1)
+        stale.attempts = 1
+    worker(session_factory, settings).drain(timeout=10)
+    assert all(r.status is OutboxStatus.SENT for r in rows(session_factory))
+    assert len(posts(fake_slack, "U2")) == 1 and len(posts(fake_slack, "U3")) == 1
+
+
+def test_two_workers_side_by_side_send_each_row_once(session_factory, settings, fake_slack, project_id):
+    for n in range(6):
+        queue(session_factory, project_id, recipient=f"U{10 + n}", key=f"k{n}")
+    workers = [worker(session_factory, settings) for _ in range(2)]
+    threads = [threading.Thread(target=w.drain, kwargs={"timeout": 10}) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sent = [c.params["channel"] for c in fake_slack.calls if c.method == "chat.postMessage" and c.ok]
+    assert sorted(sent) == sorted(f"U{10 + n}" for n in range(6))
+
+
+def test_notification_is_rendered_in_the_recipients_language(session_factory, settings, fake_slack, project_id):
+    from services import users
+
+    with session_factory.begin() as session:
+        users.save_profile(session, TEAM, "U3", display_name="park", tz="America/New_York", locale="en-US")
+    queue(session_factory, project_id, recipient="U3")
+    worker(session_factory, settings).drain(timeout=5)
+    assert "added you to" in posts(fake_slack, "U3")[0].params["text"]
+
+
+def test_commit_wakes_the_running_worker(engine, settings, fake_slack):
+    from models.db import make_session_factory
+
+    holder = {}
+    factory = make_session_factory(engine, on_outbox_commit=lambda: holder["w"].wake())
+    holder["w"] = delivery = worker(factory, settings)
+    with factory.begin() as session:
+        pid = projects.create(session, TEAM, "U1", projects.ProjectDraft(name="관광", key="TOUR")).id
+    delivery.start()
+    try:
+        queue(factory, pid)
+        fake_slack.wait_for("chat.postMessage", lambda c: c.params["channel"] == "U2", timeout=3)
+    finally:
+        delivery.stop()

@@ -10,6 +10,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.text import plain
+
 log = logging.getLogger(__name__)
 
 
@@ -73,8 +75,9 @@ class Submission:
         return next(iter(block.values()), {}) if isinstance(block, dict) else {}
 
     def text(self, block_id: str) -> str:
+        """What the person typed, with any Slack markup in it flattened to plain text."""
         value = self.element(block_id).get("value")
-        return value if isinstance(value, str) else ""
+        return plain(value) if isinstance(value, str) else ""
 
     def users(self, block_id: str) -> list[str]:
         found = self.element(block_id).get("selected_users") or []

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import models
+from bot.manifest import BOT_SCOPES
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.web import make_wsgi_app, run_until_closed, serve
@@ -71,13 +72,11 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack(team_id=TEAM)
+    fake = FakeSlack(team_id=TEAM, scopes=list(BOT_SCOPES))
     fake.start()
     fake.add_user("U1", name="kim", real_name="김민수", tz="Asia/Seoul", locale="ko-KR", team_id=TEAM)
     fake.add_user("U2", name="lee", real_name="이서연", tz="Asia/Seoul", locale="ko-KR", team_id=TEAM)
-    fake.add_user(
-        "U3", name="park", real_name="Park Jiho", tz="America/New_York", locale="en-US", team_id=TEAM
-    )
+    fake.add_user("U3", name="park", real_name="Park Jiho", tz="America/New_York", locale="en-US", team_id=TEAM)
     fake.add_user(ADMIN, name="admin", real_name="관리자", tz="Asia/Seoul", locale="ko-KR", team_id=TEAM)
     yield fake
     fake.stop()
@@ -121,9 +120,7 @@ class Bot:
         return self.answer(reply)
 
     def answer(self, reply: Reply, timeout: float = 5.0) -> dict[str, Any]:
-        calls = self.fake.wait_for(
-            "response_url", lambda c: c.params["_key"] == reply.response_key, timeout=timeout
-        )
+        calls = self.fake.wait_for("response_url", lambda c: c.params["_key"] == reply.response_key, timeout=timeout)
         return calls[0].params
 
     def modal_opened(self, count: int = 1) -> Call:
@@ -134,9 +131,7 @@ def start_bot(fake: FakeSlack, settings: Settings, engine: Engine) -> tuple[Bot,
     executor = TrackingExecutor()
     runtime = build_runtime(settings, engine=engine, migrate_now=False, executor=executor)
     runtime.delivery.start()
-    server = serve(
-        make_wsgi_app(runtime.app, runtime.engine), port=0, host="127.0.0.1", asyncore_loop_timeout=0.05
-    )
+    server = serve(make_wsgi_app(runtime.app, runtime.engine), port=0, host="127.0.0.1", asyncore_loop_timeout=0.05)
     thread = threading.Thread(target=run_until_closed, args=(server,), name="waitress", daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.effective_port}"

@@ -166,9 +166,7 @@ def test_close_only_by_lead_or_admin(bot):
     assert _project(bot, "HALL").status is ProjectStatus.ACTIVE
     assert "종료했습니다" in bot.command("/project", "close HALL", user="UADMIN")["text"]
     assert "이미 종료" in bot.command("/project", "close HALL")["text"]
-    closed = bot.fake.wait_for(
-        "chat.postMessage", lambda c: c.params["channel"] == "C9" and "종료" in c.params["text"]
-    )
+    closed = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "C9" and "종료" in c.params["text"])
     assert len(closed) == 1
 
 

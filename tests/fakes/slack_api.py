@@ -234,11 +234,7 @@ class FakeSlack:
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Messages currently in Slack (posted, as last updated, not deleted), oldest first."""
         with self._cond:
-            return [
-                copy.deepcopy(m)
-                for m in self._messages.values()
-                if channel is None or m["channel"] == channel
-            ]
+            return [copy.deepcopy(m) for m in self._messages.values() if channel is None or m["channel"] == channel]
 
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """The current state of one message, or None if it was never posted or was deleted."""
@@ -278,9 +274,7 @@ class FakeSlack:
         deadline = time.monotonic() + timeout
 
         def matching() -> list[Call]:
-            return [
-                c for c in self._calls if c.method == method and c.ok and (predicate is None or predicate(c))
-            ]
+            return [c for c in self._calls if c.method == method and c.ok and (predicate is None or predicate(c))]
 
         with self._cond:
             while len(found := matching()) < count:

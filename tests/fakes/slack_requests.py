@@ -55,9 +55,7 @@ class SlackRequests:
     the bot really posted there. Without one they point at hooks.slack.com, which tests cannot reach.
     """
 
-    def __init__(
-        self, base_url: str, signing_secret: str, fake: FakeSlack | None = None, team_id: str = "T1"
-    ):
+    def __init__(self, base_url: str, signing_secret: str, fake: FakeSlack | None = None, team_id: str = "T1"):
         self.base_url = base_url.rstrip("/")
         self.team_id = team_id
         self._fake = fake

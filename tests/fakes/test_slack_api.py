@@ -49,9 +49,7 @@ def test_post_message_records_decoded_params_and_token(fake: FakeSlack, client: 
     assert call.ok and call.status == 200
 
 
-def test_form_encoded_json_params_and_free_text_are_decoded_correctly(
-    fake: FakeSlack, client: WebClient
-) -> None:
+def test_form_encoded_json_params_and_free_text_are_decoded_correctly(fake: FakeSlack, client: WebClient) -> None:
     with pytest.raises(SlackApiError):
         client.api_call("chat.meMessage", params={"channel": "C1", "text": "[1, 2]", "extra": '{"a": 1}'})
 
@@ -60,9 +58,7 @@ def test_form_encoded_json_params_and_free_text_are_decoded_correctly(
     assert call.response == {"ok": False, "error": "unknown_method"}
 
 
-def test_post_message_assigns_increasing_unique_ts_and_keeps_messages(
-    fake: FakeSlack, client: WebClient
-) -> None:
+def test_post_message_assigns_increasing_unique_ts_and_keeps_messages(fake: FakeSlack, client: WebClient) -> None:
     first = client.chat_postMessage(channel="C1", text="one")
     second = client.chat_postMessage(channel="C2", text="two", blocks=BLOCKS)
 
@@ -187,9 +183,7 @@ def test_files_upload_v2_goes_through_upload_url_and_completion(fake: FakeSlack,
     assert result["file"] == {"id": upload.params["file_id"], "name": "report.csv", "title": "Report"}
 
 
-def test_rate_limit_surfaces_as_429_with_retry_after_then_recovers(
-    fake: FakeSlack, client: WebClient
-) -> None:
+def test_rate_limit_surfaces_as_429_with_retry_after_then_recovers(fake: FakeSlack, client: WebClient) -> None:
     fake.fail("chat.postMessage", status=429, retry_after=7)
 
     with pytest.raises(SlackApiError) as raised:
@@ -273,9 +267,7 @@ def test_slack_sdk_default_retry_after_lost_response_duplicates_the_post(fake: F
     retry = ConnectionErrorRetryHandler(interval_calculator=FixedValueRetryIntervalCalculator(0.01))
     fake.reset_connection("chat.postMessage", after_processing=True)
 
-    WebClient(token="xoxb-test", base_url=fake.url, retry_handlers=[retry]).chat_postMessage(
-        channel="C1", text="x"
-    )
+    WebClient(token="xoxb-test", base_url=fake.url, retry_handlers=[retry]).chat_postMessage(channel="C1", text="x")
 
     assert [m["text"] for m in fake.messages()] == ["x", "x"]
 

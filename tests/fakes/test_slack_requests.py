@@ -137,9 +137,7 @@ def test_block_action_on_a_message_carries_the_posted_message(slack: SlackReques
 
     payload = reply.json["body"]
     assert payload["type"] == "block_actions"
-    assert {"user", "team", "api_app_id", "token", "container", "trigger_id", "channel", "message"} <= set(
-        payload
-    )
+    assert {"user", "team", "api_app_id", "token", "container", "trigger_id", "channel", "message"} <= set(payload)
     assert payload["user"]["id"] == "U2" and payload["team"]["id"] == "T1"
     assert payload["container"] == {
         "type": "message",
@@ -204,9 +202,7 @@ def test_view_submission_carries_state_values(slack: SlackRequests) -> None:
         "memo": {"input": S.plain(None)},
     }
 
-    reply = slack.view_submission(
-        "new_project", values, user_id="U3", private_metadata='{"p": 1}', view_id="V1"
-    )
+    reply = slack.view_submission("new_project", values, user_id="U3", private_metadata='{"p": 1}', view_id="V1")
 
     payload = reply.json["body"]
     assert payload["type"] == "view_submission"
@@ -244,9 +240,7 @@ def test_event_callback_shape_and_unique_event_ids(slack: SlackRequests) -> None
 
     body = first.json["body"]
     assert body["type"] == "event_callback"
-    assert {"token", "team_id", "api_app_id", "event", "event_id", "event_time", "authorizations"} <= set(
-        body
-    )
+    assert {"token", "team_id", "api_app_id", "event", "event_id", "event_time", "authorizations"} <= set(body)
     assert body["event"]["type"] == "app_mention" and body["event"]["event_ts"]
     assert body["authorizations"][0]["user_id"] == "UBOT"
     assert body["event_id"] != second.json["body"]["event_id"]
@@ -277,9 +271,7 @@ def test_url_verification(slack: SlackRequests) -> None:
     ],
     ids=["valid", "wrong-signature", "stale-timestamp", "non-numeric-timestamp", "unsigned"],
 )
-def test_raw_requests_and_rejections_do_not_raise(
-    slack: SlackRequests, kwargs: dict[str, Any], expected: int
-) -> None:
+def test_raw_requests_and_rejections_do_not_raise(slack: SlackRequests, kwargs: dict[str, Any], expected: int) -> None:
     reply = slack.raw('{"type": "event_callback"}', **kwargs)
 
     assert reply.status == expected

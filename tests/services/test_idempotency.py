@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -56,3 +59,26 @@ def test_a_repeated_key_leaves_the_transaction_usable(session_factory):
     with session_factory() as s:
         assert users.find(s, TEAM, "U1") is not None
         assert s.scalar(select(func.count()).select_from(ProcessedRequest)) == 1
+
+
+def test_a_concurrent_replay_waits_and_then_finds_the_key_taken(engine, session_factory):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes the write lock at BEGIN, so the two claims cannot interleave")
+    replay: list[object] = []
+
+    def replayed_request() -> None:
+        try:
+            with session_factory.begin() as s:
+                replay.append(idempotency.first_time(s, TEAM, "view:V1"))
+        except BaseException as error:  # handed to the test thread
+            replay.append(error)
+
+    with session_factory.begin() as s:
+        assert idempotency.first_time(s, TEAM, "view:V1") is True
+        other = threading.Thread(target=replayed_request)
+        other.start()
+        time.sleep(0.3)  # the replay's insert waits on this transaction's unique key
+        assert other.is_alive()
+    other.join(10)
+
+    assert replay == [False]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -71,6 +75,31 @@ def fail(sf: sessionmaker[Session], message_id: int, retry_at: datetime | None, 
         return outbox.mark_failed(s, message_id, error=error, retry_at=retry_at)
 
 
+def race(sf: sessionmaker[Session], first: Callable[[Session], Any], second: Callable[[Session], Any]):
+    """Runs `second` in another transaction while `first`'s is still open (PostgreSQL only: SQLite
+    takes its write lock at BEGIN, so there the two never interleave). Returns both results."""
+    if sf.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("needs concurrent writers (PostgreSQL)")
+    outcome: list[Any] = []
+
+    def run_second() -> None:
+        try:
+            with sf.begin() as s:
+                outcome.append(second(s))
+        except BaseException as error:  # handed to the test thread
+            outcome.append(error)
+
+    with sf.begin() as s:
+        result = first(s)
+        other = threading.Thread(target=run_second)
+        other.start()
+        time.sleep(0.3)
+        assert other.is_alive(), "the second transaction should wait on the first one's row"
+    other.join(10)
+    assert len(outcome) == 1 and not isinstance(outcome[0], BaseException), outcome
+    return result, outcome[0]
+
+
 def next_due(sf: sessionmaker[Session]) -> datetime | None:
     with sf() as s:
         return outbox.next_due_at(s)
@@ -97,6 +126,15 @@ def test_enqueue_twice_in_one_transaction_queues_once(session_factory):
         second = outbox.enqueue(s, team_id=TEAM, kind="k", recipient="U1", dedupe_key="same")
 
     assert (first, second) == (True, False)
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_concurrent_enqueues_of_one_dedupe_key_queue_it_once(session_factory):
+    def queue(s: Session) -> bool:
+        return outbox.enqueue(s, team_id=TEAM, kind="k", recipient="U1", dedupe_key="same")
+
+    assert race(session_factory, queue, queue) == (True, False)
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
@@ -211,6 +249,20 @@ def test_claim_is_exclusive_until_the_lease_lapses(session_factory):
     assert after_lease is not None
     assert after_lease.attempts == 2
     assert row(session_factory, message_id).attempts == 2
+
+
+def test_concurrent_claims_of_one_row_let_only_one_worker_have_it(session_factory):
+    message_id = queued(session_factory)
+
+    first, second = race(
+        session_factory,
+        lambda s: outbox.claim(s, message_id, T0),
+        lambda s: outbox.claim(s, message_id, T0),
+    )
+
+    assert first is not None
+    assert second is None
+    assert row(session_factory, message_id).attempts == 1
 
 
 def test_claim_in_one_transaction_twice_gets_it_once(session_factory):

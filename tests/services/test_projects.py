@@ -300,9 +300,7 @@ def test_rejoin_after_leave_reactivates_the_membership_and_notifies_again(sessio
     assert outcome is JoinOutcome.JOINED
     assert roles(info)["U2"] is MemberRole.MEMBER
     with session_factory() as s:
-        memberships = s.scalars(
-            select(ProjectMember).join(User).where(User.slack_user_id == "U2")
-        ).all()
+        memberships = s.scalars(select(ProjectMember).join(User).where(User.slack_user_id == "U2")).all()
     assert len(memberships) == 1  # the same row, re-activated
     assert memberships[0].left_at is None
     assert [r.recipient for r in outbox_rows(session_factory, "project.member_joined")] == ["U1", "U1"]
@@ -557,8 +555,8 @@ def test_edit_is_refused_for_a_member_who_is_not_lead(session_factory):
 
     assert error.code == "project.not_allowed"
     assert get(session_factory, "E").name == info.name
-    with session_factory() as s:
-        refused = pytest.raises(DomainError, projects.check_can_edit, s, TEAM, "U2", "E", is_admin=False)
+    with session_factory() as s, pytest.raises(DomainError) as refused:
+        projects.check_can_edit(s, TEAM, "U2", "E", is_admin=False)
     assert refused.value.code == "project.not_allowed"
 
 
@@ -583,8 +581,8 @@ def test_edit_is_refused_on_a_closed_project(session_factory):
     )
 
     assert error.code == "project.closed"
-    with session_factory() as s:
-        refused = pytest.raises(DomainError, projects.check_can_edit, s, TEAM, "U1", "E", is_admin=True)
+    with session_factory() as s, pytest.raises(DomainError) as refused:
+        projects.check_can_edit(s, TEAM, "U1", "E", is_admin=True)
     assert refused.value.code == "project.closed"
     assert get(session_factory, "E").name == info.name
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from models import Department, User
@@ -133,3 +136,30 @@ def test_list_departments_is_sorted_and_per_team(session_factory):
         assert users.list_departments(s, TEAM) == sorted(["예산과", "기획조정실", "정보화 담당관"])
         assert users.list_departments(s, OTHER_TEAM) == ["감사관"]
         assert users.list_departments(s, "T3") == []
+
+
+def test_ensure_racing_another_transaction_returns_the_row_it_committed(engine, session_factory):
+    """Two requests meet a new person at once: the loser of the insert finds the winner's row."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes the write lock at BEGIN, so the two inserts cannot interleave")
+    found: list[int] = []
+    errors: list[BaseException] = []
+
+    def second_request() -> None:
+        try:
+            with session_factory.begin() as s:
+                found.append(users.ensure(s, TEAM, "U1").id)
+        except BaseException as error:  # reported to the test thread below
+            errors.append(error)
+
+    with session_factory.begin() as s:
+        winner = users.ensure(s, TEAM, "U1")
+        racer = threading.Thread(target=second_request)
+        racer.start()
+        time.sleep(0.3)  # the racer's insert now waits on this transaction's unique key
+        assert racer.is_alive()
+    racer.join(10)
+
+    assert errors == []
+    assert found == [winner.id]
+    assert user_count(session_factory) == 1

@@ -1,0 +1,46 @@
+"""The manifest describes exactly what this build serves."""
+
+from __future__ import annotations
+
+import yaml
+
+from bot import manifest
+from bot.ids import Command
+
+
+def test_socket_mode_manifest_has_every_design_command_escaped():
+    data = yaml.safe_load(manifest.render())
+    commands = data["features"]["slash_commands"]
+    assert {c["command"] for c in commands} == {
+        "/project",
+        "/progress",
+        "/approval",
+        "/directive",
+        "/discuss",
+        "/digest",
+        "/report",
+    }
+    assert all(c["should_escape"] is True and "url" not in c for c in commands)
+    assert data["settings"]["socket_mode_enabled"] is True
+    assert data["settings"]["interactivity"] == {"is_enabled": True}
+    assert data["features"]["app_home"]["home_tab_enabled"] is True
+    assert {"commands", "chat:write", "users:read"} <= set(data["oauth_config"]["scopes"]["bot"])
+
+
+def test_url_manifest_points_every_request_at_the_events_endpoint():
+    data = yaml.safe_load(manifest.render("https://onnuri.example.go.kr/"))
+    url = "https://onnuri.example.go.kr/slack/events"
+    assert data["settings"]["socket_mode_enabled"] is False
+    assert data["settings"]["interactivity"]["request_url"] == url
+    assert all(c["url"] == url for c in data["features"]["slash_commands"])
+
+
+def test_registered_commands_are_exactly_the_manifest_commands(bot):
+    listed = {c["command"] for c in manifest.build()["features"]["slash_commands"]}
+    assert set(bot.runtime.app.registered_commands) == listed == {str(c) for c in Command}
+
+
+def test_every_manifest_command_answers_help(bot):
+    for entry in manifest.build()["features"]["slash_commands"]:
+        answer = bot.command(entry["command"], "help")
+        assert entry["command"] in answer["text"], entry["command"]

@@ -138,7 +138,7 @@ def detail(info: ProjectInfo, reader: Reader) -> dict[str, Any]:
         blocks.append(
             actions(button(t("project.button_join", locale), Action.PROJECT_JOIN, info.key, "primary"))
         )
-    return message(f"{info.name} ({info.key})", blocks)
+    return message(f"{escape(info.name)} ({escape(info.key)})", blocks)
 
 
 def project_modal(

@@ -1,0 +1,111 @@
+"""Project Block Kit builders, as plain data: limits, escaping, language, buttons."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.blocks import projects as blocks
+from bot.ids import Action, Callback
+from bot.reader import Reader
+from models import MemberRole, ProjectStatus
+from services.projects import Member, ProjectInfo
+
+KO = Reader("U1", "ko", "Asia/Seoul")
+EN = Reader("U1", "en", "America/New_York")
+
+
+def info(n: int = 1, *, name: str = "아토피 없는 경기도", members=None, **overrides) -> ProjectInfo:
+    values = dict(
+        id=n,
+        team_id="T1",
+        key=f"P-{n}",
+        name=name,
+        description="",
+        status=ProjectStatus.ACTIVE,
+        channel_id=None,
+        target_date=None,
+        lead_department=None,
+        cooperating_departments=(),
+        members=members
+        if members is not None
+        else (Member("U1", "kim", "보건정책과", MemberRole.LEAD), Member("U2", "lee", None, MemberRole.MEMBER)),
+        created_at_iso="2026-11-26T16:00:00+00:00",
+    )
+    values.update(overrides)
+    return ProjectInfo(**values)
+
+
+def valid(payload):
+    for block in payload["blocks"]:
+        Block.parse(block).to_dict()
+    return payload
+
+
+def test_list_of_many_projects_stays_within_fifty_blocks_and_says_so():
+    payload = valid(blocks.project_list([info(n) for n in range(1, 80)], KO))
+    assert len(payload["blocks"]) <= 50
+    assert "20건만" in str(payload["blocks"][-1])
+    assert payload["text"] == "진행 중인 융합행정 과제 79건"
+
+
+def test_list_offers_join_to_outsiders_and_details_to_members():
+    payload = blocks.project_list([info(1), info(2, members=())], Reader("U1", "en", "UTC"))
+    accessories = [b["accessory"]["action_id"] for b in payload["blocks"] if b.get("accessory")]
+    assert accessories == [Action.PROJECT_SHOW, Action.PROJECT_JOIN]
+    assert "My projects" in str(payload["blocks"][1]) and "Other projects" in str(payload["blocks"][3])
+
+
+def test_detail_escapes_user_text_and_truncates_long_description():
+    payload = valid(blocks.detail(info(name="<!here> & co", description="<@U9> " + "가" * 5000), KO))
+    assert payload["text"] == "&lt;!here&gt; &amp; co (P-1)"  # the fallback is mrkdwn too
+    mrkdwn = [b["text"]["text"] for b in payload["blocks"] if b.get("text", {}).get("type") == "mrkdwn"]
+    assert not any("<!here>" in text for text in mrkdwn)
+    assert payload["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "<!here> & co", "emoji": True},
+    }
+    description = next(b for b in payload["blocks"] if "개요" in str(b))
+    assert len(description["text"]["text"]) <= 3000 and description["text"]["text"].endswith("…")
+    assert "&lt;@U9&gt;" in description["text"]["text"]
+
+
+def test_detail_shows_dates_in_the_readers_zone_and_members_by_department():
+    payload = blocks.detail(info(target_date=date(2027, 6, 30)), EN)
+    fields = str(payload["blocks"][1])
+    assert "2026-11-26" in fields  # 16:00 UTC is still the 26th in New York
+    assert "2026-11-27" in str(blocks.detail(info(), KO)["blocks"][1])  # and already the 27th in Seoul
+    assert "2027-06-30" in fields
+    members = str(payload["blocks"][-1])
+    assert "*No department*: <@U2>" in members and "*보건정책과*: <@U1> (lead)" in members
+
+
+def test_detail_of_a_project_i_am_not_in_has_a_primary_join_button():
+    payload = blocks.detail(info(), Reader("U7", "ko", "Asia/Seoul"))
+    button = payload["blocks"][-1]["elements"][0]
+    assert button["action_id"] == Action.PROJECT_JOIN and button["style"] == "primary"
+
+
+def test_modal_is_a_valid_view_in_both_languages_and_prefills_when_editing():
+    for reader in (KO, EN):
+        new = blocks.project_modal(reader, channel_id="C1")
+        View(**new).to_dict()
+        assert new["callback_id"] == Callback.PROJECT_NEW
+    edit = blocks.project_modal(KO, info(lead_department="보건정책과", target_date=date(2027, 1, 2)))
+    View(**edit).to_dict()
+    assert edit["callback_id"] == Callback.PROJECT_EDIT
+    assert '"project_id": 1' in edit["private_metadata"]
+    elements = {b["block_id"]: b["element"] for b in edit["blocks"]}
+    assert elements["project_lead_department"]["initial_value"] == "보건정책과"
+    assert elements["project_members"]["initial_users"] == ["U2"]
+    assert elements["project_target_date"]["initial_date"] == "2027-01-02"
+    assert "project_key" not in elements  # keys are fixed once registered
+
+
+def test_notifications_have_text_fallback_and_button_in_recipients_language():
+    ko = valid(blocks.notification("project.member_joined", info(), "ko", {"member": "U3"}))
+    en = valid(blocks.notification("project.member_joined", info(), "en", {"member": "U3"}))
+    assert "<@U3>님이" in ko["text"] and "<@U3> joined" in en["text"]
+    assert ko["blocks"][0]["accessory"]["value"] == "P-1"

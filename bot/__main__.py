@@ -18,9 +18,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="onnuri", description="Onnuri: cross-department work in Slack.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser(
-        "run", help="serve Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT)"
-    )
+    run = sub.add_parser("run", help="serve Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT)")
     mode = run.add_mutually_exclusive_group()
     mode.add_argument("--http", action="store_true", help="HTTP mode even if SLACK_APP_TOKEN is set")
     mode.add_argument("--socket", action="store_true", help="Socket Mode (needs SLACK_APP_TOKEN)")

@@ -41,8 +41,7 @@ def create_app(
         request_verification_enabled=bool(settings.slack_signing_secret),
         token_verification_enabled=False,
         process_before_response=False,
-        listener_executor=executor
-        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         logger=logging.getLogger("onnuri.bolt"),
     )
     deps = Deps(settings=settings, session_factory=session_factory, registered_commands=[])

@@ -53,9 +53,7 @@ def _migrations(engine: Engine) -> Check:
         return Check("migrations", False, f"cannot read the migration state ({type(error).__name__})")
     if current == head:
         return Check("migrations", True, f"schema is at the latest revision ({head})")
-    return Check(
-        "migrations", False, f"schema is at {current or 'nothing'}, latest is {head}: run `onnuri db upgrade`"
-    )
+    return Check("migrations", False, f"schema is at {current or 'nothing'}, latest is {head}: run `onnuri db upgrade`")
 
 
 def _token(settings: Settings, client: WebClient) -> list[Check]:
@@ -73,9 +71,7 @@ def _token(settings: Settings, client: WebClient) -> list[Check]:
             )
         ]
     except OSError as error:
-        return [
-            Check("token", False, f"cannot reach Slack at {settings.slack_api_url} ({type(error).__name__})")
-        ]
+        return [Check("token", False, f"cannot reach Slack at {settings.slack_api_url} ({type(error).__name__})")]
     who = f"bot {response.get('user_id')} in team {response.get('team_id')}"
     granted = _scopes(response.headers)
     missing = [s for s in BOT_SCOPES if s not in granted]

@@ -7,6 +7,8 @@ import re
 
 _TOKEN = re.compile(r"\bx(?:ox[abpeor]|app)-[A-Za-z0-9-]+")
 _RESPONSE_URL = re.compile(r"https?://[^\s\"']*/(?:commands|actions|response)/[^\s\"']+")
+# The same URL inside a form body or JSON, possibly percent-encoded.
+_RESPONSE_URL_FIELD = re.compile(r"(response_url[\"']?\s*[:=]\s*[\"']?)[^&\s\"',}]+")
 
 
 class RedactingFilter(logging.Filter):
@@ -18,7 +20,8 @@ class RedactingFilter(logging.Filter):
         for secret in self.secrets:
             text = text.replace(secret, "[secret]")
         text = _TOKEN.sub("[token]", text)
-        return _RESPONSE_URL.sub("[response_url]", text)
+        text = _RESPONSE_URL.sub("[response_url]", text)
+        return _RESPONSE_URL_FIELD.sub(r"\1[response_url]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

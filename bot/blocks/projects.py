@@ -50,9 +50,7 @@ def reply(key: str, info: ProjectInfo, locale: str, **extra: Any) -> dict[str, A
 
 def created(info: ProjectInfo, locale: str) -> dict[str, Any]:
     text = t("project.created", locale, name=info.name, key=info.key, count=len(info.members))
-    blocks = [
-        section(text, accessory=button(t("project.button_show", locale), Action.PROJECT_SHOW, info.key))
-    ]
+    blocks = [section(text, accessory=button(t("project.button_show", locale), Action.PROJECT_SHOW, info.key))]
     if not info.channel_id:
         blocks.append(context(t("project.created_channel_hint", locale, key=info.key)))
     return message(text, blocks)
@@ -112,9 +110,7 @@ def _field(label_key: str, value: str, locale: str) -> str:
 
 def detail(info: ProjectInfo, reader: Reader) -> dict[str, Any]:
     locale = reader.locale
-    status = t(
-        "project.status_active" if info.status is ProjectStatus.ACTIVE else "project.status_closed", locale
-    )
+    status = t("project.status_active" if info.status is ProjectStatus.ACTIVE else "project.status_closed", locale)
     none = t("common.none", locale)
     created_on = reader.format_date(reader.local_date(datetime.fromisoformat(info.created_at_iso)))
     cooperating = ", ".join(info.cooperating_departments)
@@ -135,15 +131,11 @@ def detail(info: ProjectInfo, reader: Reader) -> dict[str, Any]:
     members = "\n".join(_members_by_department(info, locale))
     blocks.append(section(f"*{t('project.field_members', locale, count=len(info.members))}*\n{members}"))
     if info.role_of(reader.user_id) is None and info.status is ProjectStatus.ACTIVE:
-        blocks.append(
-            actions(button(t("project.button_join", locale), Action.PROJECT_JOIN, info.key, "primary"))
-        )
+        blocks.append(actions(button(t("project.button_join", locale), Action.PROJECT_JOIN, info.key, "primary")))
     return message(f"{escape(info.name)} ({escape(info.key)})", blocks)
 
 
-def project_modal(
-    reader: Reader, info: ProjectInfo | None = None, *, channel_id: str | None = None
-) -> dict[str, Any]:
+def project_modal(reader: Reader, info: ProjectInfo | None = None, *, channel_id: str | None = None) -> dict[str, Any]:
     """The register / edit form. Editing pre-fills it; private_metadata keeps the project id and the
     channel the command came from, where the confirmation is shown."""
     locale = reader.locale
@@ -178,9 +170,7 @@ def project_modal(
     ]
     if info is None:
         blocks.append(
-            input_block(
-                B.PROJECT_KEY, label("key"), text_input(max_length=20), optional=True, hint=label("key_hint")
-            )
+            input_block(B.PROJECT_KEY, label("key"), text_input(max_length=20), optional=True, hint=label("key_hint"))
         )
     blocks += [
         input_block(

@@ -55,6 +55,4 @@ def t(key: str, locale: str, /, *, plain: bool = False, **values: Any) -> str:
     if plain:
         return template.format(**values)
     # The result is safe mrkdwn, so it is Raw: passing it into another t() must not escape it twice.
-    return Raw(
-        template.format(**{name: escape(v) if isinstance(v, str) else v for name, v in values.items()})
-    )
+    return Raw(template.format(**{name: escape(v) if isinstance(v, str) else v for name, v in values.items()}))

@@ -214,3 +214,22 @@ def test_every_change_is_delivered_once(bot):
     assert statuses and all(s is OutboxStatus.SENT for s in statuses)
     posted = [c for c in bot.fake.calls if c.method == "chat.postMessage" and c.ok]
     assert len(posted) == len(statuses) == 4  # U2, U3, channel C9, lead U1
+
+
+def test_projects_of_another_workspace_are_invisible(bot):
+    bot.command("/project", "new 일자리 창출 key=JOBS")
+    other = bot.slack.command("/project", "show JOBS", user_id="U1", team_id="T2")
+    assert "찾을 수 없습니다" in bot.answer(other)["text"]
+    listing = bot.answer(bot.slack.command("/project", "list", user_id="U1", team_id="T2"))
+    assert "/project new" in listing["text"]  # the empty-list invitation
+    again = bot.answer(bot.slack.command("/project", "new 다른 곳 key=JOBS", user_id="U1", team_id="T2"))
+    assert "JOBS" in again["text"] and "등록" in again["text"]
+
+
+def test_unexpected_error_gets_an_apology_not_silence(bot, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(projects, "list_active", broken)
+    answer = bot.command("/project", "list")
+    assert "죄송합니다" in answer["text"] and "fire" not in answer["text"]

@@ -6,13 +6,24 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from models import ProcessedRequest
 from services import idempotency, users
 
 TEAM = "T1"
 OTHER_TEAM = "T2"
+
+
+def wait_until_another_transaction_waits_on(session: Session, timeout: float = 5.0) -> None:
+    """Returns once some other backend is blocked on a lock this session's transaction holds,
+    so the test knows the race really happened rather than running the two one after the other."""
+    blocked = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))")
+    deadline = time.monotonic() + timeout
+    while not session.scalar(blocked):
+        assert time.monotonic() < deadline, "the other transaction never waited on this one"
+        time.sleep(0.01)
 
 
 def first_time(sf, key: str, team: str = TEAM) -> bool:
@@ -77,8 +88,7 @@ def test_a_concurrent_replay_waits_and_then_finds_the_key_taken(engine, session_
         assert idempotency.first_time(s, TEAM, "view:V1") is True
         other = threading.Thread(target=replayed_request)
         other.start()
-        time.sleep(0.3)  # the replay's insert waits on this transaction's unique key
-        assert other.is_alive()
+        wait_until_another_transaction_waits_on(s)  # the replay's insert waits on our unique key
     other.join(10)
 
     assert replay == [False]

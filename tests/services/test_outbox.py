@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import OutboxMessage, OutboxStatus
@@ -21,6 +21,16 @@ TEAM = "T1"
 OTHER_TEAM = "T2"
 T0 = datetime(2025, 3, 3, 0, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
+
+
+def wait_until_another_transaction_waits_on(session: Session, timeout: float = 5.0) -> None:
+    """Returns once some other backend is blocked on a lock this session's transaction holds,
+    so the test knows the race really happened rather than running the two one after the other."""
+    blocked = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))")
+    deadline = time.monotonic() + timeout
+    while not session.scalar(blocked):
+        assert time.monotonic() < deadline, "the other transaction never waited on this one"
+        time.sleep(0.01)
 
 
 def enqueue(
@@ -93,8 +103,7 @@ def race(sf: sessionmaker[Session], first: Callable[[Session], Any], second: Cal
         result = first(s)
         other = threading.Thread(target=run_second)
         other.start()
-        time.sleep(0.3)
-        assert other.is_alive(), "the second transaction should wait on the first one's row"
+        wait_until_another_transaction_waits_on(s)
     other.join(10)
     assert len(outcome) == 1 and not isinstance(outcome[0], BaseException), outcome
     return result, outcome[0]

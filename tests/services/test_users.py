@@ -7,7 +7,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from models import Department, User
 from services import users
@@ -15,6 +16,16 @@ from services.users import PROFILE_MAX_AGE, Person
 
 TEAM = "T1"
 OTHER_TEAM = "T2"
+
+
+def wait_until_another_transaction_waits_on(session: Session, timeout: float = 5.0) -> None:
+    """Returns once some other backend is blocked on a lock this session's transaction holds,
+    so the test knows the race really happened rather than running the two one after the other."""
+    blocked = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))")
+    deadline = time.monotonic() + timeout
+    while not session.scalar(blocked):
+        assert time.monotonic() < deadline, "the other transaction never waited on this one"
+        time.sleep(0.01)
 
 
 def user_count(sf) -> int:
@@ -156,8 +167,7 @@ def test_ensure_racing_another_transaction_returns_the_row_it_committed(engine, 
         winner = users.ensure(s, TEAM, "U1")
         racer = threading.Thread(target=second_request)
         racer.start()
-        time.sleep(0.3)  # the racer's insert now waits on this transaction's unique key
-        assert racer.is_alive()
+        wait_until_another_transaction_waits_on(s)  # the racer's insert waits on our unique key
     racer.join(10)
 
     assert errors == []

@@ -187,7 +187,7 @@ def test_loading_audit_events_alongside_other_changes_is_allowed(session_factory
 
 
 @pytest.mark.xfail(
-    reason="BUG: models/audit.py:28-34 guards only the unit of work (before_flush); an ORM bulk "
+    reason="BUG: models/audit.py:28-33 guards only the unit of work (before_flush); an ORM bulk "
     "update(AuditEvent) or delete(AuditEvent) through Session.execute rewrites the trail unchecked",
     strict=True,
 )

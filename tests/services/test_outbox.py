@@ -373,7 +373,7 @@ def test_mark_failed_on_an_unknown_row_reports_dead(session_factory):
 
 
 @pytest.mark.xfail(
-    reason="BUG: services/outbox.py:128-139 mark_failed does not check that the row is still PENDING "
+    reason="BUG: services/outbox.py:128-138 mark_failed does not check that the row is still PENDING "
     "(mark_sent and release do), so a worker whose lease lapsed and then failed turns a message "
     "another worker already sent into DEAD",
     strict=True,

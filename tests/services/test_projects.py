@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import (
@@ -639,3 +641,40 @@ def test_generated_keys_and_departments_are_counted_per_team(session_factory):
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Department)) == 2
         assert users.list_departments(s, OTHER_TEAM) == ["기획조정실"]
+
+
+# --- concurrency (PostgreSQL; SQLite takes its write lock at BEGIN, so registrations never overlap) --
+
+
+@pytest.mark.xfail(
+    reason="BUG: services/projects.py:205-220 (create) turns the unique-key race into "
+    "project.key_taken even when the person gave no key; a generated key should move on to the next "
+    "free P-n instead of refusing a registration nobody got wrong",
+    strict=True,
+)
+def test_two_registrations_without_a_key_at_once_both_get_a_key(engine, session_factory):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("needs concurrent writers (PostgreSQL)")
+    second: list[object] = []
+
+    def register_second() -> None:
+        try:
+            with session_factory.begin() as s:
+                second.append(projects.create(s, TEAM, "U2", ProjectDraft("둘째")).key)
+        except DomainError as error:
+            second.append(error.code)
+
+    with session_factory.begin() as s:
+        first = projects.create(s, TEAM, "U1", ProjectDraft("첫째")).key
+        other = threading.Thread(target=register_second)
+        other.start()
+        blocked = text(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+        )
+        deadline = time.monotonic() + 5
+        while not s.scalar(blocked):  # the second insert now waits on this transaction's P-1
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    other.join(10)
+
+    assert (first, second) == ("P-1", ["P-2"])

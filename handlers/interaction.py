@@ -60,9 +60,7 @@ class Submission:
         except ValueError:
             metadata = {}
         return cls(
-            team_id=str(
-                user.get("team_id") or (body.get("team") or {}).get("id") or view.get("team_id") or ""
-            ),
+            team_id=str(user.get("team_id") or (body.get("team") or {}).get("id") or view.get("team_id") or ""),
             user_id=str(user.get("id", "")),
             view_id=str(view.get("id", "")),
             callback_id=str(view.get("callback_id", "")),
@@ -84,9 +82,7 @@ class Submission:
         return [u for u in found if isinstance(u, str)]
 
     def conversation(self, block_id: str) -> str | None:
-        value = self.element(block_id).get("selected_conversation") or self.element(block_id).get(
-            "selected_channel"
-        )
+        value = self.element(block_id).get("selected_conversation") or self.element(block_id).get("selected_channel")
         return value if isinstance(value, str) and value else None
 
     def date(self, block_id: str) -> str | None:

@@ -31,3 +31,9 @@ def _refuse_audit_rewrites(session: Session, _context, _instances) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise AuditTrailIsAppendOnly(f"audit event {obj.id} cannot be changed")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_rewrites(state) -> None:
+    if (state.is_update or state.is_delete) and any(mapper.class_ is AuditEvent for mapper in state.all_mappers):
+        raise AuditTrailIsAppendOnly("the audit trail cannot be updated or deleted in bulk")

@@ -17,9 +17,7 @@ OUTBOX_DIRTY = "onnuri.outbox_dirty"
 
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
-        kwargs.setdefault(
-            "connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        )
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take the write lock up front instead so
@@ -50,9 +48,7 @@ def _is_memory(dbapi_connection) -> bool:
     return any(row[1] == "main" and not row[2] for row in rows)
 
 
-def make_session_factory(
-    engine: Engine, on_outbox_commit: Callable[[], None] | None = None
-) -> sessionmaker[Session]:
+def make_session_factory(engine: Engine, on_outbox_commit: Callable[[], None] | None = None) -> sessionmaker[Session]:
     """Sessions that tell the outbox worker, after commit, that there is something to send."""
     factory = sessionmaker(engine, expire_on_commit=False)
     if on_outbox_commit is not None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,9 +46,7 @@ def enqueue(
 ) -> bool:
     """Queues a message in the caller's transaction; False if that dedupe key was queued before."""
     exists = session.scalar(
-        select(OutboxMessage.id).where(
-            OutboxMessage.team_id == team_id, OutboxMessage.dedupe_key == dedupe_key
-        )
+        select(OutboxMessage.id).where(OutboxMessage.team_id == team_id, OutboxMessage.dedupe_key == dedupe_key)
     )
     if exists is not None:
         return False
@@ -130,6 +128,8 @@ def mark_failed(session: Session, message_id: int, *, error: str, retry_at: date
     row = session.get(OutboxMessage, message_id)
     if row is None:
         return OutboxStatus.DEAD
+    if row.status is not OutboxStatus.PENDING:  # a late report must not undo another worker's delivery
+        return row.status
     row.last_error = error[:1000]
     row.claimed_until = None
     if retry_at is None or row.attempts >= MAX_ATTEMPTS:
@@ -151,15 +151,13 @@ def release(session: Session, message_id: int, retry_at: datetime) -> None:
 
 def next_due_at(session: Session) -> datetime | None:
     """When the earliest pending row becomes due (or its claim lapses), for the worker's sleep."""
-    row = session.execute(
-        select(OutboxMessage.next_attempt_at, OutboxMessage.claimed_until)
-        .where(OutboxMessage.status == OutboxStatus.PENDING)
-        .order_by(OutboxMessage.next_attempt_at)
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    return max(row[0], row[1]) if row[1] else row[0]
+    ready_at = case(
+        (OutboxMessage.claimed_until > OutboxMessage.next_attempt_at, OutboxMessage.claimed_until),
+        else_=OutboxMessage.next_attempt_at,
+    )
+    return session.scalar(
+        select(ready_at).where(OutboxMessage.status == OutboxStatus.PENDING).order_by(ready_at).limit(1)
+    )
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -28,6 +28,7 @@ from services.errors import DomainError
 KEY_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
 NAME_MAX = 200
 DESCRIPTION_MAX = 3000
+KEY_ATTEMPTS = 5
 
 
 class JoinOutcome(enum.Enum):
@@ -118,12 +119,8 @@ def _load(session: Session, team_id: str, key: str) -> Project:
 
 
 def _info(project: Project) -> ProjectInfo:
-    lead_dept = next(
-        (d.department.name for d in project.departments if d.role is ProjectDepartmentRole.LEAD), None
-    )
-    cooperating = tuple(
-        d.department.name for d in project.departments if d.role is ProjectDepartmentRole.COOPERATING
-    )
+    lead_dept = next((d.department.name for d in project.departments if d.role is ProjectDepartmentRole.LEAD), None)
+    cooperating = tuple(d.department.name for d in project.departments if d.role is ProjectDepartmentRole.COOPERATING)
     members = tuple(
         Member(
             slack_user_id=m.user.slack_user_id,
@@ -151,19 +148,26 @@ def _info(project: Project) -> ProjectInfo:
 
 
 def _next_generated_key(session: Session, team_id: str) -> str:
-    count = session.scalar(select(func.count()).select_from(Project).where(Project.team_id == team_id)) or 0
-    taken = set(
-        session.scalars(select(Project.key).where(Project.team_id == team_id, Project.key.like("P-%")))
-    )
-    n = count + 1
-    while f"P-{n}" in taken:
-        n += 1
-    return f"P-{n}"
+    """P-<n> after the highest generated key so far; hand-given keys do not use up numbers."""
+    taken = session.scalars(select(Project.key).where(Project.team_id == team_id, Project.key.like("P-%")))
+    numbers = [int(k[2:]) for k in taken if k[2:].isdigit()]
+    return f"P-{max(numbers, default=0) + 1}"
 
 
-def _set_departments(
-    session: Session, project: Project, lead: str | None, cooperating: Iterable[str]
-) -> None:
+def _department_names(lead: str | None, cooperating: Iterable[str]) -> tuple[str | None, tuple[str, ...]]:
+    """The departments as they will be stored: trimmed, each once, the lead not repeated as cooperating."""
+    lead_name = " ".join(lead.split()) if lead and lead.strip() else None
+    seen = {lead_name} if lead_name else set()
+    others = []
+    for name in cooperating:
+        clean = " ".join(name.split())
+        if clean and clean not in seen:
+            seen.add(clean)
+            others.append(clean)
+    return lead_name, tuple(others)
+
+
+def _set_departments(session: Session, project: Project, lead: str | None, cooperating: Iterable[str]) -> None:
     project.departments.clear()
     session.flush()
     seen: set[int] = set()
@@ -198,26 +202,31 @@ def create(session: Session, team_id: str, actor: str, draft: ProjectDraft) -> P
     name = _validated_name(draft.name)
     description = draft.description.strip()[:DESCRIPTION_MAX]
     creator = users.ensure(session, team_id, actor)
-    if draft.key:
-        key = normalise_key(draft.key)
-        if session.scalar(select(Project.id).where(Project.team_id == team_id, Project.key == key)):
-            raise DomainError("project.key_taken", key=key)
+    given_key = normalise_key(draft.key) if draft.key else None
+    if given_key and session.scalar(select(Project.id).where(Project.team_id == team_id, Project.key == given_key)):
+        raise DomainError("project.key_taken", key=given_key)
+    for _attempt in range(KEY_ATTEMPTS):
+        key = given_key or _next_generated_key(session, team_id)
+        project = Project(
+            team_id=team_id,
+            key=key,
+            name=name,
+            description=description,
+            channel_id=draft.channel_id,
+            target_date=draft.target_date,
+            created_by_id=creator.id,
+        )
+        try:
+            with session.begin_nested():
+                session.add(project)
+            break
+        except IntegrityError:
+            # A concurrent registration took the key between check and insert. A key the person chose
+            # is theirs to change; a generated one simply moves on to the next number.
+            if given_key:
+                raise DomainError("project.key_taken", key=key) from None
     else:
-        key = _next_generated_key(session, team_id)
-    project = Project(
-        team_id=team_id,
-        key=key,
-        name=name,
-        description=description,
-        channel_id=draft.channel_id,
-        target_date=draft.target_date,
-        created_by_id=creator.id,
-    )
-    try:
-        with session.begin_nested():
-            session.add(project)
-    except IntegrityError:  # a concurrent registration took the key between check and insert
-        raise DomainError("project.key_taken", key=key) from None
+        raise DomainError("project.key_taken", key=key)
     _set_departments(session, project, draft.lead_department, draft.cooperating_departments)
     _add_member(session, project, creator, MemberRole.LEAD)
     added = []
@@ -226,9 +235,7 @@ def create(session: Session, team_id: str, actor: str, draft: ProjectDraft) -> P
             _add_member(session, project, users.ensure(session, team_id, slack_id), MemberRole.MEMBER)
             added.append(slack_id)
     session.flush()
-    audit.record(
-        session, team_id, actor, "project.created", "project", project.id, key=key, name=name, members=added
-    )
+    audit.record(session, team_id, actor, "project.created", "project", project.id, key=key, name=name, members=added)
     for slack_id in added:
         outbox.enqueue(
             session,
@@ -340,9 +347,7 @@ def leave(session: Session, team_id: str, actor: str, key: str) -> tuple[LeaveOu
     return LeaveOutcome.LEFT, _info(project)
 
 
-def close(
-    session: Session, team_id: str, actor: str, key: str, *, is_admin: bool
-) -> tuple[CloseOutcome, ProjectInfo]:
+def close(session: Session, team_id: str, actor: str, key: str, *, is_admin: bool) -> tuple[CloseOutcome, ProjectInfo]:
     project = _load(session, team_id, key)
     _require_manager(project, actor, is_admin)
     if project.status is ProjectStatus.CLOSED:
@@ -399,10 +404,8 @@ def edit(
         changes["target_date"] = draft.target_date.isoformat() if draft.target_date else None
         project.target_date = draft.target_date
     before = _info(project)
-    if (before.lead_department, tuple(before.cooperating_departments)) != (
-        draft.lead_department or None,
-        tuple(d for d in draft.cooperating_departments if d),
-    ):
+    wanted_departments = _department_names(draft.lead_department, draft.cooperating_departments)
+    if (before.lead_department, before.cooperating_departments) != wanted_departments:
         _set_departments(session, project, draft.lead_department, draft.cooperating_departments)
         changes["departments"] = True
     wanted = set(draft.member_ids)
@@ -425,7 +428,5 @@ def edit(
             )
     session.flush()
     if changes:
-        audit.record(
-            session, team_id, actor, "project.edited", "project", project.id, key=project.key, **changes
-        )
+        audit.record(session, team_id, actor, "project.edited", "project", project.id, key=project.key, **changes)
     return _info(project)

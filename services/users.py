@@ -106,8 +106,4 @@ def set_department(session: Session, team_id: str, slack_user_id: str, name: str
 
 
 def list_departments(session: Session, team_id: str) -> list[str]:
-    return list(
-        session.scalars(
-            select(Department.name).where(Department.team_id == team_id).order_by(Department.name)
-        )
-    )
+    return list(session.scalars(select(Department.name).where(Department.team_id == team_id).order_by(Department.name)))

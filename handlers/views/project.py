@@ -31,9 +31,7 @@ def _draft(sub: Submission) -> projects.ProjectDraft:
         key=sub.text(Block.PROJECT_KEY).strip() or None,
         description=sub.text(Block.PROJECT_DESCRIPTION),
         lead_department=sub.text(Block.PROJECT_LEAD_DEPARTMENT).strip() or None,
-        cooperating_departments=[
-            d.strip() for d in sub.text(Block.PROJECT_COOPERATING).split(",") if d.strip()
-        ],
+        cooperating_departments=[d.strip() for d in sub.text(Block.PROJECT_COOPERATING).split(",") if d.strip()],
         channel_id=sub.conversation(Block.PROJECT_CHANNEL),
         member_ids=sub.users(Block.PROJECT_MEMBERS),
         target_date=target,

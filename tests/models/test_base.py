@@ -186,11 +186,6 @@ def test_loading_audit_events_alongside_other_changes_is_allowed(session_factory
         assert s.scalar(select(User.slack_user_id)) == "U2"
 
 
-@pytest.mark.xfail(
-    reason="BUG: models/audit.py:28-33 guards only the unit of work (before_flush); an ORM bulk "
-    "update(AuditEvent) or delete(AuditEvent) through Session.execute rewrites the trail unchecked",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "statement",
     [update(AuditEvent).values(actor="U2"), delete(AuditEvent)],

@@ -372,12 +372,6 @@ def test_mark_failed_on_an_unknown_row_reports_dead(session_factory):
     assert fail(session_factory, 424242, T0) is OutboxStatus.DEAD
 
 
-@pytest.mark.xfail(
-    reason="BUG: services/outbox.py:128-138 mark_failed does not check that the row is still PENDING "
-    "(mark_sent and release do), so a worker whose lease lapsed and then failed turns a message "
-    "another worker already sent into DEAD",
-    strict=True,
-)
 def test_a_late_failure_report_does_not_undo_a_sent_message(session_factory):
     message_id = queued(session_factory)
     slow = claim(session_factory, message_id, T0)
@@ -444,12 +438,6 @@ def test_next_due_at_waits_for_the_claim_of_the_only_pending_row(session_factory
     assert due_at.tzinfo is not None
 
 
-@pytest.mark.xfail(
-    reason="BUG: services/outbox.py:152-162 next_due_at looks only at the row with the earliest "
-    "next_attempt_at; when that row is claimed it reports the claim's end, hiding another row "
-    "due sooner (OutboxDelivery.drain then sleeps up to the whole lease)",
-    strict=True,
-)
 def test_next_due_at_is_not_hidden_behind_a_claimed_row(session_factory):
     claimed = queued(session_factory, "claimed")
     enqueue(session_factory, "waiting", at=T0 + timedelta(seconds=5))

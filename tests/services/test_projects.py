@@ -506,12 +506,6 @@ def test_edit_without_changes_writes_no_audit_event(session_factory):
     assert len(outbox_rows(session_factory, "project.member_added")) == 1
 
 
-@pytest.mark.xfail(
-    reason="BUG: services/projects.py:402-405 (edit) compares the draft's raw department list with the "
-    "stored, deduplicated one, so re-saving a form with a repeated department records a "
-    "'departments' change that did not happen in the audit trail",
-    strict=True,
-)
 def test_edit_with_the_same_departments_repeated_records_no_department_change(session_factory):
     info = create(session_factory, key="E", lead_department="기획조정실", cooperating_departments=["예산과"])
 
@@ -646,12 +640,6 @@ def test_generated_keys_and_departments_are_counted_per_team(session_factory):
 # --- concurrency (PostgreSQL; SQLite takes its write lock at BEGIN, so registrations never overlap) --
 
 
-@pytest.mark.xfail(
-    reason="BUG: services/projects.py:205-220 (create) turns the unique-key race into "
-    "project.key_taken even when the person gave no key; a generated key should move on to the next "
-    "free P-n instead of refusing a registration nobody got wrong",
-    strict=True,
-)
 def test_two_registrations_without_a_key_at_once_both_get_a_key(engine, session_factory):
     if engine.dialect.name != "postgresql":
         pytest.skip("needs concurrent writers (PostgreSQL)")

@@ -123,9 +123,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column(
             "status",
-            sa.Enum(
-                "active", "closed", name="projectstatus", native_enum=False, create_constraint=True, length=16
-            ),
+            sa.Enum("active", "closed", name="projectstatus", native_enum=False, create_constraint=True, length=16),
             nullable=False,
         ),
         sa.Column("channel_id", sa.String(length=32), nullable=True),
@@ -134,9 +132,7 @@ def upgrade() -> None:
         sa.Column("closed_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("team_id", sa.String(length=32), nullable=False),
         sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"], ["users.id"], name=op.f("fk_projects_created_by_id_users")
-        ),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_projects_created_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_projects")),
         sa.UniqueConstraint("team_id", "key", name=op.f("uq_projects_team_id_key")),
     )

@@ -198,6 +198,23 @@ def _add_member(session: Session, project: Project, user: User, role: MemberRole
     return existing
 
 
+def _notify(session: Session, project: Project, kind: str, recipient: str, dedupe_key: str, **payload: str) -> None:
+    outbox.enqueue(
+        session,
+        team_id=project.team_id,
+        kind=kind,
+        recipient=recipient,
+        dedupe_key=dedupe_key,
+        payload={"project_id": project.id, **payload},
+    )
+
+
+def _notify_member_added(session: Session, project: Project, member: ProjectMember, actor: str) -> None:
+    slack_id = member.user.slack_user_id
+    dedupe_key = f"project:{project.id}:added:{slack_id}:{member.joined_at.timestamp():.3f}"
+    _notify(session, project, "project.member_added", slack_id, dedupe_key, by=actor)
+
+
 def create(session: Session, team_id: str, actor: str, draft: ProjectDraft) -> ProjectInfo:
     name = _validated_name(draft.name)
     description = draft.description.strip()[:DESCRIPTION_MAX]
@@ -229,30 +246,22 @@ def create(session: Session, team_id: str, actor: str, draft: ProjectDraft) -> P
         raise DomainError("project.key_taken", key=key)
     _set_departments(session, project, draft.lead_department, draft.cooperating_departments)
     _add_member(session, project, creator, MemberRole.LEAD)
-    added = []
-    for slack_id in dict.fromkeys(draft.member_ids):
-        if slack_id != actor:
-            _add_member(session, project, users.ensure(session, team_id, slack_id), MemberRole.MEMBER)
-            added.append(slack_id)
+    added = [
+        _add_member(session, project, users.ensure(session, team_id, slack_id), MemberRole.MEMBER)
+        for slack_id in dict.fromkeys(draft.member_ids)
+        if slack_id != actor
+    ]
     session.flush()
-    audit.record(session, team_id, actor, "project.created", "project", project.id, key=key, name=name, members=added)
-    for slack_id in added:
-        outbox.enqueue(
-            session,
-            team_id=team_id,
-            kind="project.member_added",
-            recipient=slack_id,
-            dedupe_key=f"project:{project.id}:added:{slack_id}:{project.created_at.timestamp():.0f}",
-            payload={"project_id": project.id, "by": actor},
-        )
+    added_ids = [m.user.slack_user_id for m in added if m]
+    audit.record(
+        session, team_id, actor, "project.created", "project", project.id, key=key, name=name, members=added_ids
+    )
+    for member in added:
+        if member:
+            _notify_member_added(session, project, member, actor)
     if project.channel_id:
-        outbox.enqueue(
-            session,
-            team_id=team_id,
-            kind="project.registered",
-            recipient=project.channel_id,
-            dedupe_key=f"project:{project.id}:registered",
-            payload={"project_id": project.id, "by": actor},
+        _notify(
+            session, project, "project.registered", project.channel_id, f"project:{project.id}:registered", by=actor
         )
     return _info(project)
 
@@ -322,13 +331,13 @@ def join(session: Session, team_id: str, actor: str, key: str) -> tuple[JoinOutc
     audit.record(session, team_id, actor, "project.joined", "project", project.id, key=project.key)
     info = _info(project)
     for lead in info.leads:
-        outbox.enqueue(
+        _notify(
             session,
-            team_id=team_id,
-            kind="project.member_joined",
-            recipient=lead.slack_user_id,
-            dedupe_key=f"project:{project.id}:joined:{actor}:{member.joined_at.timestamp():.3f}:{lead.slack_user_id}",
-            payload={"project_id": project.id, "member": actor},
+            project,
+            "project.member_joined",
+            lead.slack_user_id,
+            f"project:{project.id}:joined:{actor}:{member.joined_at.timestamp():.3f}:{lead.slack_user_id}",
+            member=actor,
         )
     return JoinOutcome.JOINED, info
 
@@ -357,14 +366,7 @@ def close(session: Session, team_id: str, actor: str, key: str, *, is_admin: boo
     session.flush()
     audit.record(session, team_id, actor, "project.closed", "project", project.id, key=project.key)
     if project.channel_id:
-        outbox.enqueue(
-            session,
-            team_id=team_id,
-            kind="project.closed",
-            recipient=project.channel_id,
-            dedupe_key=f"project:{project.id}:closed",
-            payload={"project_id": project.id, "by": actor},
-        )
+        _notify(session, project, "project.closed", project.channel_id, f"project:{project.id}:closed", by=actor)
     return CloseOutcome.CLOSED, _info(project)
 
 
@@ -418,14 +420,7 @@ def edit(
         added = _add_member(session, project, users.ensure(session, team_id, slack_id), MemberRole.MEMBER)
         if added is not None:
             changes.setdefault("added", []).append(slack_id)  # type: ignore[union-attr]
-            outbox.enqueue(
-                session,
-                team_id=team_id,
-                kind="project.member_added",
-                recipient=slack_id,
-                dedupe_key=f"project:{project.id}:added:{slack_id}:{added.joined_at.timestamp():.3f}",
-                payload={"project_id": project.id, "by": actor},
-            )
+            _notify_member_added(session, project, added, actor)
     session.flush()
     if changes:
         audit.record(session, team_id, actor, "project.edited", "project", project.id, key=project.key, **changes)

@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import OutboxMessage, OutboxStatus
 from models.db import make_session_factory
 from services import outbox
 from services.outbox import CLAIM_LEASE, MAX_ATTEMPTS
+from tests.fakes.locks import wait_until_another_transaction_waits_on
 
 TEAM = "T1"
 OTHER_TEAM = "T2"
 T0 = datetime(2025, 3, 3, 0, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
-
-
-def wait_until_another_transaction_waits_on(session: Session, timeout: float = 5.0) -> None:
-    """Returns once some other backend is blocked on a lock this session's transaction holds,
-    so the test knows the race really happened rather than running the two one after the other."""
-    blocked = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))")
-    deadline = time.monotonic() + timeout
-    while not session.scalar(blocked):
-        assert time.monotonic() < deadline, "the other transaction never waited on this one"
-        time.sleep(0.01)
 
 
 def enqueue(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import (
@@ -26,6 +25,7 @@ from models.base import utcnow
 from services import projects, users
 from services.errors import DomainError
 from services.projects import CloseOutcome, JoinOutcome, LeaveOutcome, ProjectDraft, ProjectInfo
+from tests.fakes.locks import wait_until_another_transaction_waits_on
 
 TEAM = "T1"
 OTHER_TEAM = "T2"
@@ -656,13 +656,7 @@ def test_two_registrations_without_a_key_at_once_both_get_a_key(engine, session_
         first = projects.create(s, TEAM, "U1", ProjectDraft("첫째")).key
         other = threading.Thread(target=register_second)
         other.start()
-        blocked = text(
-            "SELECT count(*) FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
-        )
-        deadline = time.monotonic() + 5
-        while not s.scalar(blocked):  # the second insert now waits on this transaction's P-1
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_until_another_transaction_waits_on(s)  # the second insert now waits on this transaction's P-1
     other.join(10)
 
     assert (first, second) == ("P-1", ["P-2"])

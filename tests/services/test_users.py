@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from models import Department, User
 from services import users
 from services.users import PROFILE_MAX_AGE, Person
+from tests.fakes.locks import wait_until_another_transaction_waits_on
 
 TEAM = "T1"
 OTHER_TEAM = "T2"
-
-
-def wait_until_another_transaction_waits_on(session: Session, timeout: float = 5.0) -> None:
-    """Returns once some other backend is blocked on a lock this session's transaction holds,
-    so the test knows the race really happened rather than running the two one after the other."""
-    blocked = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))")
-    deadline = time.monotonic() + timeout
-    while not session.scalar(blocked):
-        assert time.monotonic() < deadline, "the other transaction never waited on this one"
-        time.sleep(0.01)
 
 
 def user_count(sf) -> int:

@@ -6,16 +6,31 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from dotenv import load_dotenv
 
 from bot.settings import Settings, SettingsError
 
+EXIT_FAILED = 1
 EXIT_SETTINGS = 2
+
+
+class CommandFailed(Exception):
+    """A command could not do its work; the message is the one line the operator sees."""
+
+
+def _version() -> str:
+    try:
+        return version("onnuri")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="onnuri", description="Onnuri: cross-department work in Slack.")
+    parser.add_argument("--version", action="version", version=f"onnuri {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="serve Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT)")
@@ -29,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply migrations")
 
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
-    manifest.add_argument("--url", help="public base URL for HTTP mode (omit for Socket Mode)")
+    manifest.add_argument("--url", help="public base URL for HTTP mode, e.g. https://onnuri.example.go.kr")
 
     sub.add_parser("doctor", help="check settings, database, token and scopes")
     return parser
@@ -37,24 +52,35 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    load_dotenv(os.environ.get("ONNURI_ENV_FILE", ".env"), override=False)
+    if args.command == "manifest":  # needs no settings, so a half-configured install can still make its app
+        return _manifest(args.url)
+    load_dotenv(Path.cwd() / ".env", override=False)
     try:
         settings = Settings.from_env(os.environ)
         return _dispatch(args, settings)
     except SettingsError as error:
         print(f"onnuri: {error}", file=sys.stderr)
         return EXIT_SETTINGS
+    except CommandFailed as error:
+        print(f"onnuri: {error}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _manifest(url: str | None) -> int:
+    from bot.manifest import InvalidURL, render
+
+    try:
+        sys.stdout.write(render(url))
+    except InvalidURL as error:
+        print(f"onnuri: --url: {error}", file=sys.stderr)
+        return EXIT_SETTINGS
+    return 0
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from bot import logs
 
-    logs.configure(os.environ.get("ONNURI_LOG_LEVEL", "INFO").upper(), settings.secrets)
-    if args.command == "manifest":
-        from bot.manifest import render
-
-        sys.stdout.write(render(args.url))
-        return 0
+    logs.configure(settings.log_level, settings.secrets)
     if args.command == "db":
         return _db_upgrade(settings)
     if args.command == "doctor":
@@ -70,34 +96,41 @@ def _db_upgrade(settings: Settings) -> int:
 
     engine = make_engine(settings.database_url)
     try:
+        before = migrate.current_revision(engine)
         migrate.upgrade(engine)
-        print(f"database is at revision {migrate.current_revision(engine)}")
-        return 0
+        after = migrate.current_revision(engine)
     except SQLAlchemyError as error:
-        print(
-            f"onnuri: database upgrade failed: {type(error).__name__}: {error.orig or error}"[:500],
-            file=sys.stderr,
-        )
-        return 1
+        raise CommandFailed(f"database upgrade failed: {_one_line(error)}") from None
     finally:
         engine.dispose()
+    if before == after:
+        print(f"database is up to date (revision {after})")
+    else:
+        print(f"database upgraded from {before or 'empty'} to revision {after}")
+    return 0
 
 
 def _doctor(settings: Settings) -> int:
+    import logging
+
     from bot.app import make_client
     from bot.doctor import report, run_checks
     from models.db import make_engine
 
+    logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)  # the checklist says it better
     engine = make_engine(settings.database_url)
     try:
         ok = report(run_checks(settings, engine, make_client(settings, retries=False)), print)
     finally:
         engine.dispose()
-    return 0 if ok else 1
+    return 0 if ok else EXIT_FAILED
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runtime import run
+    from slack_sdk.errors import SlackApiError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.runtime import StartupError, run
 
     settings.require("SLACK_BOT_TOKEN")
     socket = bool(settings.slack_app_token) and not args.http
@@ -106,8 +139,22 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         socket = True
     if not socket:
         settings.require("SLACK_SIGNING_SECRET")
-    run(settings, socket=socket, scheduler=not args.no_scheduler)
+    try:
+        run(settings, socket=socket, scheduler=not args.no_scheduler)
+    except StartupError as error:
+        raise CommandFailed(str(error)) from None
+    except SQLAlchemyError as error:
+        raise CommandFailed(f"database: {_one_line(error)}; check DATABASE_URL or run `onnuri doctor`") from None
+    except SlackApiError as error:
+        raise CommandFailed(f"Slack refused: {error.response.get('error')}; run `onnuri doctor`") from None
+    except OSError as error:
+        raise CommandFailed(f"{error.strerror or error}; run `onnuri doctor`") from None
     return 0
+
+
+def _one_line(error: Exception) -> str:
+    cause = getattr(error, "orig", None) or error
+    return f"{type(cause).__name__}: {str(cause).strip().splitlines()[0] if str(cause).strip() else ''}"[:300]
 
 
 if __name__ == "__main__":

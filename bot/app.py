@@ -22,6 +22,12 @@ log = logging.getLogger(__name__)
 LISTENER_THREADS = 64
 
 
+class _QuietTokenWarning(logging.Filter):
+    # Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that our client wins; it should.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "token` will be unused" not in record.getMessage()
+
+
 def make_client(settings: Settings, *, retries: bool = True) -> WebClient:
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
     if not retries:
@@ -35,6 +41,9 @@ def create_app(
     client: WebClient,
     executor: Executor | None = None,
 ) -> App:
+    bolt_logger = logging.getLogger("onnuri.bolt")
+    if not any(isinstance(f, _QuietTokenWarning) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_QuietTokenWarning())
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -42,7 +51,7 @@ def create_app(
         token_verification_enabled=False,
         process_before_response=False,
         listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
-        logger=logging.getLogger("onnuri.bolt"),
+        logger=bolt_logger,
     )
     deps = Deps(settings=settings, session_factory=session_factory, registered_commands=[])
     register_all(app, deps)

@@ -28,7 +28,35 @@ def run_checks(settings: Settings, engine: Engine, client: WebClient) -> list[Ch
     if checks[-1].ok:
         checks.append(_migrations(engine))
     checks += _token(settings, client)
+    if settings.slack_app_token:
+        checks.append(_app_token(settings))
     return checks
+
+
+def _slack_problem(error: Exception, settings: Settings) -> str:
+    """Why a Web API call failed, in words that point at the right fix."""
+    if isinstance(error, SlackApiError):
+        code = error.response.get("error")
+        if code is None:  # not Slack's JSON at all
+            return f"{settings.slack_api_url} does not answer like Slack's Web API; check SLACK_API_URL"
+        return f"Slack answered {code}"
+    reason = getattr(error, "reason", None) or error
+    return f"cannot reach Slack at {settings.slack_api_url} ({reason})"
+
+
+def _app_token(settings: Settings) -> Check:
+    client = WebClient(base_url=settings.slack_api_url, timeout=10)
+    client.retry_handlers.clear()
+    try:
+        client.apps_connections_open(app_token=settings.slack_app_token)
+    except (SlackApiError, OSError) as error:
+        return Check(
+            "app token",
+            False,
+            f"{_slack_problem(error, settings)}: create an app-level token with "
+            "connections:write and put it in SLACK_APP_TOKEN",
+        )
+    return Check("app token", True, "Socket Mode connections can be opened")
 
 
 def _mode(settings: Settings) -> Check:
@@ -48,7 +76,7 @@ def _database(engine: Engine) -> Check:
 
 def _migrations(engine: Engine) -> Check:
     try:
-        current, head = migrate.current_revision(engine), migrate.head_revision(engine)
+        current, head = migrate.current_revision(engine), migrate.head_revision()
     except SQLAlchemyError as error:
         return Check("migrations", False, f"cannot read the migration state ({type(error).__name__})")
     if current == head:

@@ -7,6 +7,8 @@ import re
 
 _TOKEN = re.compile(r"\bx(?:ox[abpeor]|app)-[A-Za-z0-9-]+")
 _RESPONSE_URL = re.compile(r"https?://[^\s\"']*/(?:commands|actions|response)/[^\s\"']+")
+# Slack's legacy verification token sits in every payload's "token" field.
+_PAYLOAD_TOKEN = re.compile(r"(\btoken[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9_-]{8,}")
 # The same URL inside a form body or JSON, possibly percent-encoded.
 _RESPONSE_URL_FIELD = re.compile(r"(response_url[\"']?\s*[:=]\s*[\"']?)[^&\s\"',}]+")
 
@@ -20,6 +22,7 @@ class RedactingFilter(logging.Filter):
         for secret in self.secrets:
             text = text.replace(secret, "[secret]")
         text = _TOKEN.sub("[token]", text)
+        text = _PAYLOAD_TOKEN.sub(r"\1[token]", text)
         text = _RESPONSE_URL.sub("[response_url]", text)
         return _RESPONSE_URL_FIELD.sub(r"\1[response_url]", text)
 

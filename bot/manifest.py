@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -38,9 +39,21 @@ COMMAND_INFO: dict[Command, tuple[str, str]] = {
 BOT_EVENTS: tuple[str, ...] = ()
 
 
+class InvalidURL(ValueError):
+    pass
+
+
+def request_url_for(base: str) -> str:
+    """The events endpoint under a public base URL; a URL that already ends in it is taken as is."""
+    base = base.strip().rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", base):
+        raise InvalidURL(f"{base!r} is not an http(s) URL such as https://onnuri.example.go.kr")
+    return base if base.endswith("/slack/events") else f"{base}/slack/events"
+
+
 def build(url: str | None = None) -> dict[str, Any]:
     """Socket Mode unless a public base URL is given, in which case every request goes to it."""
-    request_url = f"{url.rstrip('/')}/slack/events" if url else None
+    request_url = request_url_for(url) if url is not None else None
     commands = []
     for command in Command:
         description, usage = COMMAND_INFO[command]

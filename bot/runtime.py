@@ -9,6 +9,8 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +22,13 @@ from models.db import make_engine, make_session_factory
 from scheduler.delivery import OutboxDelivery
 
 log = logging.getLogger(__name__)
+
+# Answers of auth.test that mean the token itself is wrong, not that Slack is unwell.
+TOKEN_REFUSED = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says why in one line."""
 
 
 @dataclass
@@ -53,8 +62,22 @@ def build_runtime(
     return Runtime(settings, engine, session_factory, delivery, app)
 
 
+def check_token(client: WebClient, settings: Settings) -> None:
+    """Fails fast on a refused token; an unreachable Slack only warns, since it may come back."""
+    try:
+        client.auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error")
+        if code in TOKEN_REFUSED:
+            raise StartupError(f"Slack refused SLACK_BOT_TOKEN ({code}); copy the bot token again") from None
+        log.warning("auth.test failed (%s); starting anyway", code)
+    except OSError as error:
+        log.warning("cannot reach Slack at %s (%s); starting anyway", settings.slack_api_url, error)
+
+
 def run(settings: Settings, *, socket: bool, scheduler: bool) -> None:
     runtime = build_runtime(settings)
+    check_token(runtime.app.client, settings)
     runtime.delivery.start()
     if scheduler:
         log.info("timed jobs: none are registered in this build; outbox delivery is running")

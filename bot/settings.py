@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 DEFAULT_API_URL = "https://slack.com/api/"
 SUPPORTED_LOCALES = ("ko", "en")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
@@ -40,6 +41,7 @@ class Settings:
     holidays_country: str = "KR"
     admins: frozenset[str] = frozenset()
     port: int = 3000
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -60,11 +62,7 @@ class Settings:
         if not api_url.endswith("/"):
             api_url += "/"
 
-        database_url = get("DATABASE_URL") or cls.database_url
-        try:
-            make_url(database_url)
-        except ArgumentError:
-            raise SettingsError("DATABASE_URL", "not a valid SQLAlchemy database URL") from None
+        database_url = _checked_database_url(get("DATABASE_URL") or cls.database_url)
 
         timezone = get("ONNURI_TIMEZONE") or cls.timezone
         try:
@@ -85,6 +83,10 @@ class Settings:
         if bad:
             raise SettingsError("ONNURI_ADMINS", f"not Slack user IDs: {', '.join(bad)}")
 
+        log_level = (get("ONNURI_LOG_LEVEL") or cls.log_level).upper()
+        if log_level not in LOG_LEVELS:
+            raise SettingsError("ONNURI_LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
+
         port_text = get("PORT") or str(cls.port)
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise SettingsError("PORT", f"must be a port number, got {port_text!r}")
@@ -100,6 +102,7 @@ class Settings:
             holidays_country=country,
             admins=admins,
             port=int(port_text),
+            log_level=log_level,
         )
 
     def require(self, *names: str) -> None:
@@ -111,3 +114,24 @@ class Settings:
     @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token) if s)
+
+
+def _checked_database_url(url: str) -> str:
+    """Refuses a URL SQLAlchemy could not use, naming what to write instead."""
+    hint = "e.g. sqlite:///onnuri.db or postgresql+psycopg://user@host/db"
+    try:
+        parsed = make_url(url)
+        dialect = parsed.get_dialect()
+        _ = parsed.port  # a non-numeric port only fails when read
+    except NoSuchModuleError:
+        raise SettingsError("DATABASE_URL", f"unknown database kind in {url.split(':', 1)[0]!r} ({hint})") from None
+    except (ArgumentError, ValueError):
+        raise SettingsError("DATABASE_URL", f"not a valid database URL ({hint})") from None
+    if dialect.name == "sqlite" and parsed.host:
+        raise SettingsError("DATABASE_URL", "a SQLite URL has three slashes: sqlite:///path/to/file.db")
+    try:
+        dialect.import_dbapi()
+    except ImportError:
+        extra = " (pip install 'onnuri[postgres]')" if dialect.name == "postgresql" else ""
+        raise SettingsError("DATABASE_URL", f"the driver for {parsed.drivername} is not installed{extra}") from None
+    return url

@@ -14,15 +14,16 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 7_140_117  # advisory lock id: several processes may start at once
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config() -> Config:
+    # No sqlalchemy.url: migrations always run on a connection handed over in config.attributes,
+    # so the URL (and its password) never passes through ConfigParser or into a traceback.
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    config = alembic_config(engine)
+    config = alembic_config()
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _PG_MIGRATION_LOCK})
@@ -37,8 +38,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 connection.commit()
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -47,4 +48,4 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def is_up_to_date(engine: Engine) -> bool:
-    return current_revision(engine) == head_revision(engine)
+    return current_revision(engine) == head_revision()

@@ -3,7 +3,6 @@
 from alembic import context
 
 import models
-from models.db import make_engine
 
 config = context.config
 target_metadata = models.Base.metadata
@@ -21,11 +20,5 @@ def run_migrations(connection) -> None:
         context.run_migrations()
 
 
-connection = config.attributes.get("connection")
-if connection is not None:
-    run_migrations(connection)
-else:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
-    with engine.connect() as conn:
-        run_migrations(conn)
-    engine.dispose()
+# models.migrate always hands over an open connection; there is no offline (SQL script) mode.
+run_migrations(config.attributes["connection"])

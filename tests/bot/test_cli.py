@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ ROOT = Path(__file__).parents[2]
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        env={"PATH": "", "PYTHONPATH": str(ROOT), "ONNURI_ENV_FILE": str(cwd / "absent.env"), **env},
+        env={"PATH": "", "PYTHONPATH": str(ROOT), **env},
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -54,11 +55,11 @@ def test_run_without_token_names_the_variable(tmp_path):
 
 
 def _doctor(monkeypatch, capsys, env: dict[str, str]) -> tuple[int, str]:
+    monkeypatch.chdir(tempfile.mkdtemp())  # no developer's .env may leak in
     for name in ("SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("ONNURI_ENV_FILE", "/nonexistent.env")
     code = main(["doctor"])
     return code, capsys.readouterr().out
 
@@ -118,3 +119,87 @@ def test_doctor_reports_a_refused_token(monkeypatch, capsys, fake_slack, upgrade
         },
     )
     assert code == 1 and "invalid_auth" in out and "xoxb-bad" not in out
+    assert "✓ app token" in out  # the xapp- token itself is fine
+
+
+def test_doctor_says_when_slack_api_url_is_not_slack(monkeypatch, capsys, upgraded_sqlite):
+    code, out = _doctor(
+        monkeypatch,
+        capsys,
+        {
+            "SLACK_BOT_TOKEN": "xoxb-x",
+            "SLACK_APP_TOKEN": "xapp-1",
+            "SLACK_API_URL": "http://127.0.0.1:1/api/",
+            "DATABASE_URL": upgraded_sqlite,
+        },
+    )
+    assert code == 1
+    assert "✗ token: cannot reach Slack at http://127.0.0.1:1/api/" in out
+    assert "✗ app token" in out
+
+
+@pytest.mark.parametrize("url", ["your.host", "ftp://x", "https://"])
+def test_manifest_refuses_a_url_that_is_not_http(tmp_path, url):
+    result = run_cli("manifest", "--url", url, env={}, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.startswith("onnuri: --url:")
+
+
+def test_manifest_accepts_the_full_events_url_without_doubling_it(tmp_path):
+    result = run_cli("manifest", "--url", "https://x.example/slack/events/", env={"PORT": "abc"}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "https://x.example/slack/events\n" in result.stdout and "events/slack/events" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mysql://x/y", "driver for mysql is not installed"),
+        ("postgres://u:pw@h/db", "unknown database kind"),
+        ("sqlite://onnuri.db", "three slashes"),
+        ("postgresql+psycopg://u:pw@host:notaport/db", "not a valid database URL"),
+    ],
+)
+def test_bad_database_url_is_one_line_with_status_2(tmp_path, url, says):
+    result = run_cli("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("onnuri: DATABASE_URL:") and says in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "pw" not in result.stderr
+
+
+def test_run_with_unreachable_database_fails_in_one_line(tmp_path):
+    result = run_cli(
+        "run",
+        "--http",
+        env={
+            "SLACK_BOT_TOKEN": "xoxb-x",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": "http://127.0.0.1:1/api/",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}",
+        },
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "onnuri: database:" in result.stderr
+
+
+def test_run_with_refused_token_fails_in_one_line(tmp_path, fake_slack):
+    fake_slack.error("auth.test", error="invalid_auth")
+    result = run_cli(
+        "run",
+        "--http",
+        env={
+            "SLACK_BOT_TOKEN": "xoxb-refused",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": fake_slack.url,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "PORT": "0",
+        },
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in result.stderr and "xoxb-refused" not in result.stderr
+
+
+def test_version(tmp_path):
+    result = run_cli("--version", env={}, cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("onnuri ")

@@ -73,8 +73,8 @@ def test_require_names_the_missing_variable():
 
 def test_cli_reports_bad_setting_in_one_line_with_status_2(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "manifest"],
-        env={"PORT": "abc", "PATH": "", "ONNURI_ENV_FILE": str(tmp_path / "none.env")},
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        env={"PORT": "abc", "PATH": ""},
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -29,7 +29,6 @@ def running(tmp_path, fake_slack):
     env = {
         "PATH": "",
         "PYTHONPATH": str(ROOT),
-        "ONNURI_ENV_FILE": str(tmp_path / "absent.env"),
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake_slack.url,

@@ -408,10 +408,12 @@ class FakeSlack:
         if method == "upload":
             return _Answer(200, f"OK - {len(params['content'])}")
         handler = self._api.get(method)
-        if handler is None:
+        if handler is None and method != "apps.connections.open":
             body = _error("unknown_method")
         elif not token:
             body = _error("not_authed")
+        elif method == "apps.connections.open":
+            body = self._open_connection(token)
         else:
             body = handler(params)
         # Real Slack reports the token's scopes on every Web API answer; Bolt reads them from auth.test.
@@ -427,6 +429,12 @@ class FakeSlack:
         return f"{prefix}{self._next_id:08d}"
 
     # -- Web API methods (called with the lock held) ---------------------------------------
+
+    def _open_connection(self, token: str) -> dict[str, Any]:
+        # Socket Mode's handshake; only an app-level token may ask. No WebSocket server stands behind the URL.
+        if not token.startswith("xapp-"):
+            return _error("not_allowed_token_type")
+        return {"ok": True, "url": "wss://127.0.0.1:9/link"}
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -36,8 +36,8 @@ def test_migrated_database_matches_the_models(engine):
 
 def test_migrated_database_is_up_to_date(engine):
     assert migrate.is_up_to_date(engine)
-    assert migrate.head_revision(engine) is not None
-    assert migrate.head_revision(engine) == migrate.current_revision(engine)
+    assert migrate.head_revision() is not None
+    assert migrate.head_revision() == migrate.current_revision(engine)
 
 
 def test_a_model_change_without_a_migration_would_be_noticed(engine):
@@ -63,7 +63,7 @@ def test_upgrading_a_brand_new_sqlite_file_builds_every_table(tmp_path):
         migrate.upgrade(engine)
 
         assert set(inspect(engine).get_table_names()) == TABLES
-        assert migrate.current_revision(engine) == migrate.head_revision(engine)
+        assert migrate.current_revision(engine) == migrate.head_revision()
         assert schema_differences(engine) == []
     finally:
         engine.dispose()
@@ -95,7 +95,7 @@ def test_downgrading_to_base_removes_everything_and_upgrade_restores_it(tmp_path
     try:
         migrate.upgrade(engine)
         with engine.connect() as connection:
-            config = migrate.alembic_config(engine)
+            config = migrate.alembic_config()
             config.attributes["connection"] = connection
             command.downgrade(config, "base")
             connection.commit()

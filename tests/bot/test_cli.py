@@ -192,7 +192,7 @@ def test_run_with_refused_token_fails_in_one_line(tmp_path, fake_slack):
             "SLACK_SIGNING_SECRET": "s",
             "SLACK_API_URL": fake_slack.url,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-            "PORT": "0",
+            "PORT": "3999",
         },
         cwd=tmp_path,
     )

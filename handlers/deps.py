@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.i18n import t
 from bot.reader import Reader, reader_from
 from bot.settings import Settings
+from models.db import write_transaction
 from services import users
 from services.errors import DomainError
 
@@ -28,7 +29,7 @@ class Deps:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self.session_factory.begin() as session:
+        with write_transaction(self.session_factory) as session:
             yield session
 
     def is_admin(self, slack_user_id: str) -> bool:

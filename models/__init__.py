@@ -7,7 +7,7 @@ from models.audit import AuditEvent
 from models.base import Base
 from models.idempotency import ProcessedRequest
 from models.org import Department, User
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
 from models.projects import (
     MemberRole,
     Project,
@@ -22,6 +22,7 @@ __all__ = [
     "Base",
     "Department",
     "MemberRole",
+    "OutboxChannel",
     "OutboxMessage",
     "OutboxStatus",
     "ProcessedRequest",

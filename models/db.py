@@ -6,13 +6,15 @@ PostgreSQL is used as is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 OUTBOX_DIRTY = "onnuri.outbox_dirty"
+WRITE = "onnuri_write"  # execution option: this transaction will write
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -20,12 +22,17 @@ def make_engine(url: str, **kwargs) -> Engine:
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; take the write lock up front instead so
-        # a busy database waits on busy_timeout rather than failing half-way through a transaction.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _sqlite_begin(conn) -> None:
+    # A transaction that will write takes the write lock up front, so a busy database makes it wait
+    # on busy_timeout instead of failing half-way when a read turns into a write. Reads stay deferred
+    # and run beside writers under WAL.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -59,6 +66,14 @@ def make_session_factory(engine: Engine, on_outbox_commit: Callable[[], None] | 
                 on_outbox_commit()
 
     return factory
+
+
+@contextmanager
+def write_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in a transaction that commits on success; on SQLite it holds the write lock from the start."""
+    with factory.begin() as session:
+        session.connection(execution_options={WRITE: True})
+        yield session
 
 
 def database_answers(engine: Engine) -> bool:

@@ -38,3 +38,15 @@ class OutboxMessage(TeamScoped, Timestamped, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_channel: Mapped[str | None] = mapped_column(String(32))
     sent_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class OutboxChannel(TeamScoped, Base):
+    """When the next message may go to a channel: shared by every delivering process, so the
+    one-message-a-second pace and a 429's Retry-After hold across all of them."""
+
+    __tablename__ = "outbox_channels"
+    __table_args__ = (UniqueConstraint("team_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -50,7 +50,7 @@ class Project(TeamScoped, Timestamped, Base):
     )
 
 
-class ProjectMember(Base):
+class ProjectMember(TeamScoped, Base):
     """A person's membership; leaving sets left_at so joins and leaves stay on record."""
 
     __tablename__ = "project_members"
@@ -71,7 +71,7 @@ class ProjectMember(Base):
         return self.left_at is None
 
 
-class ProjectDepartment(Base):
+class ProjectDepartment(TeamScoped, Base):
     __tablename__ = "project_departments"
     __table_args__ = (UniqueConstraint("project_id", "department_id"),)
 

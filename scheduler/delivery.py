@@ -24,6 +24,7 @@ from bot.reader import Reader, reader_from
 from bot.settings import Settings
 from models import OutboxStatus
 from models.base import utcnow
+from models.db import write_transaction
 from services import outbox, users
 from services.outbox import Pending
 
@@ -77,7 +78,6 @@ class OutboxDelivery:
         self.settings = settings
         self.clock = clock
         self.retry_base_seconds = retry_base_seconds
-        self._last_post: dict[str, datetime] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -100,13 +100,13 @@ class OutboxDelivery:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()  # before the pass, so a commit during it wakes the next one at once
             try:
                 wait = self.deliver_due()
             except Exception:
                 log.exception("outbox delivery pass failed")
                 wait = POLL_INTERVAL
             self._wake.wait(wait)
-            self._wake.clear()
 
     def deliver_due(self, batch: int = 50) -> float:
         """One pass over due rows; returns how long the worker may sleep before the next."""
@@ -148,19 +148,16 @@ class OutboxDelivery:
                 return total
             time.sleep(min(max(self._seconds_until_next_due(), 0.05), remaining))
 
-    def _spacing_ok(self, channel: str, now: datetime) -> bool:
-        last = self._last_post.get(channel)
-        return last is None or now - last >= CHANNEL_SPACING
-
     def _deliver_one(self, message_id: int, stats: DeliveryStats) -> None:
         now = self.clock()
-        with self.session_factory.begin() as session:
+        with write_transaction(self.session_factory) as session:
             pending = outbox.claim(session, message_id, now)
-        if pending is None:
-            return
-        if not self._spacing_ok(pending.recipient, now):
-            with self.session_factory.begin() as session:
-                outbox.release(session, pending.id, self._last_post[pending.recipient] + CHANNEL_SPACING)
+            if pending is None:
+                return
+            busy_until = outbox.reserve_channel(session, pending.team_id, pending.recipient, now, CHANNEL_SPACING)
+            if busy_until is not None:
+                outbox.release(session, pending.id, busy_until)
+        if busy_until is not None:
             stats.waiting += 1
             return
         try:
@@ -172,7 +169,7 @@ class OutboxDelivery:
             self._fail(pending, f"render: {type(error).__name__}", None, stats)
             return
         if payload is None:
-            with self.session_factory.begin() as session:
+            with write_transaction(self.session_factory) as session:
                 outbox.mark_failed(session, pending.id, error="subject no longer exists", retry_at=None)
             stats.skipped += 1
             return
@@ -193,8 +190,10 @@ class OutboxDelivery:
             code = str(error.response.get("error") or status)
             if status == 429:
                 retry_after = _retry_after(error)
-                with self.session_factory.begin() as session:
-                    outbox.release(session, pending.id, self.clock() + timedelta(seconds=retry_after))
+                until = self.clock() + timedelta(seconds=retry_after)
+                with write_transaction(self.session_factory) as session:
+                    outbox.hold_channel(session, pending.team_id, pending.recipient, until)
+                    outbox.release(session, pending.id, until)
                 stats.retried += 1
                 log.info("outbox %s rate limited; retrying in %ss", pending.id, retry_after)
                 return
@@ -204,8 +203,7 @@ class OutboxDelivery:
         except OSError as error:  # connection refused / reset, timeouts
             self._fail(pending, f"connection: {type(error).__name__}", self._backoff(pending.attempts), stats)
             return
-        self._last_post[pending.recipient] = self.clock()
-        with self.session_factory.begin() as session:
+        with write_transaction(self.session_factory) as session:
             outbox.mark_sent(session, pending.id, channel=response.get("channel"), ts=response.get("ts"))
         stats.sent += 1
 
@@ -224,7 +222,7 @@ class OutboxDelivery:
         return self.clock() + delay
 
     def _fail(self, pending: Pending, error: str, retry_at: datetime | None, stats: DeliveryStats) -> None:
-        with self.session_factory.begin() as session:
+        with write_transaction(self.session_factory) as session:
             status = outbox.mark_failed(session, pending.id, error=error, retry_at=retry_at)
         if status is OutboxStatus.DEAD:
             stats.dead += 1

@@ -14,7 +14,7 @@ from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import OutboxMessage, OutboxStatus
+from models import OutboxChannel, OutboxMessage, OutboxStatus
 from models.base import utcnow
 from models.db import OUTBOX_DIRTY
 
@@ -30,8 +30,6 @@ class Pending:
     recipient: str
     payload: dict[str, Any]
     attempts: int
-    sent_channel: str | None
-    sent_ts: str | None
 
 
 def enqueue(
@@ -45,11 +43,6 @@ def enqueue(
     not_before: datetime | None = None,
 ) -> bool:
     """Queues a message in the caller's transaction; False if that dedupe key was queued before."""
-    exists = session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.team_id == team_id, OutboxMessage.dedupe_key == dedupe_key)
-    )
-    if exists is not None:
-        return False
     try:
         with session.begin_nested():
             session.add(
@@ -106,8 +99,6 @@ def claim(session: Session, message_id: int, now: datetime, lease: timedelta = C
         recipient=row.recipient,
         payload=dict(row.payload),
         attempts=row.attempts,
-        sent_channel=row.sent_channel,
-        sent_ts=row.sent_ts,
     )
 
 
@@ -160,8 +151,35 @@ def next_due_at(session: Session) -> datetime | None:
     )
 
 
-def counts(session: Session) -> dict[str, int]:
-    result = {status.value: 0 for status in OutboxStatus}
-    for (status,) in session.execute(select(OutboxMessage.status)):
-        result[status.value] += 1
-    return result
+def reserve_channel(session: Session, team_id: str, channel: str, now: datetime, spacing: timedelta) -> datetime | None:
+    """Takes the channel's next sending slot: None when this caller may send now, else when it may.
+
+    A conditional update, so processes delivering side by side keep one pace per channel."""
+    taken = session.execute(
+        update(OutboxChannel)
+        .where(OutboxChannel.team_id == team_id, OutboxChannel.channel == channel, OutboxChannel.not_before <= now)
+        .values(not_before=now + spacing)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount == 1:
+        return None
+    query = select(OutboxChannel.not_before).where(OutboxChannel.team_id == team_id, OutboxChannel.channel == channel)
+    busy_until = session.scalar(query)
+    if busy_until is not None:
+        return busy_until
+    try:
+        with session.begin_nested():
+            session.add(OutboxChannel(team_id=team_id, channel=channel, not_before=now + spacing))
+    except IntegrityError:  # another process opened the channel's pacing a moment ago
+        return session.scalar(query) or now + spacing
+    return None
+
+
+def hold_channel(session: Session, team_id: str, channel: str, until: datetime) -> None:
+    """Nothing more goes to the channel before `until` (Slack's Retry-After applies to all of it)."""
+    session.execute(
+        update(OutboxChannel)
+        .where(OutboxChannel.team_id == team_id, OutboxChannel.channel == channel, OutboxChannel.not_before < until)
+        .values(not_before=until)
+        .execution_options(synchronize_session=False)
+    )

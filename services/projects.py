@@ -170,16 +170,15 @@ def _department_names(lead: str | None, cooperating: Iterable[str]) -> tuple[str
 def _set_departments(session: Session, project: Project, lead: str | None, cooperating: Iterable[str]) -> None:
     project.departments.clear()
     session.flush()
-    seen: set[int] = set()
-    names = ([(lead, ProjectDepartmentRole.LEAD)] if lead and lead.strip() else []) + [
-        (n, ProjectDepartmentRole.COOPERATING) for n in cooperating if n and n.strip()
+    lead_name, others = _department_names(lead, cooperating)
+    roles = ([(lead_name, ProjectDepartmentRole.LEAD)] if lead_name else []) + [
+        (name, ProjectDepartmentRole.COOPERATING) for name in others
     ]
-    for position, (name, role) in enumerate(names):
-        dept = users.department(session, project.team_id, name)
-        if dept.id in seen:
-            continue
-        seen.add(dept.id)
-        project.departments.append(ProjectDepartment(department=dept, role=role, position=position))
+    for position, (name, role) in enumerate(roles):
+        department = users.department(session, project.team_id, name)
+        project.departments.append(
+            ProjectDepartment(team_id=project.team_id, department=department, role=role, position=position)
+        )
 
 
 def _add_member(session: Session, project: Project, user: User, role: MemberRole) -> ProjectMember | None:
@@ -187,7 +186,7 @@ def _add_member(session: Session, project: Project, user: User, role: MemberRole
     existing = next((m for m in project.members if m.user_id == user.id), None)
     now = utcnow()
     if existing is None:
-        member = ProjectMember(user=user, role=role, joined_at=now)
+        member = ProjectMember(team_id=project.team_id, user=user, role=role, joined_at=now)
         project.members.append(member)
         return member
     if existing.active:

@@ -16,6 +16,7 @@ TABLES = {
     "audit_events",
     "departments",
     "outbox",
+    "outbox_channels",
     "processed_requests",
     "project_departments",
     "project_members",

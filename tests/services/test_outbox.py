@@ -228,7 +228,6 @@ def test_claim_returns_the_message_and_counts_an_attempt(session_factory):
     assert (pending.id, pending.team_id, pending.kind, pending.recipient) == (message_id, TEAM, "test.note", "C9")
     assert pending.payload == {"project_id": 7}
     assert pending.attempts == 1
-    assert (pending.sent_channel, pending.sent_ts) == (None, None)
     stored = row(session_factory, message_id)
     assert stored.attempts == 1
     assert stored.claimed_until == T0 + CLAIM_LEASE
@@ -404,7 +403,7 @@ def test_release_of_a_sent_row_changes_nothing(session_factory):
     assert (stored.status, stored.attempts) == (OutboxStatus.SENT, 1)
 
 
-# --- next_due_at and counts ---------------------------------------------------------------------
+# --- next_due_at ---------------------------------------------------------------------
 
 
 def test_next_due_at_is_the_earliest_pending_row(session_factory):
@@ -434,15 +433,3 @@ def test_next_due_at_is_not_hidden_behind_a_claimed_row(session_factory):
     claim(session_factory, claimed, T0)
 
     assert next_due(session_factory) == T0 + timedelta(seconds=5)
-
-
-def test_counts_by_status(session_factory):
-    sent, dead = queued(session_factory, "s"), queued(session_factory, "d")
-    queued(session_factory, "p")
-    claim(session_factory, sent, T0)
-    with session_factory.begin() as s:
-        outbox.mark_sent(s, sent, channel=None, ts=None)
-    fail(session_factory, dead, None)
-
-    with session_factory() as s:
-        assert outbox.counts(s) == {"pending": 1, "sent": 1, "dead": 1}

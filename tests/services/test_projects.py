@@ -74,7 +74,7 @@ def add_lead(sf: sessionmaker[Session], key: str, slack_user_id: str) -> None:
         project = s.scalar(select(Project).where(Project.team_id == TEAM, Project.key == key))
         assert project is not None
         user = users.ensure(s, TEAM, slack_user_id)
-        s.add(ProjectMember(project=project, user=user, role=MemberRole.LEAD, joined_at=utcnow()))
+        s.add(ProjectMember(team_id=TEAM, project=project, user=user, role=MemberRole.LEAD, joined_at=utcnow()))
 
 
 # --- create: keys and names ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ from bot.i18n import t
 from bot.settings import Settings
 from handlers import register_all
 from handlers.deps import Deps
-from handlers.interaction import tell_user
+from handlers.interaction import team_of, tell_user, user_of
 
 log = logging.getLogger(__name__)
 
@@ -53,28 +53,30 @@ def create_app(
         listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         logger=bolt_logger,
     )
-    deps = Deps(settings=settings, session_factory=session_factory, registered_commands=[])
+    deps = Deps(settings=settings, session_factory=session_factory)
     register_all(app, deps)
-    app.registered_commands = tuple(deps.registered_commands)  # type: ignore[attr-defined]
 
     @app.error
     def on_unexpected_error(error, body, client, respond) -> None:
         log.error("unhandled error in listener: %s", type(error).__name__, exc_info=error)
-        user_id = (body.get("user") or {}).get("id") or body.get("user_id")
+        user_id = user_of(body)
         if not user_id:
             return
-        team_id = (body.get("team") or {}).get("id") or body.get("team_id") or ""
         try:
-            reader = deps.cached_reader(team_id, user_id)
-            text = t("common.unexpected", reader.locale)
+            locale = deps.cached_reader(team_of(body), user_id).locale
+        except Exception:  # the database may be what failed; apologise in the default language
+            locale = settings.locale
+        channel = body.get("channel")
+        channel_id = channel.get("id") if isinstance(channel, dict) else body.get("channel_id")
+        try:
             tell_user(
                 client,
                 user_id,
-                {"text": text},
-                channel_id=(body.get("channel") or {}).get("id") or body.get("channel_id"),
+                {"text": t("common.unexpected", locale)},
+                channel_id=channel_id,
                 respond=respond if body.get("response_url") else None,
             )
-        except Exception:
-            log.exception("could not tell the user about the error")
+        except Exception as failure:
+            log.warning("could not tell %s about the error: %s", user_id, type(failure).__name__)
 
     return app

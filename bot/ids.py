@@ -24,6 +24,7 @@ class Block(enum.StrEnum):
     PROJECT_LEAD_DEPARTMENT = "project_lead_department"
     PROJECT_COOPERATING = "project_cooperating"
     PROJECT_CHANNEL = "project_channel"
+    PROJECT_LEADS = "project_leads"
     PROJECT_MEMBERS = "project_members"
     PROJECT_TARGET_DATE = "project_target_date"
 

@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 class Deps:
     settings: Settings
     session_factory: sessionmaker[Session]
-    registered_commands: list[str]
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -36,17 +35,26 @@ class Deps:
         return slack_user_id in self.settings.admins
 
     def reader(self, client: WebClient, team_id: str, slack_user_id: str) -> Reader:
-        """The person's language and zone, refreshing the cached profile from users.info when stale."""
+        """The person's language and zone. Only someone never seen before costs a users.info call
+        here; a stale profile is refreshed after the answer (see refresh_profile)."""
         with self.session_factory() as session:
-            user = users.find(session, team_id, slack_user_id)
-            stale = users.profile_is_stale(user)
-            person = users.to_person(user) if user else None
-        if stale:
-            fetched = fetch_profile(client, slack_user_id)
-            if fetched is not None:
-                with self.transaction() as session:
-                    person = users.save_profile(session, team_id, slack_user_id, **fetched)
+            person = users.get_person(session, team_id, slack_user_id)
+        if person is None:
+            person = self._fetch_and_save(client, team_id, slack_user_id)
         return reader_from(person, slack_user_id, self.settings)
+
+    def refresh_profile(self, client: WebClient, team_id: str, slack_user_id: str) -> None:
+        with self.session_factory() as session:
+            stale = users.profile_is_stale(users.find(session, team_id, slack_user_id))
+        if stale:
+            self._fetch_and_save(client, team_id, slack_user_id)
+
+    def _fetch_and_save(self, client: WebClient, team_id: str, slack_user_id: str) -> users.Person | None:
+        fetched = fetch_profile(client, slack_user_id)
+        if fetched is None:
+            return None
+        with self.transaction() as session:
+            return users.save_profile(session, team_id, slack_user_id, **fetched)
 
     def cached_reader(self, team_id: str, slack_user_id: str) -> Reader:
         """The reader from the cached profile only, for answers that cannot wait for users.info."""

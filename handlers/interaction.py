@@ -10,9 +10,36 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.text import plain
-
 log = logging.getLogger(__name__)
+
+
+class MalformedPayload(ValueError):
+    """A payload without the workspace or the person it is about; it is acknowledged and ignored."""
+
+
+def team_of(body: dict[str, Any]) -> str:
+    """The workspace the request happened in (not the person's home team on Enterprise Grid)."""
+    team = body.get("team")
+    candidates = (
+        team.get("id") if isinstance(team, dict) else None,
+        body.get("team_id"),
+        (body.get("view") or {}).get("team_id") if isinstance(body.get("view"), dict) else None,
+        (body.get("user") or {}).get("team_id") if isinstance(body.get("user"), dict) else None,
+    )
+    return next((str(c) for c in candidates if isinstance(c, str) and c), "")
+
+
+def user_of(body: dict[str, Any]) -> str:
+    user = body.get("user")
+    found = user.get("id") if isinstance(user, dict) else body.get("user_id")
+    return found if isinstance(found, str) else ""
+
+
+def identity(body: dict[str, Any]) -> tuple[str, str]:
+    team_id, user_id = team_of(body), user_of(body)
+    if not team_id or not user_id:
+        raise MalformedPayload("payload names no team or no user")
+    return team_id, user_id
 
 
 @dataclass(frozen=True)
@@ -22,22 +49,20 @@ class Click:
     action_id: str
     value: str
     channel_id: str | None
-    trigger_id: str
-    action_ts: str
     has_response_url: bool
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Click:
-        user = body.get("user") or {}
-        action = (body.get("actions") or [{}])[0]
+        team_id, user_id = identity(body)
+        actions = body.get("actions")
+        action = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
+        channel = body.get("channel")
         return cls(
-            team_id=str(user.get("team_id") or (body.get("team") or {}).get("id") or ""),
-            user_id=str(user.get("id", "")),
+            team_id=team_id,
+            user_id=user_id,
             action_id=str(action.get("action_id", "")),
             value=str(action.get("value") or ""),
-            channel_id=(body.get("channel") or {}).get("id"),
-            trigger_id=str(body.get("trigger_id", "")),
-            action_ts=str(action.get("action_ts", "")),
+            channel_id=channel.get("id") if isinstance(channel, dict) else None,
             has_response_url=bool(body.get("response_url")),
         )
 
@@ -48,53 +73,69 @@ class Submission:
     user_id: str
     view_id: str
     callback_id: str
-    values: dict[str, dict[str, Any]]
+    values: dict[str, Any]
     metadata: dict[str, Any]
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Submission:
-        view = body.get("view") or {}
-        user = body.get("user") or {}
+        team_id, user_id = identity(body)
+        view = body.get("view") if isinstance(body.get("view"), dict) else {}
         try:
             metadata = json.loads(view.get("private_metadata") or "{}")
-        except ValueError:
+        except (TypeError, ValueError):
             metadata = {}
+        state = view.get("state") if isinstance(view.get("state"), dict) else {}
+        values = state.get("values") if isinstance(state.get("values"), dict) else {}
         return cls(
-            team_id=str(user.get("team_id") or (body.get("team") or {}).get("id") or view.get("team_id") or ""),
-            user_id=str(user.get("id", "")),
+            team_id=team_id,
+            user_id=user_id,
             view_id=str(view.get("id", "")),
             callback_id=str(view.get("callback_id", "")),
-            values=(view.get("state") or {}).get("values") or {},
+            values=values,
             metadata=metadata if isinstance(metadata, dict) else {},
         )
 
     def element(self, block_id: str) -> dict[str, Any]:
-        block = self.values.get(block_id) or {}
-        return next(iter(block.values()), {}) if isinstance(block, dict) else {}
+        block = self.values.get(block_id)
+        element = next(iter(block.values()), {}) if isinstance(block, dict) and block else {}
+        return element if isinstance(element, dict) else {}
 
     def text(self, block_id: str) -> str:
-        """What the person typed, with any Slack markup in it flattened to plain text."""
+        """What the person typed, as typed: modal input is literal text, escaped when it is shown."""
         value = self.element(block_id).get("value")
-        return plain(value) if isinstance(value, str) else ""
+        return value if isinstance(value, str) else ""
 
     def users(self, block_id: str) -> list[str]:
-        found = self.element(block_id).get("selected_users") or []
-        return [u for u in found if isinstance(u, str)]
+        found = self.element(block_id).get("selected_users")
+        return [u for u in found if isinstance(u, str)] if isinstance(found, list) else []
 
     def conversation(self, block_id: str) -> str | None:
-        value = self.element(block_id).get("selected_conversation") or self.element(block_id).get("selected_channel")
+        element = self.element(block_id)
+        value = element.get("selected_conversation") or element.get("selected_channel")
         return value if isinstance(value, str) and value else None
 
     def date(self, block_id: str) -> str | None:
         value = self.element(block_id).get("selected_date")
         return value if isinstance(value, str) and value else None
 
+    def metadata_int(self, name: str) -> int | None:
+        value = self.metadata.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def metadata_ids(self, name: str) -> list[str]:
+        value = self.metadata.get(name)
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+    def metadata_str(self, name: str) -> str | None:
+        value = self.metadata.get(name)
+        return value if isinstance(value, str) and value else None
+
 
 def tell_user(
     client: WebClient, user_id: str, payload: dict[str, Any], *, channel_id: str | None = None, respond=None
 ) -> None:
-    """An answer only the person sees: in place of a response_url, as an ephemeral in the
-    channel they were in, or else in their DM with the bot."""
+    """An answer only the person sees: through the response_url, as an ephemeral in the channel
+    they were in, or else in their DM with the bot."""
     if respond is not None:
         respond(response_type="ephemeral", replace_original=False, **payload)
         return

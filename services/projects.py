@@ -1,4 +1,4 @@
-"""The project registry (융합행정 과제): registering, membership, closing, editing."""
+"""The project registry (융합행정 과제): registering, membership, leads, closing, editing."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import enum
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -67,7 +67,7 @@ class ProjectInfo:
     lead_department: str | None
     cooperating_departments: tuple[str, ...]
     members: tuple[Member, ...]
-    created_at_iso: str
+    created_at: datetime
 
     @property
     def leads(self) -> tuple[Member, ...]:
@@ -79,7 +79,10 @@ class ProjectInfo:
 
 @dataclass(frozen=True)
 class ProjectDraft:
-    """What a person gives when registering or editing a project."""
+    """What a person gives when registering or editing a project.
+
+    When editing, `lead_ids` (if given) is the full list of leads, and `member_ids` the members
+    the editor wants among those the form showed them (see `edit`)."""
 
     name: str
     key: str | None = None
@@ -88,6 +91,7 @@ class ProjectDraft:
     lead_department: str | None = None
     cooperating_departments: Sequence[str] = ()
     member_ids: Sequence[str] = ()
+    lead_ids: Sequence[str] | None = None
     target_date: date | None = None
 
 
@@ -107,15 +111,26 @@ def _validated_name(name: str) -> str:
     return name
 
 
-def _load(session: Session, team_id: str, key: str) -> Project:
-    project = session.scalar(
+def _query(team_id: str) -> Select[tuple[Project]]:
+    return (
         select(Project)
-        .where(Project.team_id == team_id, Project.key == key.strip().upper())
+        .where(Project.team_id == team_id)
         .options(selectinload(Project.members), selectinload(Project.departments))
     )
+
+
+def _load(session: Session, team_id: str, key: str, *, for_update: bool = False) -> Project:
+    """The project by key; for a change, its row is locked so concurrent changes run one after the other."""
+    query = _query(team_id).where(Project.key == key.strip().upper())
+    project = session.scalar(query.with_for_update(of=Project) if for_update else query)
     if project is None:
         raise DomainError("project.not_found", key=key.strip()[:30])
     return project
+
+
+def _load_by_id(session: Session, team_id: str, project_id: int, *, for_update: bool = False) -> Project | None:
+    query = _query(team_id).where(Project.id == project_id)
+    return session.scalar(query.with_for_update(of=Project) if for_update else query)
 
 
 def _info(project: Project) -> ProjectInfo:
@@ -143,7 +158,7 @@ def _info(project: Project) -> ProjectInfo:
         lead_department=lead_dept,
         cooperating_departments=cooperating,
         members=members,
-        created_at_iso=project.created_at.isoformat(),
+        created_at=project.created_at,
     )
 
 
@@ -167,10 +182,10 @@ def _department_names(lead: str | None, cooperating: Iterable[str]) -> tuple[str
     return lead_name, tuple(others)
 
 
-def _set_departments(session: Session, project: Project, lead: str | None, cooperating: Iterable[str]) -> None:
+def _set_departments(session: Session, project: Project, names: tuple[str | None, tuple[str, ...]]) -> None:
     project.departments.clear()
     session.flush()
-    lead_name, others = _department_names(lead, cooperating)
+    lead_name, others = names
     roles = ([(lead_name, ProjectDepartmentRole.LEAD)] if lead_name else []) + [
         (name, ProjectDepartmentRole.COOPERATING) for name in others
     ]
@@ -179,6 +194,10 @@ def _set_departments(session: Session, project: Project, lead: str | None, coope
         project.departments.append(
             ProjectDepartment(team_id=project.team_id, department=department, role=role, position=position)
         )
+
+
+def _membership(project: Project, slack_user_id: str) -> ProjectMember | None:
+    return next((m for m in project.members if m.active and m.user.slack_user_id == slack_user_id), None)
 
 
 def _add_member(session: Session, project: Project, user: User, role: MemberRole) -> ProjectMember | None:
@@ -243,7 +262,7 @@ def create(session: Session, team_id: str, actor: str, draft: ProjectDraft) -> P
                 raise DomainError("project.key_taken", key=key) from None
     else:
         raise DomainError("project.key_taken", key=key)
-    _set_departments(session, project, draft.lead_department, draft.cooperating_departments)
+    _set_departments(session, project, _department_names(draft.lead_department, draft.cooperating_departments))
     _add_member(session, project, creator, MemberRole.LEAD)
     added = [
         _add_member(session, project, users.ensure(session, team_id, slack_id), MemberRole.MEMBER)
@@ -270,41 +289,34 @@ def get(session: Session, team_id: str, key: str) -> ProjectInfo:
 
 
 def get_by_id(session: Session, team_id: str, project_id: int) -> ProjectInfo | None:
-    project = session.scalar(
-        select(Project)
-        .where(Project.team_id == team_id, Project.id == project_id)
-        .options(selectinload(Project.members), selectinload(Project.departments))
-    )
+    project = _load_by_id(session, team_id, project_id)
     return _info(project) if project else None
 
 
 def list_active(session: Session, team_id: str, viewer: str) -> list[ProjectInfo]:
     """Active projects, the viewer's own first, then newest first."""
     projects = session.scalars(
-        select(Project)
-        .where(Project.team_id == team_id, Project.status == ProjectStatus.ACTIVE)
-        .options(selectinload(Project.members), selectinload(Project.departments))
+        _query(team_id)
+        .where(Project.status == ProjectStatus.ACTIVE)
         .order_by(Project.created_at.desc(), Project.id.desc())
     ).all()
     infos = [_info(p) for p in projects]
     return sorted(infos, key=lambda p: p.role_of(viewer) is None)
 
 
-def keys_for_member(session: Session, team_id: str, slack_user_id: str) -> list[str]:
-    return list(
-        session.scalars(
-            select(Project.key)
-            .join(ProjectMember, ProjectMember.project_id == Project.id)
-            .join(User, User.id == ProjectMember.user_id)
-            .where(
-                Project.team_id == team_id,
-                Project.status == ProjectStatus.ACTIVE,
-                User.slack_user_id == slack_user_id,
-                ProjectMember.left_at.is_(None),
-            )
-            .order_by(Project.key)
-        )
+def list_mine(session: Session, team_id: str, slack_user_id: str) -> list[ProjectInfo]:
+    """Active projects the person belongs to, newest first."""
+    mine = (
+        select(ProjectMember.project_id)
+        .join(User, User.id == ProjectMember.user_id)
+        .where(User.team_id == team_id, User.slack_user_id == slack_user_id, ProjectMember.left_at.is_(None))
     )
+    projects = session.scalars(
+        _query(team_id)
+        .where(Project.status == ProjectStatus.ACTIVE, Project.id.in_(mine))
+        .order_by(Project.created_at.desc(), Project.id.desc())
+    ).all()
+    return [_info(p) for p in projects]
 
 
 def _require_active(project: Project) -> None:
@@ -315,13 +327,13 @@ def _require_active(project: Project) -> None:
 def _require_manager(project: Project, actor: str, is_admin: bool) -> None:
     if is_admin:
         return
-    info_role = next((m.role for m in project.members if m.active and m.user.slack_user_id == actor), None)
-    if info_role is not MemberRole.LEAD:
+    member = _membership(project, actor)
+    if member is None or member.role is not MemberRole.LEAD:
         raise DomainError("project.not_allowed", key=project.key)
 
 
 def join(session: Session, team_id: str, actor: str, key: str) -> tuple[JoinOutcome, ProjectInfo]:
-    project = _load(session, team_id, key)
+    project = _load(session, team_id, key, for_update=True)
     _require_active(project)
     member = _add_member(session, project, users.ensure(session, team_id, actor), MemberRole.MEMBER)
     if member is None:
@@ -329,21 +341,16 @@ def join(session: Session, team_id: str, actor: str, key: str) -> tuple[JoinOutc
     session.flush()
     audit.record(session, team_id, actor, "project.joined", "project", project.id, key=project.key)
     info = _info(project)
+    joined = f"{member.joined_at.timestamp():.3f}"
     for lead in info.leads:
-        _notify(
-            session,
-            project,
-            "project.member_joined",
-            lead.slack_user_id,
-            f"project:{project.id}:joined:{actor}:{member.joined_at.timestamp():.3f}:{lead.slack_user_id}",
-            member=actor,
-        )
+        dedupe_key = f"project:{project.id}:joined:{actor}:{joined}:{lead.slack_user_id}"
+        _notify(session, project, "project.member_joined", lead.slack_user_id, dedupe_key, member=actor)
     return JoinOutcome.JOINED, info
 
 
 def leave(session: Session, team_id: str, actor: str, key: str) -> tuple[LeaveOutcome, ProjectInfo]:
-    project = _load(session, team_id, key)
-    member = next((m for m in project.members if m.active and m.user.slack_user_id == actor), None)
+    project = _load(session, team_id, key, for_update=True)
+    member = _membership(project, actor)
     if member is None:
         return LeaveOutcome.NOT_MEMBER, _info(project)
     active_leads = [m for m in project.members if m.active and m.role is MemberRole.LEAD]
@@ -356,7 +363,7 @@ def leave(session: Session, team_id: str, actor: str, key: str) -> tuple[LeaveOu
 
 
 def close(session: Session, team_id: str, actor: str, key: str, *, is_admin: bool) -> tuple[CloseOutcome, ProjectInfo]:
-    project = _load(session, team_id, key)
+    project = _load(session, team_id, key, for_update=True)
     _require_manager(project, actor, is_admin)
     if project.status is ProjectStatus.CLOSED:
         return CloseOutcome.ALREADY_CLOSED, _info(project)
@@ -376,46 +383,73 @@ def check_can_edit(session: Session, team_id: str, actor: str, key: str, *, is_a
     return _info(project)
 
 
+def _apply_leads(session: Session, project: Project, lead_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Makes exactly `lead_ids` the leads: others are kept as members, new ones join as leads."""
+    wanted = list(dict.fromkeys(lead_ids))
+    if not wanted:
+        raise DomainError("project.lead_required", key=project.key)
+    changes: dict[str, list[str]] = {}
+    for member in project.members:
+        if member.active and member.role is MemberRole.LEAD and member.user.slack_user_id not in wanted:
+            member.role = MemberRole.MEMBER
+            changes.setdefault("leads_removed", []).append(member.user.slack_user_id)
+    for slack_id in wanted:
+        current = _membership(project, slack_id)
+        if current is not None and current.role is MemberRole.LEAD:
+            continue
+        if current is not None:
+            current.role = MemberRole.LEAD
+        else:
+            _add_member(session, project, users.ensure(session, project.team_id, slack_id), MemberRole.LEAD)
+        changes.setdefault("leads_added", []).append(slack_id)
+    return changes
+
+
 def edit(
-    session: Session, team_id: str, actor: str, project_id: int, draft: ProjectDraft, *, is_admin: bool
+    session: Session,
+    team_id: str,
+    actor: str,
+    project_id: int,
+    draft: ProjectDraft,
+    *,
+    is_admin: bool,
+    members_shown: Sequence[str] = (),
 ) -> ProjectInfo:
-    """Applies an edit; the member list in the draft replaces the non-lead members."""
-    project = session.scalar(
-        select(Project)
-        .where(Project.team_id == team_id, Project.id == project_id)
-        .options(selectinload(Project.members), selectinload(Project.departments))
-    )
+    """Applies an edit form. Only people the form showed can be removed (`members_shown` minus the
+    draft's members), so someone who joined while the form was open stays a member."""
+    project = _load_by_id(session, team_id, project_id, for_update=True)
     if project is None:
-        raise DomainError("project.not_found", key=str(project_id))
+        raise DomainError("project.form_stale")
     _require_active(project)
     _require_manager(project, actor, is_admin)
-    changes: dict[str, object] = {}
     name = _validated_name(draft.name)
-    if name != project.name:
-        changes["name"] = name
-        project.name = name
     description = draft.description.strip()[:DESCRIPTION_MAX]
+    departments = _department_names(draft.lead_department, draft.cooperating_departments)
+    before = _info(project)
+    changes: dict[str, object] = {}
+    if name != project.name:
+        changes["name"] = project.name = name
     if description != project.description:
         changes["description"] = True
         project.description = description
     if draft.channel_id != project.channel_id:
-        changes["channel"] = draft.channel_id
-        project.channel_id = draft.channel_id
+        changes["channel"] = project.channel_id = draft.channel_id
     if draft.target_date != project.target_date:
-        changes["target_date"] = draft.target_date.isoformat() if draft.target_date else None
         project.target_date = draft.target_date
-    before = _info(project)
-    wanted_departments = _department_names(draft.lead_department, draft.cooperating_departments)
-    if (before.lead_department, before.cooperating_departments) != wanted_departments:
-        _set_departments(session, project, draft.lead_department, draft.cooperating_departments)
+        changes["target_date"] = draft.target_date.isoformat() if draft.target_date else None
+    if (before.lead_department, before.cooperating_departments) != departments:
+        _set_departments(session, project, departments)
         changes["departments"] = True
-    wanted = set(draft.member_ids)
+    if draft.lead_ids is not None:
+        changes.update(_apply_leads(session, project, draft.lead_ids))
+    keep = set(draft.member_ids) | set(draft.lead_ids or ())
     now = utcnow()
-    for member in project.members:
-        if member.active and member.role is not MemberRole.LEAD and member.user.slack_user_id not in wanted:
+    for slack_id in dict.fromkeys(members_shown):
+        member = _membership(project, slack_id)
+        if member is not None and member.role is not MemberRole.LEAD and slack_id not in keep:
             member.left_at = now
-            changes.setdefault("removed", []).append(member.user.slack_user_id)  # type: ignore[union-attr]
-    for slack_id in sorted(wanted):
+            changes.setdefault("removed", []).append(slack_id)  # type: ignore[union-attr]
+    for slack_id in dict.fromkeys(draft.member_ids):
         added = _add_member(session, project, users.ensure(session, team_id, slack_id), MemberRole.MEMBER)
         if added is not None:
             changes.setdefault("added", []).append(slack_id)  # type: ignore[union-attr]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from itertools import groupby
 from typing import Any
 
@@ -29,6 +28,8 @@ from models import MemberRole, ProjectStatus
 from services.projects import ProjectInfo
 
 LIST_LIMIT = 20  # 2 blocks a project keeps a list well inside 50 blocks
+MODAL_MEMBERS = 100  # what a users picker may be pre-filled with; 100 ids keep private_metadata < 3000
+MEMBERS_SHOWN = 60  # mentions a section can hold well inside its 3000 characters
 
 
 def _lead_text(info: ProjectInfo, locale: str) -> Raw:
@@ -87,21 +88,20 @@ def project_list(projects: list[ProjectInfo], reader: Reader) -> dict[str, Any]:
     return message(title, blocks)
 
 
-def _members_by_department(info: ProjectInfo, locale: str) -> list[str]:
-    def department(member) -> str:
-        return member.department or ""
-
-    lines = []
-    for dept, group in groupby(sorted(info.members, key=department), key=department):
-        people = []
-        for m in group:
-            mark = {
-                MemberRole.LEAD: " " + t("project.lead_mark", locale),
-                MemberRole.OBSERVER: " " + t("project.observer_mark", locale),
-            }.get(m.role, "")
-            people.append(mention(m.slack_user_id) + mark)
-        lines.append(f"*{escape(dept) or t('project.no_department', locale)}*: " + ", ".join(people))
-    return lines
+def _members_by_department(info: ProjectInfo, locale: str) -> str:
+    """One line a department, at most MEMBERS_SHOWN people in all, then "and N more"."""
+    marks = {
+        MemberRole.LEAD: " " + t("project.lead_mark", locale),
+        MemberRole.OBSERVER: " " + t("project.observer_mark", locale),
+    }
+    ordered = sorted(info.members, key=lambda m: (m.department is None, m.department or "", m.role.value))
+    shown, lines = ordered[:MEMBERS_SHOWN], []
+    for department, group in groupby(shown, key=lambda m: m.department):
+        people = ", ".join(mention(m.slack_user_id) + marks.get(m.role, "") for m in group)
+        lines.append(f"*{escape(department) if department else t('project.no_department', locale)}*: {people}")
+    if len(ordered) > MEMBERS_SHOWN:
+        lines.append(t("common.more", locale, count=len(ordered) - MEMBERS_SHOWN))
+    return "\n".join(lines)
 
 
 def _field(label_key: str, value: str, locale: str) -> str:
@@ -112,7 +112,7 @@ def detail(info: ProjectInfo, reader: Reader) -> dict[str, Any]:
     locale = reader.locale
     status = t("project.status_active" if info.status is ProjectStatus.ACTIVE else "project.status_closed", locale)
     none = t("common.none", locale)
-    created_on = reader.format_date(reader.local_date(datetime.fromisoformat(info.created_at_iso)))
+    created_on = reader.format_date(reader.local_date(info.created_at))
     cooperating = ", ".join(info.cooperating_departments)
     target = reader.format_date(info.target_date) if info.target_date else none
     fields = [
@@ -128,7 +128,7 @@ def detail(info: ProjectInfo, reader: Reader) -> dict[str, Any]:
     if info.description:
         blocks.append(section(f"*{t('project.field_description', locale)}*\n{escape(info.description)}"))
     blocks.append(divider())
-    members = "\n".join(_members_by_department(info, locale))
+    members = _members_by_department(info, locale)
     blocks.append(section(f"*{t('project.field_members', locale, count=len(info.members))}*\n{members}"))
     if info.role_of(reader.user_id) is None and info.status is ProjectStatus.ACTIVE:
         blocks.append(actions(button(t("project.button_join", locale), Action.PROJECT_JOIN, info.key, "primary")))
@@ -201,16 +201,28 @@ def project_modal(reader: Reader, info: ProjectInfo | None = None, *, channel_id
     if info and info.channel_id:
         channel["initial_conversation"] = info.channel_id
     members: dict[str, Any] = {"type": "multi_users_select", "action_id": INPUT_ACTION}
-    if info:
-        initial = [m.slack_user_id for m in info.members if m.role is not MemberRole.LEAD]
-        if initial:
-            members["initial_users"] = initial[:100]
+    shown = [m.slack_user_id for m in info.members if m.role is not MemberRole.LEAD][:MODAL_MEMBERS] if info else []
+    if shown:
+        members["initial_users"] = shown
     target: dict[str, Any] = {"type": "datepicker", "action_id": INPUT_ACTION}
     if info and info.target_date:
         target["initial_date"] = info.target_date.isoformat()
+    if info:
+        leads = {
+            "type": "multi_users_select",
+            "action_id": INPUT_ACTION,
+            "initial_users": [m.slack_user_id for m in info.leads][:MODAL_MEMBERS],
+        }
+        blocks.append(input_block(B.PROJECT_LEADS, label("leads"), leads, hint=label("leads_hint")))
     blocks += [
         input_block(B.PROJECT_CHANNEL, label("channel"), channel, optional=True),
-        input_block(B.PROJECT_MEMBERS, label("members"), members, optional=True),
+        input_block(
+            B.PROJECT_MEMBERS,
+            label("members"),
+            members,
+            optional=True,
+            hint=label("members_hint") if info and len(info.members) - len(info.leads) > MODAL_MEMBERS else None,
+        ),
         input_block(B.PROJECT_TARGET_DATE, label("target_date"), target, optional=True),
     ]
     return modal(
@@ -218,7 +230,9 @@ def project_modal(reader: Reader, info: ProjectInfo | None = None, *, channel_id
         submit=label("submit_edit" if info else "submit_new"),
         close=t("common.cancel", locale, plain=True),
         callback_id=Callback.PROJECT_EDIT if info else Callback.PROJECT_NEW,
-        private_metadata=json.dumps({"project_id": info.id if info else None, "channel_id": channel_id}),
+        private_metadata=json.dumps(
+            {"project_id": info.id if info else None, "channel_id": channel_id, "members_shown": shown}
+        ),
         blocks=blocks,
     )
 

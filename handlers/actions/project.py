@@ -7,16 +7,20 @@ from slack_bolt import App
 from bot.blocks import projects as blocks
 from bot.ids import Action
 from handlers.deps import Deps, error_message
-from handlers.interaction import Click, tell_user
+from handlers.interaction import Click, MalformedPayload, tell_user
 from services import projects
 from services.errors import DomainError
 
 
 def register(app: App, deps: Deps) -> None:
     @app.action(Action.PROJECT_JOIN)
-    def join_clicked(ack, body, client, respond) -> None:
+    def join_clicked(ack, body, client, respond, logger) -> None:
         ack()
-        click = Click.from_body(body)
+        try:
+            click = Click.from_body(body)
+        except MalformedPayload as error:
+            logger.warning("ignored a Join click: %s", error)
+            return
         reader = deps.reader(client, click.team_id, click.user_id)
         try:
             with deps.transaction() as session:
@@ -34,9 +38,13 @@ def register(app: App, deps: Deps) -> None:
         )
 
     @app.action(Action.PROJECT_SHOW)
-    def show_clicked(ack, body, client, respond) -> None:
+    def show_clicked(ack, body, client, respond, logger) -> None:
         ack()
-        click = Click.from_body(body)
+        try:
+            click = Click.from_body(body)
+        except MalformedPayload as error:
+            logger.warning("ignored a Details click: %s", error)
+            return
         reader = deps.reader(client, click.team_id, click.user_id)
         try:
             with deps.session_factory() as session:

@@ -12,7 +12,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.i18n import t
 from bot.reader import Reader
+from bot.text import plain
 from handlers.deps import Deps, answer_domain_error
+from handlers.interaction import MalformedPayload, identity
 from handlers.parsing import split_subcommand
 from services.errors import DomainError
 
@@ -30,11 +32,12 @@ class SlashCommand:
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> SlashCommand:
+        team_id, user_id = identity(body)
         return cls(
             command=str(body.get("command", "")),
             text=str(body.get("text", "")),
-            team_id=str(body.get("team_id", "")),
-            user_id=str(body.get("user_id", "")),
+            team_id=team_id,
+            user_id=user_id,
             channel_id=str(body.get("channel_id", "")),
             trigger_id=str(body.get("trigger_id", "")),
         )
@@ -54,6 +57,12 @@ class Invocation:
     @property
     def locale(self) -> str:
         return self.reader.locale
+
+    @property
+    def first_arg(self) -> str:
+        """The first word after the subcommand, as the person meant it (Slack markup flattened)."""
+        words = self.args.split()
+        return plain(words[0], from_command=True) if words else ""
 
     def reply(self, payload: dict[str, Any]) -> None:
         self.respond(response_type="ephemeral", replace_original=False, **payload)
@@ -86,28 +95,30 @@ def register_command(
     """Routes `/name sub args` to subcommands[sub]; an empty text goes to `default`, anything
     else to `unknown` or, without one, to a clear "no such subcommand" answer."""
 
-    def listener(ack, body, respond, client) -> None:
+    def listener(ack, body, respond, client, logger) -> None:
         ack()
-        cmd = SlashCommand.from_body(body)
+        try:
+            cmd = SlashCommand.from_body(body)
+        except MalformedPayload as error:
+            logger.warning("ignored %s: %s", name, error)
+            return
         reader = deps.reader(client, cmd.team_id, cmd.user_id)
         sub, rest = split_subcommand(cmd.text)
         run = default if not sub else subcommands.get(sub, unknown)
         if run is None:
-            respond(
-                response_type="ephemeral",
-                text=t("common.unknown_subcommand", reader.locale, command=name, sub=sub[:30]),
+            text = t("common.unknown_subcommand", reader.locale, command=name, sub=plain(sub, from_command=True)[:30])
+            respond(response_type="ephemeral", text=text)
+        else:
+            invocation = Invocation(
+                deps=deps, cmd=cmd, args=rest if sub else "", reader=reader, respond=respond, client=client
             )
-            return
-        invocation = Invocation(
-            deps=deps, cmd=cmd, args=rest if sub else "", reader=reader, respond=respond, client=client
-        )
-        try:
-            run(invocation)
-        except DomainError as error:
-            answer_domain_error(respond, error, reader.locale)
+            try:
+                run(invocation)
+            except DomainError as error:
+                answer_domain_error(respond, error, reader.locale)
+        deps.refresh_profile(client, cmd.team_id, cmd.user_id)
 
     app.command(name)(listener)
-    deps.registered_commands.append(name)
 
 
 def help_for(topic: str) -> Subcommand:

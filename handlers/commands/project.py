@@ -8,38 +8,31 @@ from bot.blocks import projects as blocks
 from bot.ids import Command
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
-from handlers.parsing import parse_date, tokenize
+from handlers.parsing import tokenize
 from services import idempotency, projects
-from services.errors import DomainError
 
 
 def _key_arg(inv: Invocation, example: str) -> str | None:
-    key = inv.args.split()[0] if inv.args.split() else ""
-    if not key:
+    if not inv.first_arg:
         inv.say("common.missing_key", example=example)
         return None
-    return key
+    return inv.first_arg
 
 
 def new(inv: Invocation) -> None:
     if not inv.args:
         open_form(inv)
         return
-    tokens = tokenize(inv.args, option_names=("key", "due", "target"))
-    target = tokens.options.get("target") or tokens.options.get("due")
-    target_date = parse_date(target) if target else None
-    if target and target_date is None:
-        raise DomainError("project.bad_date", value=target)
+    tokens = tokenize(inv.args, option_names=("key",))
     draft = projects.ProjectDraft(
         name=tokens.text,
         key=tokens.options.get("key"),
         channel_id=tokens.channels[0] if tokens.channels else None,
         member_ids=tokens.users,
-        target_date=target_date,
     )
     with inv.deps.transaction() as session:
-        if not idempotency.first_time(session, inv.cmd.team_id, f"cmd:{inv.cmd.trigger_id}"):
-            return
+        if inv.cmd.trigger_id and not idempotency.first_time(session, inv.cmd.team_id, f"cmd:{inv.cmd.trigger_id}"):
+            return  # a replay of a registration already made
         info = projects.create(session, inv.cmd.team_id, inv.cmd.user_id, draft)
     inv.reply(blocks.created(info, inv.locale))
 

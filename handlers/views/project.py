@@ -8,7 +8,7 @@ from bot.blocks import projects as blocks
 from bot.i18n import t
 from bot.ids import Block, Callback
 from handlers.deps import Deps
-from handlers.interaction import Submission, tell_user
+from handlers.interaction import MalformedPayload, Submission, tell_user
 from handlers.parsing import parse_date
 from services import idempotency, projects
 from services.errors import DomainError
@@ -18,7 +18,9 @@ ERROR_BLOCKS = {
     "project.key_invalid": Block.PROJECT_KEY,
     "project.key_taken": Block.PROJECT_KEY,
     "project.bad_date": Block.PROJECT_TARGET_DATE,
+    "project.lead_required": Block.PROJECT_LEADS,
 }
+ERROR_TEXT_MAX = 150
 
 
 def _draft(sub: Submission) -> projects.ProjectDraft:
@@ -26,6 +28,7 @@ def _draft(sub: Submission) -> projects.ProjectDraft:
     target = parse_date(raw_date) if raw_date else None
     if raw_date and target is None:
         raise DomainError("project.bad_date", value=raw_date)
+    editing = sub.callback_id == Callback.PROJECT_EDIT
     return projects.ProjectDraft(
         name=sub.text(Block.PROJECT_NAME),
         key=sub.text(Block.PROJECT_KEY).strip() or None,
@@ -34,46 +37,60 @@ def _draft(sub: Submission) -> projects.ProjectDraft:
         cooperating_departments=[d.strip() for d in sub.text(Block.PROJECT_COOPERATING).split(",") if d.strip()],
         channel_id=sub.conversation(Block.PROJECT_CHANNEL),
         member_ids=sub.users(Block.PROJECT_MEMBERS),
+        lead_ids=sub.users(Block.PROJECT_LEADS) if editing else None,
         target_date=target,
     )
 
 
+def _save(deps: Deps, sub: Submission) -> projects.ProjectInfo | None:
+    """Registers or edits; None when this very form was already saved (a replay)."""
+    draft = _draft(sub)
+    with deps.transaction() as session:
+        if sub.view_id and not idempotency.first_time(session, sub.team_id, f"view:{sub.view_id}"):
+            return None
+        if sub.callback_id != Callback.PROJECT_EDIT:
+            return projects.create(session, sub.team_id, sub.user_id, draft)
+        project_id = sub.metadata_int("project_id")
+        if project_id is None:
+            raise DomainError("project.form_stale")
+        return projects.edit(
+            session,
+            sub.team_id,
+            sub.user_id,
+            project_id,
+            draft,
+            is_admin=deps.is_admin(sub.user_id),
+            members_shown=sub.metadata_ids("members_shown"),
+        )
+
+
 def register(app: App, deps: Deps) -> None:
-    def submitted(ack, body, client) -> None:
-        sub = Submission.from_body(body)
-        reader = deps.cached_reader(sub.team_id, sub.user_id)
-        is_admin = deps.is_admin(sub.user_id)
+    def submitted(ack, body, client, logger) -> None:
         try:
-            draft = _draft(sub)
-            with deps.transaction() as session:
-                if not idempotency.first_time(session, sub.team_id, f"view:{sub.view_id}"):
-                    ack()
-                    return
-                if sub.callback_id == Callback.PROJECT_EDIT:
-                    info = projects.edit(
-                        session,
-                        sub.team_id,
-                        sub.user_id,
-                        int(sub.metadata.get("project_id", 0)),
-                        draft,
-                        is_admin=is_admin,
-                    )
-                else:
-                    info = projects.create(session, sub.team_id, sub.user_id, draft)
+            sub = Submission.from_body(body)
+        except MalformedPayload as error:
+            ack()
+            logger.warning("ignored a project form: %s", error)
+            return
+        reader = deps.cached_reader(sub.team_id, sub.user_id)
+        try:
+            info = _save(deps, sub)
         except DomainError as error:
-            block = ERROR_BLOCKS.get(error.code, Block.PROJECT_NAME)
+            message = t(f"error.{error.code}", reader.locale, plain=True, **error.params)
             ack(
                 response_action="errors",
-                errors={block: t(f"error.{error.code}", reader.locale, plain=True, **error.params)[:150]},
+                errors={ERROR_BLOCKS.get(error.code, Block.PROJECT_NAME): message[:ERROR_TEXT_MAX]},
             )
             return
         ack()
+        if info is None:
+            return
         answer = (
             blocks.reply("project.edited", info, reader.locale)
             if sub.callback_id == Callback.PROJECT_EDIT
             else blocks.created(info, reader.locale)
         )
-        tell_user(client, sub.user_id, answer, channel_id=sub.metadata.get("channel_id"))
+        tell_user(client, sub.user_id, answer, channel_id=sub.metadata_str("channel_id"))
 
     app.view(Callback.PROJECT_NEW)(submitted)
     app.view(Callback.PROJECT_EDIT)(submitted)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import yaml
 
 from bot import manifest
-from bot.ids import Command
 
 
 def test_socket_mode_manifest_has_every_design_command_escaped():
@@ -35,9 +34,23 @@ def test_url_manifest_points_every_request_at_the_events_endpoint():
     assert all(c["url"] == url for c in data["features"]["slash_commands"])
 
 
+def registered_commands(app) -> set[str]:
+    """The commands Bolt's own listeners match, read from their matchers."""
+    found = set()
+    for listener in app._listeners:
+        for matcher in listener.matchers:
+            func = getattr(matcher, "func", None)
+            if func is None or not func.__closure__:
+                continue
+            cells = dict(zip(func.__code__.co_freevars, func.__closure__, strict=True))
+            if "command" in cells:
+                found.add(str(cells["command"].cell_contents))
+    return found
+
+
 def test_registered_commands_are_exactly_the_manifest_commands(bot):
     listed = {c["command"] for c in manifest.build()["features"]["slash_commands"]}
-    assert set(bot.runtime.app.registered_commands) == listed == {str(c) for c in Command}
+    assert registered_commands(bot.runtime.app) == listed
 
 
 def test_every_manifest_command_answers_help(bot):

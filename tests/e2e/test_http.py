@@ -77,6 +77,6 @@ def test_markup_typed_by_users_never_comes_back_live(bot):
     sent = [c for c in bot.fake.calls if c.method in ("response_url", "chat.postMessage", "chat.postEphemeral")]
     blob = json.dumps([c.params for c in sent], ensure_ascii=False)
     assert "@channel 공지 http://evil.example" in blob
-    assert "@U666 @here https://phish.example" in blob
+    assert "&lt;@U666&gt; &lt;!here&gt; &lt;https://phish.example|gov&gt;" in blob  # modal text is literal
     for raw in ("<!channel>", "<!here>", "<@U666", "<http://evil.example|", "<https://phish.example|"):
         assert raw not in blob

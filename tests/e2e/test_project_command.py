@@ -186,11 +186,11 @@ def test_edit_submission_updates_project_and_audits(bot):
     info = _project(bot, "TOUR")
     values = {
         Block.PROJECT_NAME: {"value": R.plain("관광 활성화 2단계")},
+        Block.PROJECT_LEADS: {"value": R.multi_users(["U1"])},
         Block.PROJECT_MEMBERS: {"value": R.multi_users(["U3"])},
     }
-    reply = bot.slack.view_submission(
-        Callback.PROJECT_EDIT, values, private_metadata=f'{{"project_id": {info.id}, "channel_id": "C1"}}'
-    )
+    metadata = f'{{"project_id": {info.id}, "channel_id": "C1", "members_shown": ["U2"]}}'
+    reply = bot.slack.view_submission(Callback.PROJECT_EDIT, values, private_metadata=metadata)
     assert reply.status == 200 and not reply.body
     after = _project(bot, "TOUR")
     assert after.name == "관광 활성화 2단계"
@@ -233,3 +233,48 @@ def test_unexpected_error_gets_an_apology_not_silence(bot, monkeypatch):
     monkeypatch.setattr(projects, "list_active", broken)
     answer = bot.command("/project", "list")
     assert "죄송합니다" in answer["text"] and "fire" not in answer["text"]
+
+
+def test_edit_form_with_a_forged_project_id_is_refused_on_the_form(bot):
+    bot.command("/project", "new 관광 활성화 key=TOUR")
+    values = {Block.PROJECT_NAME: {"value": R.plain("탈취")}, Block.PROJECT_LEADS: {"value": R.multi_users(["U1"])}}
+    for metadata in ('{"project_id": "abc"}', '{"project_id": null}', "not json", '{"project_id": 424242}'):
+        reply = bot.slack.view_submission(Callback.PROJECT_EDIT, values, private_metadata=metadata)
+        assert reply.status == 200
+        assert reply.json["response_action"] == "errors"
+        assert "다시 실행" in reply.json["errors"][Block.PROJECT_NAME]
+    assert _project(bot, "TOUR").name == "관광 활성화"
+
+
+def test_payloads_without_a_user_change_nothing(bot):
+    bot.command("/project", "new 일자리 창출 key=JOBS")
+    body = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "actions": [
+            {"action_id": Action.PROJECT_JOIN, "value": "JOBS", "type": "button", "block_id": "b", "action_ts": "1"}
+        ],
+        "trigger_id": "t",
+    }
+    import json as _json
+    from urllib.parse import urlencode
+
+    reply = bot.slack.raw(urlencode({"payload": _json.dumps(body)}), content_type="application/x-www-form-urlencoded")
+    assert reply.status == 200
+    bot.settle()
+    assert [m.slack_user_id for m in _project(bot, "JOBS").members] == ["U1"]
+    assert not [c for c in bot.fake.calls if c.method == "chat.postMessage"]
+
+
+def test_commands_without_trigger_id_are_each_carried_out(bot):
+    for name in ("첫째", "둘째"):
+        reply = bot.slack.command("/project", f"new {name}", trigger_id="")
+        bot.answer(reply)
+    assert _count(bot, Project) == 2
+
+
+def test_echoed_keys_show_what_the_person_typed(bot):
+    assert "`a&amp;b`" in bot.command("/project", "show a&amp;b")["text"]
+    assert "`@lee`" in bot.command("/project", "show <@U2|lee>")["text"]
+    answer = bot.command("/project", "<!channel>")
+    assert "@channel" in answer["text"] and "<!channel>" not in answer["text"]

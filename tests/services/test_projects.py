@@ -233,7 +233,7 @@ def test_list_active_puts_the_viewers_projects_first_and_hides_closed_ones(sessi
     assert for_outsider == ["OTHER-NEW", "MINE-NEW", "OTHER-OLD", "MINE-OLD"]
 
 
-def test_keys_for_member_lists_active_memberships_only(session_factory):
+def test_list_mine_lists_active_memberships_only(session_factory):
     create(session_factory, actor="U1", key="B")
     create(session_factory, actor="U2", key="A", member_ids=["U1"])
     create(session_factory, actor="U2", key="LEFT", member_ids=["U1"])
@@ -243,7 +243,7 @@ def test_keys_for_member_lists_active_memberships_only(session_factory):
         projects.close(s, TEAM, "U1", "CLOSED", is_admin=False)
 
     with session_factory() as s:
-        assert projects.keys_for_member(s, TEAM, "U1") == ["A", "B"]
+        assert sorted(p.key for p in projects.list_mine(s, TEAM, "U1")) == ["A", "B"]
 
 
 # --- join and leave -----------------------------------------------------------------------------
@@ -361,7 +361,7 @@ def test_a_member_leaves_and_then_is_not_a_member(session_factory):
     assert "U2" not in roles(get(session_factory, "L"))
     assert len(audit_rows(session_factory, "project.left")) == 1
     with session_factory() as s:
-        keys = projects.keys_for_member(s, TEAM, "U2")
+        keys = sorted(p.key for p in projects.list_mine(s, TEAM, "U2"))
     assert keys == []
 
 
@@ -426,9 +426,11 @@ def test_closing_queues_project_closed_only_when_a_channel_is_set(session_factor
 
 
 def edit(sf: sessionmaker[Session], info: ProjectInfo, actor: str = "U1", is_admin: bool = False, **draft: Any):
+    """Saves an edit form as Slack would: the form showed the non-lead members of `info`."""
     draft.setdefault("name", info.name)
+    shown = [m.slack_user_id for m in info.members if m.role is not MemberRole.LEAD]
     with sf.begin() as s:
-        return projects.edit(s, TEAM, actor, info.id, ProjectDraft(**draft), is_admin=is_admin)
+        return projects.edit(s, TEAM, actor, info.id, ProjectDraft(**draft), is_admin=is_admin, members_shown=shown)
 
 
 def test_edit_replaces_the_non_lead_members(session_factory):
@@ -604,15 +606,19 @@ def test_a_project_of_one_team_is_invisible_from_another(session_factory):
             projects.get(s, OTHER_TEAM, "SHARED")
         assert projects.list_active(s, OTHER_TEAM, "U1") == []
         assert projects.get_by_id(s, OTHER_TEAM, info.id) is None
-        assert projects.keys_for_member(s, OTHER_TEAM, "U1") == []
+        assert projects.list_mine(s, OTHER_TEAM, "U1") == []
     assert caught.value.code == "project.not_found"
 
     for attempt in (
         lambda s: projects.join(s, OTHER_TEAM, "U2", "SHARED"),
         lambda s: projects.close(s, OTHER_TEAM, "U1", "SHARED", is_admin=True),
-        lambda s: projects.edit(s, OTHER_TEAM, "U1", info.id, ProjectDraft("남의 것"), is_admin=True),
     ):
         assert refusal(session_factory, attempt).code == "project.not_found"
+    # another team's project id in an edit form reads as a form that no longer applies
+    forged = refusal(
+        session_factory, lambda s: projects.edit(s, OTHER_TEAM, "U1", info.id, ProjectDraft("남의 것"), is_admin=True)
+    )
+    assert forged.code == "project.form_stale"
     assert get(session_factory, "SHARED").status is ProjectStatus.ACTIVE
 
 
@@ -660,3 +666,70 @@ def test_two_registrations_without_a_key_at_once_both_get_a_key(engine, session_
     other.join(10)
 
     assert (first, second) == ("P-1", ["P-2"])
+
+
+# --- leads and concurrent edits --------------------------------------------------------------------
+
+
+def test_edit_can_hand_the_lead_to_another_member(session_factory):
+    info = create(session_factory, actor="U1", key="E", member_ids=["U2"])
+
+    edited = edit(session_factory, info, member_ids=["U2"], lead_ids=["U2"])
+
+    assert roles(edited) == {"U1": MemberRole.MEMBER, "U2": MemberRole.LEAD}
+    [event] = audit_rows(session_factory, "project.edited")
+    assert event.detail["leads_added"] == ["U2"] and event.detail["leads_removed"] == ["U1"]
+    with session_factory.begin() as s:  # the former sole lead may now leave
+        outcome, _ = projects.leave(s, TEAM, "U1", "E")
+    assert outcome is LeaveOutcome.LEFT
+
+
+def test_edit_can_make_a_newcomer_a_lead(session_factory):
+    info = create(session_factory, actor="U1", key="E")
+
+    edited = edit(session_factory, info, lead_ids=["U1", "U5"])
+
+    assert roles(edited) == {"U1": MemberRole.LEAD, "U5": MemberRole.LEAD}
+
+
+def test_edit_without_any_lead_is_refused_and_changes_nothing(session_factory):
+    info = create(session_factory, actor="U1", key="E", member_ids=["U2"])
+
+    with pytest.raises(DomainError) as refused:
+        edit(session_factory, info, name="바뀐 이름", member_ids=["U2"], lead_ids=[])
+
+    assert refused.value.code == "project.lead_required"
+    assert get(session_factory, "E").name == info.name
+
+
+def test_someone_who_joined_while_the_form_was_open_stays_a_member(session_factory):
+    info = create(session_factory, actor="U1", key="E", member_ids=["U2"])  # the form opens now
+    with session_factory.begin() as s:
+        projects.join(s, TEAM, "U3", "E")
+
+    edited = edit(session_factory, info, name="새 이름", member_ids=["U2"])
+
+    assert set(roles(edited)) == {"U1", "U2", "U3"}
+
+
+def test_members_the_form_could_not_show_are_kept(session_factory):
+    info = create(session_factory, actor="U1", key="E", member_ids=[f"U{n:03d}" for n in range(120)])
+    with session_factory.begin() as s:
+        shown = [m.slack_user_id for m in info.members if m.role is not MemberRole.LEAD][:100]
+        edited = projects.edit(
+            s,
+            TEAM,
+            "U1",
+            info.id,
+            ProjectDraft(name="이름만 바꿈", member_ids=shown),
+            is_admin=False,
+            members_shown=shown,
+        )
+
+    assert len(edited.members) == 121
+
+
+def test_editing_a_project_that_no_longer_exists_is_a_stale_form(session_factory):
+    with session_factory.begin() as s, pytest.raises(DomainError) as stale:
+        projects.edit(s, TEAM, "U1", 9999, ProjectDraft(name="x"), is_admin=True)
+    assert stale.value.code == "project.form_stale"

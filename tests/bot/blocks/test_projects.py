@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
@@ -32,7 +32,7 @@ def info(n: int = 1, *, name: str = "아토피 없는 경기도", members=None, 
         members=members
         if members is not None
         else (Member("U1", "kim", "보건정책과", MemberRole.LEAD), Member("U2", "lee", None, MemberRole.MEMBER)),
-        created_at_iso="2026-11-26T16:00:00+00:00",
+        created_at=datetime(2026, 11, 26, 16, 0, tzinfo=UTC),
     )
     values.update(overrides)
     return ProjectInfo(**values)

@@ -8,11 +8,13 @@ import enum
 class Action(enum.StrEnum):
     PROJECT_JOIN = "project_join"
     PROJECT_SHOW = "project_show"
+    HOME_SET_DEPARTMENT = "home_set_department"
 
 
 class Callback(enum.StrEnum):
     PROJECT_NEW = "project_new"
     PROJECT_EDIT = "project_edit"
+    DEPARTMENT = "department"
 
 
 class Block(enum.StrEnum):
@@ -27,6 +29,7 @@ class Block(enum.StrEnum):
     PROJECT_LEADS = "project_leads"
     PROJECT_MEMBERS = "project_members"
     PROJECT_TARGET_DATE = "project_target_date"
+    DEPARTMENT = "department"
 
 
 INPUT_ACTION = "value"

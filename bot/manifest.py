@@ -14,16 +14,13 @@ BOT_SCOPES = (
     "chat:write",
     "chat:write.public",
     "channels:join",
-    "channels:read",
-    "groups:read",
-    "im:write",
     "users:read",
 )
 
 COMMAND_INFO: dict[Command, tuple[str, str]] = {
     Command.PROJECT: (
         "Register and browse cross-department projects (과제 등록부)",
-        "new | list | show KEY | help",
+        "new | list | show KEY | edit KEY | join KEY | leave KEY | close KEY | help",
     ),
     Command.PROGRESS: ("Post progress to a project (진척 보고)", "KEY [NN%] text | help"),
     Command.APPROVAL: ("Request and decide approvals (결재)", "request KEY @approver title | list | help"),
@@ -36,7 +33,7 @@ COMMAND_INFO: dict[Command, tuple[str, str]] = {
     Command.REPORT: ("Participation reports (참여 실적)", "me [YYYY-MM] | participation [YYYY-MM] | help"),
 }
 
-BOT_EVENTS: tuple[str, ...] = ()
+BOT_EVENTS: tuple[str, ...] = ("app_home_opened",)
 
 
 class InvalidURL(ValueError):
@@ -89,7 +86,7 @@ def build(url: str | None = None) -> dict[str, Any]:
             "app_home": {
                 "home_tab_enabled": True,
                 "messages_tab_enabled": True,
-                "messages_tab_read_only_enabled": False,
+                "messages_tab_read_only_enabled": True,  # the bot writes to people; it reads no DMs
             },
             "bot_user": {"display_name": "onnuri", "always_online": True},
             "slash_commands": commands,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, views
+from handlers import actions, commands, events, views
 from handlers.deps import Deps
 
 
@@ -12,3 +12,4 @@ def register_all(app: App, deps: Deps) -> None:
     commands.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
+    events.register(app, deps)

@@ -34,8 +34,8 @@ def test_url_manifest_points_every_request_at_the_events_endpoint():
     assert all(c["url"] == url for c in data["features"]["slash_commands"])
 
 
-def registered_commands(app) -> set[str]:
-    """The commands Bolt's own listeners match, read from their matchers."""
+def registered(app, variable: str) -> set[str]:
+    """What Bolt's own listeners match on (`command`, or an event's `event_type`), read from their matchers."""
     found = set()
     for listener in app._listeners:
         for matcher in listener.matchers:
@@ -43,9 +43,13 @@ def registered_commands(app) -> set[str]:
             if func is None or not func.__closure__:
                 continue
             cells = dict(zip(func.__code__.co_freevars, func.__closure__, strict=True))
-            if "command" in cells:
-                found.add(str(cells["command"].cell_contents))
+            if variable in cells:
+                found.add(str(cells[variable].cell_contents))
     return found
+
+
+def registered_commands(app) -> set[str]:
+    return registered(app, "command")
 
 
 def test_registered_commands_are_exactly_the_manifest_commands(bot):
@@ -57,3 +61,8 @@ def test_every_manifest_command_answers_help(bot):
     for entry in manifest.build()["features"]["slash_commands"]:
         answer = bot.command(entry["command"], "help")
         assert entry["command"] in answer["text"], entry["command"]
+
+
+def test_subscribed_events_are_exactly_the_events_the_bot_listens_to(bot):
+    data = manifest.build()
+    assert set(data["settings"]["event_subscriptions"]["bot_events"]) == registered(bot.runtime.app, "event_type")

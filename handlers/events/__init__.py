@@ -1,0 +1,12 @@
+"""Events API listeners: one module per event."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.deps import Deps
+from handlers.events import home
+
+
+def register(app: App, deps: Deps) -> None:
+    home.register(app, deps)

@@ -1,0 +1,54 @@
+"""App Home: published on open, department set from it, members then shown by department."""
+
+from __future__ import annotations
+
+from bot.ids import Action, Block, Callback
+from tests.fakes.slack_requests import SlackRequests as R
+
+
+def open_home(bot, user="U1", event_id=None):
+    reply = bot.slack.event(
+        {"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home", "event_ts": "1.1"}, event_id=event_id
+    )
+    assert reply.status == 200
+    return bot.fake.wait_for("views.publish", lambda c: c.params["user_id"] == user)[-1].params["view"]
+
+
+def test_home_lists_my_projects_and_offers_department(bot):
+    bot.command("/project", "new 일자리 창출 key=JOBS <@U2|lee>")
+    bot.command("/project", "new 관광 활성화 key=TOUR", user="U3")
+    view = open_home(bot, "U2")
+    blob = str(view["blocks"])
+    assert view["type"] == "home"
+    assert "JOBS" in blob and "TOUR" not in blob
+    assert Action.HOME_SET_DEPARTMENT in blob and "부서가 지정되지 않았습니다" in blob
+
+
+def test_home_in_english_for_an_english_user_with_no_projects(bot):
+    view = open_home(bot, "U3")
+    assert "My projects (0)" in str(view["blocks"]) and "/project list" in str(view["blocks"])
+
+
+def test_home_with_many_projects_stays_within_view_limits(bot):
+    for n in range(40):
+        bot.command("/project", f"new 과제 {n}")
+    view = open_home(bot)
+    assert len(view["blocks"]) <= 100
+    assert "외 10건" in str(view["blocks"][-3])
+
+
+def test_setting_department_updates_home_and_project_detail(bot):
+    bot.command("/project", "new 아토피 없는 경기도 key=ATOPY")
+    open_home(bot)
+    reply = bot.slack.block_action(
+        Action.HOME_SET_DEPARTMENT, user_id="U1", container_type="view", trigger_id="trig-dept"
+    )
+    assert reply.status == 200
+    modal = bot.modal_opened().params["view"]
+    assert modal["callback_id"] == Callback.DEPARTMENT
+    submitted = bot.slack.view_submission(Callback.DEPARTMENT, {Block.DEPARTMENT: {"value": R.plain(" 보건정책과 ")}})
+    assert submitted.status == 200
+    home = bot.fake.wait_for("views.publish", count=2)[-1].params["view"]
+    assert "보건정책과" in str(home["blocks"])
+    detail = bot.command("/project", "show ATOPY")
+    assert "*보건정책과*: <@U1>" in str(detail["blocks"])

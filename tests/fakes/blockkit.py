@@ -14,7 +14,8 @@ from tests.fakes.slack_api import Call
 MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update", "response_url"}
 VIEW_METHODS = {"views.open", "views.update", "views.push", "views.publish"}
 # What a user may type that must never come back to Slack live: a broadcast, a mention, a disguised link.
-RAW_INJECTIONS = ("<!channel>", "<!here>", "<!everyone>", "<http://evil.example|", "<@U666>")
+RAW_INJECTIONS = ("<!channel>", "<!here>", "<!everyone>", "<http://evil.example|", "<https://phish.example|", "<@U666>")
+DOUBLE_ESCAPED = re.compile(r"&amp;(?:lt|gt|amp);")
 
 
 def problems(call: Call) -> list[str]:
@@ -60,12 +61,26 @@ def _block_problems(blocks: list[dict[str, Any]]) -> list[str]:
     return found
 
 
+def _mrkdwn_texts(value: Any) -> list[str]:
+    """Every string Slack parses as markup: mrkdwn text objects and a message's text fallback."""
+    if isinstance(value, dict):
+        found = [value["text"]] if value.get("type") == "mrkdwn" and isinstance(value.get("text"), str) else []
+        return found + [text for item in value.values() for text in _mrkdwn_texts(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _mrkdwn_texts(item)]
+    return []
+
+
 def injections(call: Call) -> list[str]:
-    """Raw user-typed Slack markup found anywhere in what the bot sent."""
-    text = repr(call.params)
-    return [needle for needle in RAW_INJECTIONS if needle in text] + (
-        ["<!channel|...>"] if re.search(r"<!channel\|", text) else []
-    )
+    """User-typed markup that came back live, or text escaped twice, in what Slack will parse."""
+    if call.method not in MESSAGE_METHODS | VIEW_METHODS:
+        return []
+    texts = _mrkdwn_texts(call.params)
+    if isinstance(call.params.get("text"), str):
+        texts.append(call.params["text"])
+    found = [needle for needle in RAW_INJECTIONS for text in texts if needle in text]
+    found += [f"escaped twice: {m.group(0)}" for text in texts for m in DOUBLE_ESCAPED.finditer(text)]
+    return found
 
 
 def all_problems(calls: list[Call]) -> list[str]:

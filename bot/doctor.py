@@ -75,12 +75,13 @@ def _database(engine: Engine) -> Check:
 
 
 def _migrations(engine: Engine) -> Check:
+    head = migrate.head_revision()
     try:
-        current, head = migrate.current_revision(engine), migrate.head_revision()
+        if migrate.is_up_to_date(engine):
+            return Check("migrations", True, f"schema is at the latest revision ({head})")
+        current = migrate.current_revision(engine)
     except SQLAlchemyError as error:
         return Check("migrations", False, f"cannot read the migration state ({type(error).__name__})")
-    if current == head:
-        return Check("migrations", True, f"schema is at the latest revision ({head})")
     return Check("migrations", False, f"schema is at {current or 'nothing'}, latest is {head}: run `onnuri db upgrade`")
 
 

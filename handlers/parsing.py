@@ -11,7 +11,6 @@ from bot.text import plain
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _OPTION = re.compile(r"^([a-z]+)=(\S+)$")
-_PERCENT = re.compile(r"^(\d{1,3})%$")
 
 
 @dataclass
@@ -52,8 +51,3 @@ def parse_date(value: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         return None
-
-
-def parse_percent(word: str) -> int | None:
-    m = _PERCENT.match(word)
-    return int(m.group(1)) if m else None

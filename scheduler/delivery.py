@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL_SPACING = timedelta(seconds=1)
 POLL_INTERVAL = 5.0
+DRAIN_NAP = 0.25
 MAX_BACKOFF = timedelta(minutes=10)
 # Errors that no retry can fix: the message is marked dead at once.
 PERMANENT_ERRORS = {
@@ -72,12 +73,14 @@ class OutboxDelivery:
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
         retry_base_seconds: float = 2.0,
+        channel_spacing: timedelta = CHANNEL_SPACING,
     ) -> None:
         self.session_factory = session_factory
         self.client = client
         self.settings = settings
         self.clock = clock
         self.retry_base_seconds = retry_base_seconds
+        self.channel_spacing = channel_spacing
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -146,7 +149,8 @@ class OutboxDelivery:
             remaining = deadline - time.monotonic()
             if not pending_left or remaining <= 0:
                 return total
-            time.sleep(min(max(self._seconds_until_next_due(), 0.05), remaining))
+            # short naps: a row claimed by another worker looks due only when its lease ends
+            time.sleep(min(max(self._seconds_until_next_due(), 0.05), DRAIN_NAP, remaining))
 
     def _deliver_one(self, message_id: int, stats: DeliveryStats) -> None:
         now = self.clock()
@@ -154,7 +158,7 @@ class OutboxDelivery:
             pending = outbox.claim(session, message_id, now)
             if pending is None:
                 return
-            busy_until = outbox.reserve_channel(session, pending.team_id, pending.recipient, now, CHANNEL_SPACING)
+            busy_until = outbox.reserve_channel(session, pending.team_id, pending.recipient, now, self.channel_spacing)
             if busy_until is not None:
                 outbox.release(session, pending.id, busy_until)
         if busy_until is not None:
@@ -204,6 +208,8 @@ class OutboxDelivery:
             self._fail(pending, f"connection: {type(error).__name__}", self._backoff(pending.attempts), stats)
             return
         with write_transaction(self.session_factory) as session:
+            # the pace counts from when Slack took the message, not from when the slot was reserved
+            outbox.hold_channel(session, pending.team_id, pending.recipient, self.clock() + self.channel_spacing)
             outbox.mark_sent(session, pending.id, channel=response.get("channel"), ts=response.get("ts"))
         stats.sent += 1
 

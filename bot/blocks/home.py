@@ -15,6 +15,8 @@ from services.projects import ProjectInfo
 from services.users import Person
 
 HOME_PROJECTS = 30  # two blocks each stays well inside Home's 100
+DEPARTMENTS_HINTED = 12
+HINT_MAX = 2000
 
 
 def home(reader: Reader, person: Person | None, mine: list[ProjectInfo]) -> dict[str, Any]:
@@ -43,7 +45,8 @@ def home(reader: Reader, person: Person | None, mine: list[ProjectInfo]) -> dict
     return {"type": "home", "blocks": blocks}
 
 
-def department_modal(reader: Reader, person: Person | None) -> dict[str, Any]:
+def department_modal(reader: Reader, person: Person | None, known: list[str]) -> dict[str, Any]:
+    """The department form; the hint names departments already in use, so people spell them alike."""
     element: dict[str, Any] = {"type": "plain_text_input", "action_id": INPUT_ACTION, "max_length": 80}
     if person and person.department:
         element["initial_value"] = person.department
@@ -59,3 +62,12 @@ def department_modal(reader: Reader, person: Person | None) -> dict[str, Any]:
             )
         ],
     )
+
+
+def _department_hint(reader: Reader, known: list[str]) -> str:
+    hint = t("home.department_hint", reader.locale, plain=True)
+    if known:
+        hint += " " + t(
+            "home.departments_known", reader.locale, plain=True, names=", ".join(known[:DEPARTMENTS_HINTED])
+        )
+    return hint[:HINT_MAX]

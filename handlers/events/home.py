@@ -39,7 +39,8 @@ def register(app: App, deps: Deps) -> None:
         reader = deps.cached_reader(team_id, user_id)
         with deps.session_factory() as session:
             person = users.get_person(session, team_id, user_id)
-        client.views_open(trigger_id=body.get("trigger_id", ""), view=blocks.department_modal(reader, person))
+            known = users.list_departments(session, team_id)
+        client.views_open(trigger_id=body.get("trigger_id", ""), view=blocks.department_modal(reader, person, known))
 
     @app.view(Callback.DEPARTMENT)
     def department_submitted(ack, body, client, logger) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.parsing import parse_date, parse_percent, split_subcommand, tokenize
+from handlers.parsing import parse_date, split_subcommand, tokenize
 
 
 def test_tokenize_separates_mentions_channels_and_options():
@@ -26,7 +26,6 @@ def test_split_subcommand_is_case_insensitive():
     assert split_subcommand("") == ("", "")
 
 
-def test_dates_and_percents():
+def test_dates():
     assert parse_date("2027-01-31").isoformat() == "2027-01-31"
     assert parse_date("2027-02-30") is None
-    assert parse_percent("40%") == 40 and parse_percent("40") is None

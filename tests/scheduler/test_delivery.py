@@ -38,6 +38,7 @@ def queue(session_factory, project_id, recipient="U2", key="k1"):
 
 
 def worker(session_factory, settings, **kwargs):
+    kwargs.setdefault("channel_spacing", timedelta(milliseconds=50))
     return OutboxDelivery(
         session_factory, make_client(settings, retries=False), settings, retry_base_seconds=0.01, **kwargs
     )
@@ -105,10 +106,10 @@ def test_messages_to_one_channel_are_at_least_a_second_apart(session_factory, se
     for n in range(3):
         queue(session_factory, project_id, key=f"k{n}")
     queue(session_factory, project_id, recipient="U3", key="other")
-    worker(session_factory, settings).drain(timeout=10)
+    worker(session_factory, settings, channel_spacing=timedelta(seconds=1)).drain(timeout=10)
     times = [c.at for c in posts(fake_slack) if c.ok]
     assert len(times) == 3
-    assert all(later - earlier >= 0.99 for earlier, later in itertools.pairwise(times))
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(times))
     assert len(posts(fake_slack, "U3")) == 1
 
 
@@ -161,3 +162,28 @@ def test_commit_wakes_the_running_worker(engine, settings, fake_slack):
         fake_slack.wait_for("chat.postMessage", lambda c: c.params["channel"] == "U2", timeout=3)
     finally:
         delivery.stop()
+
+
+def test_a_429_holds_every_message_to_that_channel(session_factory, settings, fake_slack, project_id):
+    queue(session_factory, project_id, key="first")
+    queue(session_factory, project_id, key="second")
+    fake_slack.fail("chat.postMessage", status=429, retry_after=1)
+    worker(session_factory, settings).drain(timeout=10)
+    attempts = posts(fake_slack)
+    assert [c.status for c in attempts] == [429, 200, 200]
+    assert all(c.at - attempts[0].at >= 1.0 for c in attempts[1:])
+
+
+def test_pacing_holds_across_two_delivering_processes(session_factory, settings, fake_slack, project_id):
+    for n in range(4):
+        queue(session_factory, project_id, key=f"k{n}")
+    spaced = timedelta(milliseconds=400)
+    workers = [worker(session_factory, settings, channel_spacing=spaced) for _ in range(2)]
+    threads = [threading.Thread(target=w.drain, kwargs={"timeout": 10}) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    times = [c.at for c in posts(fake_slack) if c.ok]
+    assert len(times) == 4
+    assert all(later - earlier >= 0.4 for earlier, later in itertools.pairwise(times))

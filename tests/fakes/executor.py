@@ -1,5 +1,5 @@
-"""A listener executor that can tell when every listener has finished, so a test can wait for
-work that leaves nothing visible behind (a replay that changes nothing)."""
+"""The bot's listener executor, sized as in production, that can also tell when every listener has
+finished, so a test can wait for work that leaves nothing visible behind (a replay that changes nothing)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from bot.app import LISTENER_THREADS
+
 
 class TrackingExecutor(ThreadPoolExecutor):
-    def __init__(self, max_workers: int = 64) -> None:
+    def __init__(self, max_workers: int = LISTENER_THREADS) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="listener")
         self._running = 0
         self._lock = threading.Lock()

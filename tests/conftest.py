@@ -131,7 +131,7 @@ def start_bot(fake: FakeSlack, settings: Settings, engine: Engine) -> tuple[Bot,
     executor = TrackingExecutor()
     runtime = build_runtime(settings, engine=engine, migrate_now=False, executor=executor)
     runtime.delivery.start()
-    server = serve(make_wsgi_app(runtime.app, runtime.engine), port=0, host="127.0.0.1", asyncore_loop_timeout=0.05)
+    server = serve(make_wsgi_app(runtime.app, runtime.engine), port=0, host="127.0.0.1")
     thread = threading.Thread(target=run_until_closed, args=(server,), name="waitress", daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.effective_port}"
@@ -143,8 +143,9 @@ def start_bot(fake: FakeSlack, settings: Settings, engine: Engine) -> tuple[Bot,
 def bot(fake_slack: FakeSlack, settings: Settings, engine: Engine) -> Iterator[Bot]:
     harness, server, thread = start_bot(fake_slack, settings, engine)
     yield harness
+    # waitress notices the close within its 1 s loop timeout; the daemon thread is not waited for.
+    # (A shorter asyncore_loop_timeout makes waitress spin on poll and starve the bot of CPU.)
     server.close()
-    thread.join(5)
     harness.runtime.delivery.stop()
 
 

@@ -1,0 +1,37 @@
+"""Runs every benchmark and writes the table to docs/benchmarks.md (and prints it)."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import ack_latency
+
+BENCHMARKS = {"Acknowledging slash commands (vs. a bare Bolt app that only acks)": ack_latency.run}
+OUT = Path(__file__).parents[1] / "docs" / "benchmarks.md"
+
+
+def main() -> int:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run with `python -m bench` on {datetime.now(UTC):%Y-%m-%d} ({platform.python_version()}, "
+        f"{platform.machine()}). Figures from one run on a noisy machine: compare the ratio, not the absolute.",
+        "The load generator, the fake Slack and the bot share one Python process (one GIL), as do the",
+        "baseline's; ack latency under load is therefore mostly queueing behind the work done after each ack.",
+        "",
+    ]
+    for title, bench in BENCHMARKS.items():
+        lines += [f"## {title}", "", "| figure | value | baseline | ratio |", "|---|---|---|---|"]
+        lines += [f"| {' | '.join(row)} |" for row in bench()]
+        lines.append("")
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text("\n".join(lines))
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

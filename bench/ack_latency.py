@@ -1,0 +1,133 @@
+"""How fast Onnuri acknowledges slash commands, against a bare Bolt app that only acks.
+
+Both run behind the same waitress server and the same fake Slack; requests are signed like
+Slack's, sent from several threads at once, and timed from send to HTTP answer (Slack's 3 s rule).
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.runtime import build_runtime
+from bot.settings import Settings
+from bot.web import make_wsgi_app, run_until_closed, serve
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import SlackRequests
+
+SECRET = "bench-signing-secret"
+REQUESTS = 400
+CONCURRENCY = 20
+
+
+@dataclass(frozen=True)
+class Figures:
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    per_second: float
+
+
+def _serve(wsgi):
+    server = serve(wsgi, port=0, host="127.0.0.1")
+    threading.Thread(target=run_until_closed, args=(server,), daemon=True).start()
+    return server
+
+
+def _measure(base_url: str, fake: FakeSlack, text: str) -> Figures:
+    slack = SlackRequests(base_url, SECRET, fake=fake)
+    users = [f"UB{n:03d}" for n in range(CONCURRENCY)]
+    for user in users:
+        fake.add_user(user, name=user.lower(), team_id="T1")
+
+    def one(n: int) -> float:
+        started = time.perf_counter()
+        reply = slack.command("/project", text, user_id=users[n % len(users)])
+        assert reply.status == 200, reply.status
+        return time.perf_counter() - started
+
+    for n in range(CONCURRENCY):  # warm up: first-time profile fetches, connection pools
+        one(n)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        times = sorted(pool.map(one, range(REQUESTS)))
+    elapsed = time.perf_counter() - started
+    return Figures(
+        p50_ms=statistics.median(times) * 1000,
+        p95_ms=times[int(len(times) * 0.95) - 1] * 1000,
+        max_ms=times[-1] * 1000,
+        per_second=REQUESTS / elapsed,
+    )
+
+
+def bare_bolt(fake: FakeSlack) -> Figures:
+    app = App(
+        signing_secret=SECRET, client=WebClient(token="xoxb-bench", base_url=fake.url), token_verification_enabled=False
+    )
+    app.command("/project")(lambda ack: ack())
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    server = _serve(SlackRequestHandler(app))
+    try:
+        return _measure(f"http://127.0.0.1:{server.effective_port}", fake, "list")
+    finally:
+        server.close()
+
+
+def onnuri(fake: FakeSlack, text: str) -> Figures:
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            slack_bot_token="xoxb-bench",
+            slack_signing_secret=SECRET,
+            slack_api_url=fake.url,
+            database_url=f"sqlite:///{Path(folder) / 'bench.db'}",
+        )
+        runtime = build_runtime(settings)
+        runtime.delivery.start()
+        server = _serve(make_wsgi_app(runtime.app, runtime.engine))
+        try:
+            figures = _measure(f"http://127.0.0.1:{server.effective_port}", fake, text)
+            # let every answer reach Slack before the server and its database go away
+            fake.wait_for("response_url", count=REQUESTS + CONCURRENCY, timeout=120)
+            return figures
+        finally:
+            server.close()
+            runtime.close()
+            fake.reset()
+
+
+def run() -> list[tuple[str, str, str, str]]:
+    """Rows of (figure, value, baseline, ratio)."""
+    with FakeSlack() as fake:
+        base = bare_bolt(fake)
+        listing = onnuri(fake, "list")
+        with_slow_slack = _slow(fake)
+    rows = []
+    for name, measured in (("/project list", listing), ("/project list, Slack answering in 500 ms", with_slow_slack)):
+        for label, value, baseline in (
+            ("ack p50 (ms)", measured.p50_ms, base.p50_ms),
+            ("ack p95 (ms)", measured.p95_ms, base.p95_ms),
+            ("ack max (ms)", measured.max_ms, base.max_ms),
+            ("requests per second", measured.per_second, base.per_second),
+        ):
+            rows.append((f"{name}: {label}", f"{value:.1f}", f"{baseline:.1f}", f"{value / baseline:.2f}"))
+    return rows
+
+
+def _slow(fake: FakeSlack) -> Figures:
+    fake.delay("response_url", 0.5)
+    fake.delay("users.info", 0.5)
+    return onnuri(fake, "list")
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(" | ".join(row))

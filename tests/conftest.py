@@ -127,7 +127,7 @@ class Bot:
         return self.fake.wait_for("views.open", count=count)[-1]
 
 
-def start_bot(fake: FakeSlack, settings: Settings, engine: Engine) -> tuple[Bot, Any, threading.Thread]:
+def start_bot(fake: FakeSlack, settings: Settings, engine: Engine) -> tuple[Bot, Any]:
     executor = TrackingExecutor()
     runtime = build_runtime(settings, engine=engine, migrate_now=False, executor=executor)
     runtime.delivery.start()
@@ -136,12 +136,12 @@ def start_bot(fake: FakeSlack, settings: Settings, engine: Engine) -> tuple[Bot,
     thread.start()
     base_url = f"http://127.0.0.1:{server.effective_port}"
     requests = SlackRequests(base_url, SIGNING_SECRET, fake=fake, team_id=TEAM)
-    return Bot(fake, requests, runtime, base_url, executor), server, thread
+    return Bot(fake, requests, runtime, base_url, executor), server
 
 
 @pytest.fixture
 def bot(fake_slack: FakeSlack, settings: Settings, engine: Engine) -> Iterator[Bot]:
-    harness, server, thread = start_bot(fake_slack, settings, engine)
+    harness, server = start_bot(fake_slack, settings, engine)
     yield harness
     # waitress notices the close within its 1 s loop timeout; the daemon thread is not waited for.
     # (A shorter asyncore_loop_timeout makes waitress spin on poll and starve the bot of CPU.)

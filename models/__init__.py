@@ -8,7 +8,9 @@ from models.base import Base
 from models.idempotency import ProcessedRequest
 from models.org import Department, User
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
+from models.progress import Health, ProgressUpdate
 from models.projects import (
+    Cadence,
     MemberRole,
     Project,
     ProjectDepartment,
@@ -20,12 +22,15 @@ from models.projects import (
 __all__ = [
     "AuditEvent",
     "Base",
+    "Cadence",
     "Department",
+    "Health",
     "MemberRole",
     "OutboxChannel",
     "OutboxMessage",
     "OutboxStatus",
     "ProcessedRequest",
+    "ProgressUpdate",
     "Project",
     "ProjectDepartment",
     "ProjectDepartmentRole",

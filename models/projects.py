@@ -17,6 +17,14 @@ class ProjectStatus(enum.Enum):
     CLOSED = "closed"
 
 
+class Cadence(enum.Enum):
+    """How often members report progress (보고 주기)."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+
+
 class MemberRole(enum.Enum):
     LEAD = "lead"
     MEMBER = "member"
@@ -38,6 +46,8 @@ class Project(TeamScoped, Timestamped, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ProjectStatus] = mapped_column(enum_column(ProjectStatus), default=ProjectStatus.ACTIVE)
     channel_id: Mapped[str | None] = mapped_column(String(32))
+    cadence: Mapped[Cadence] = mapped_column(enum_column(Cadence), default=Cadence.WEEKLY)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Seoul")
     target_date: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -18,6 +18,7 @@ TABLES = {
     "outbox",
     "outbox_channels",
     "processed_requests",
+    "progress_updates",
     "project_departments",
     "project_members",
     "projects",

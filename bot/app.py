@@ -14,6 +14,7 @@ from bot.settings import Settings
 from handlers import register_all
 from handlers.deps import Deps
 from handlers.interaction import team_of, tell_user, user_of
+from services.calendar import WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def create_app(
         listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         logger=bolt_logger,
     )
-    deps = Deps(settings=settings, session_factory=session_factory)
+    deps = Deps(settings=settings, session_factory=session_factory, calendar=WorkCalendar(settings.holidays_country))
     register_all(app, deps)
 
     @app.error

@@ -9,12 +9,16 @@ class Action(enum.StrEnum):
     PROJECT_JOIN = "project_join"
     PROJECT_SHOW = "project_show"
     HOME_SET_DEPARTMENT = "home_set_department"
+    PROGRESS_EDIT = "progress_edit"
+    PROGRESS_OPEN = "progress_open"
+    PROGRESS_PROJECT_PICKED = "progress_project_picked"
 
 
 class Callback(enum.StrEnum):
     PROJECT_NEW = "project_new"
     PROJECT_EDIT = "project_edit"
     DEPARTMENT = "department"
+    PROGRESS = "progress"
 
 
 class Block(enum.StrEnum):
@@ -29,6 +33,13 @@ class Block(enum.StrEnum):
     PROJECT_LEADS = "project_leads"
     PROJECT_MEMBERS = "project_members"
     PROJECT_TARGET_DATE = "project_target_date"
+    PROJECT_CADENCE = "project_cadence"
+    PROGRESS_PROJECT = "progress_project"
+    PROGRESS_PERCENT = "progress_percent"
+    PROGRESS_HEALTH = "progress_health"
+    PROGRESS_DONE = "progress_done"
+    PROGRESS_NEXT = "progress_next"
+    PROGRESS_BLOCKERS = "progress_blockers"
     DEPARTMENT = "department"
 
 

@@ -1,29 +1,82 @@
-"""Turning an outbox row (a kind and plain data) into the message its recipient reads.
+"""Turning an outbox row (a kind and plain data) into the Web API call that delivers it.
 
-Rendering happens at delivery, in the recipient's language, from the current state of
-the subject; a row whose subject has gone is skipped rather than sent half-empty.
+Rendering happens at delivery, in the recipient's language, from the current state of the
+subject: a card posted late shows the latest text, and a row whose subject has gone is skipped
+rather than sent half-empty.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.blocks import home as home_blocks
+from bot.blocks import progress as progress_blocks
 from bot.blocks import projects as project_blocks
 from bot.reader import Reader
-from services import projects
+from models import OutboxStatus
+from models.base import utcnow
+from services import outbox, progress, projects, users
+from services.calendar import WorkCalendar
 from services.outbox import Pending
 
-Renderer = Callable[[Session, Pending, Reader], dict[str, Any] | None]
+RETRY_EDIT_AFTER = timedelta(seconds=2)
 
 
-def _project(session: Session, pending: Pending, reader: Reader) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Outgoing:
+    """One Web API call: chat.postMessage, chat.update or views.publish, with its arguments."""
+
+    method: str
+    args: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NotYet:
+    """The call depends on another message not delivered yet; try again after `delay`."""
+
+    delay: timedelta
+
+
+Rendered = Outgoing | NotYet | None
+Renderer = Callable[[Session, Pending, Reader, WorkCalendar], Rendered]
+
+
+def _project(session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar) -> Rendered:
     info = projects.get_by_id(session, pending.team_id, int(pending.payload["project_id"]))
     if info is None:
         return None
-    return project_blocks.notification(pending.kind, info, reader.locale, pending.payload)
+    payload = project_blocks.notification(pending.kind, info, reader.locale, pending.payload)
+    return Outgoing("chat.postMessage", {"channel": pending.recipient, **payload})
+
+
+def _progress_card(session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar) -> Rendered:
+    update = progress.get_update(session, pending.team_id, int(pending.payload["update_id"]))
+    if update is None:
+        return None
+    return Outgoing("chat.postMessage", {"channel": pending.recipient, **progress_blocks.card(update, reader)})
+
+
+def _progress_card_edit(session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar) -> Rendered:
+    """The edited card replaces the posted one in place; before that one is out, wait for it."""
+    update = progress.get_update(session, pending.team_id, int(pending.payload["update_id"]))
+    posted = outbox.find(session, pending.team_id, str(pending.payload["card"]))
+    if update is None or posted is None or posted.status is OutboxStatus.DEAD:
+        return None
+    if posted.status is OutboxStatus.PENDING or not posted.sent_ts:
+        return NotYet(RETRY_EDIT_AFTER)
+    payload = progress_blocks.card(update, reader)
+    return Outgoing("chat.update", {"channel": posted.sent_channel, "ts": posted.sent_ts, **payload})
+
+
+def _home(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar) -> Rendered:
+    person = users.get_person(session, pending.team_id, pending.recipient)
+    mine = progress.my_projects(session, pending.team_id, pending.recipient, now=utcnow(), calendar=calendar)
+    return Outgoing("views.publish", {"user_id": pending.recipient, "view": home_blocks.home(reader, person, mine)})
 
 
 RENDERERS: dict[str, Renderer] = {
@@ -31,11 +84,14 @@ RENDERERS: dict[str, Renderer] = {
     "project.member_joined": _project,
     "project.registered": _project,
     "project.closed": _project,
+    "progress.card": _progress_card,
+    "progress.card_edit": _progress_card_edit,
+    "home.refresh": _home,
 }
 
 
-def render(session: Session, pending: Pending, reader: Reader) -> dict[str, Any] | None:
+def render(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar) -> Rendered:
     renderer = RENDERERS.get(pending.kind)
     if renderer is None:
         raise LookupError(f"no renderer for outbox kind {pending.kind!r}")
-    return renderer(session, pending, reader)
+    return renderer(session, pending, reader, calendar)

@@ -33,6 +33,9 @@ class Reader:
     def format_date(self, day: date) -> str:
         return day.isoformat()
 
+    def format_datetime(self, moment: datetime) -> str:
+        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+
 
 def reader_from(person: Person | None, slack_user_id: str, settings: Settings) -> Reader:
     """A person's cached profile, with the workspace defaults where Slack told us nothing."""

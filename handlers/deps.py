@@ -16,6 +16,7 @@ from bot.reader import Reader, reader_from
 from bot.settings import Settings
 from models.db import write_transaction
 from services import users
+from services.calendar import WorkCalendar
 from services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 class Deps:
     settings: Settings
     session_factory: sessionmaker[Session]
+    calendar: WorkCalendar
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -42,14 +42,27 @@ def identity(body: dict[str, Any]) -> tuple[str, str]:
     return team_id, user_id
 
 
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
 @dataclass(frozen=True)
 class Click:
     team_id: str
     user_id: str
     action_id: str
     value: str
+    selected: str  # the chosen option's value, for selects
     channel_id: str | None
     has_response_url: bool
+
+    @staticmethod
+    def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
+        return _metadata(view)
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Click:
@@ -62,6 +75,9 @@ class Click:
             user_id=user_id,
             action_id=str(action.get("action_id", "")),
             value=str(action.get("value") or ""),
+            selected=str((action.get("selected_option") or {}).get("value") or "")
+            if isinstance(action.get("selected_option"), dict)
+            else "",
             channel_id=channel.get("id") if isinstance(channel, dict) else None,
             has_response_url=bool(body.get("response_url")),
         )
@@ -80,10 +96,7 @@ class Submission:
     def from_body(cls, body: dict[str, Any]) -> Submission:
         team_id, user_id = identity(body)
         view = body.get("view") if isinstance(body.get("view"), dict) else {}
-        try:
-            metadata = json.loads(view.get("private_metadata") or "{}")
-        except (TypeError, ValueError):
-            metadata = {}
+        metadata = _metadata(view)
         state = view.get("state") if isinstance(view.get("state"), dict) else {}
         values = state.get("values") if isinstance(state.get("values"), dict) else {}
         return cls(
@@ -92,7 +105,7 @@ class Submission:
             view_id=str(view.get("id", "")),
             callback_id=str(view.get("callback_id", "")),
             values=values,
-            metadata=metadata if isinstance(metadata, dict) else {},
+            metadata=metadata,
         )
 
     def element(self, block_id: str) -> dict[str, Any]:
@@ -108,6 +121,11 @@ class Submission:
     def users(self, block_id: str) -> list[str]:
         found = self.element(block_id).get("selected_users")
         return [u for u in found if isinstance(u, str)] if isinstance(found, list) else []
+
+    def option(self, block_id: str) -> str | None:
+        selected = self.element(block_id).get("selected_option")
+        value = selected.get("value") if isinstance(selected, dict) else None
+        return value if isinstance(value, str) and value else None
 
     def conversation(self, block_id: str) -> str | None:
         element = self.element(block_id)

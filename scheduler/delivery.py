@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -26,6 +25,7 @@ from models import OutboxStatus
 from models.base import utcnow
 from models.db import write_transaction
 from services import outbox, users
+from services.calendar import WorkCalendar
 from services.outbox import Pending
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,7 @@ class OutboxDelivery:
         self.clock = clock
         self.retry_base_seconds = retry_base_seconds
         self.channel_spacing = channel_spacing
+        self.calendar = WorkCalendar(settings.holidays_country)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -167,17 +168,22 @@ class OutboxDelivery:
         try:
             with self.session_factory() as session:
                 reader = self._reader(session, pending)
-                payload = notifications.render(session, pending, reader)
+                outgoing = notifications.render(session, pending, reader, self.calendar)
         except Exception as error:
             log.exception("outbox %s (%s) could not be rendered", pending.id, pending.kind)
             self._fail(pending, f"render: {type(error).__name__}", None, stats)
             return
-        if payload is None:
+        if outgoing is None:
             with write_transaction(self.session_factory) as session:
                 outbox.mark_failed(session, pending.id, error="subject no longer exists", retry_at=None)
             stats.skipped += 1
             return
-        self._post(pending, payload, stats)
+        if isinstance(outgoing, notifications.NotYet):
+            with write_transaction(self.session_factory) as session:
+                outbox.release(session, pending.id, self.clock() + outgoing.delay)
+            stats.waiting += 1
+            return
+        self._send(pending, outgoing, stats)
 
     def _reader(self, session: Session, pending: Pending) -> Reader:
         recipient = pending.recipient
@@ -186,9 +192,9 @@ class OutboxDelivery:
             return reader_from(person, recipient, self.settings)
         return Reader(user_id="", locale=self.settings.locale, tz=self.settings.timezone)
 
-    def _post(self, pending: Pending, payload: dict[str, Any], stats: DeliveryStats) -> None:
+    def _send(self, pending: Pending, outgoing: notifications.Outgoing, stats: DeliveryStats) -> None:
         try:
-            response = self._post_joining_if_needed(pending.recipient, payload)
+            response = self._call(outgoing)
         except SlackApiError as error:
             status = error.response.status_code
             code = str(error.response.get("error") or status)
@@ -213,15 +219,15 @@ class OutboxDelivery:
             outbox.mark_sent(session, pending.id, channel=response.get("channel"), ts=response.get("ts"))
         stats.sent += 1
 
-    def _post_joining_if_needed(self, channel: str, payload: dict[str, Any]):
+    def _call(self, outgoing: notifications.Outgoing):
         try:
-            return self.client.chat_postMessage(channel=channel, **payload)
+            return self.client.api_call(outgoing.method, json=outgoing.args)
         except SlackApiError as error:
-            if error.response.get("error") != "not_in_channel":
+            if error.response.get("error") != "not_in_channel" or outgoing.method != "chat.postMessage":
                 raise
             # A public project channel the bot was never invited to: join it, then post once more.
-            self.client.conversations_join(channel=channel)
-            return self.client.chat_postMessage(channel=channel, **payload)
+            self.client.conversations_join(channel=outgoing.args["channel"])
+            return self.client.api_call(outgoing.method, json=outgoing.args)
 
     def _backoff(self, attempts: int) -> datetime:
         delay = min(timedelta(seconds=self.retry_base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)

@@ -61,6 +61,23 @@ def enqueue(
     return True
 
 
+@dataclass(frozen=True)
+class Delivered:
+    status: OutboxStatus
+    sent_channel: str | None
+    sent_ts: str | None
+
+
+def find(session: Session, team_id: str, dedupe_key: str) -> Delivered | None:
+    """Where an earlier message went, so a later one can update it in place."""
+    row = session.execute(
+        select(OutboxMessage.status, OutboxMessage.sent_channel, OutboxMessage.sent_ts).where(
+            OutboxMessage.team_id == team_id, OutboxMessage.dedupe_key == dedupe_key
+        )
+    ).first()
+    return Delivered(*row) if row else None
+
+
 def due_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:
     return list(
         session.scalars(

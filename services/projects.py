@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
+    Cadence,
     MemberRole,
     Project,
     ProjectDepartment,
@@ -29,6 +30,7 @@ KEY_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
 NAME_MAX = 200
 DESCRIPTION_MAX = 3000
 KEY_ATTEMPTS = 5
+DEFAULT_TIMEZONE = "Asia/Seoul"
 
 
 class JoinOutcome(enum.Enum):
@@ -68,6 +70,8 @@ class ProjectInfo:
     cooperating_departments: tuple[str, ...]
     members: tuple[Member, ...]
     created_at: datetime
+    cadence: Cadence
+    timezone: str
 
     @property
     def leads(self) -> tuple[Member, ...]:
@@ -93,6 +97,8 @@ class ProjectDraft:
     member_ids: Sequence[str] = ()
     lead_ids: Sequence[str] | None = None
     target_date: date | None = None
+    cadence: Cadence = Cadence.WEEKLY
+    timezone: str | None = None  # the project's zone for due times; the creator's, when registering
 
 
 def normalise_key(raw: str) -> str:
@@ -119,7 +125,7 @@ def _query(team_id: str) -> Select[tuple[Project]]:
     )
 
 
-def _load(session: Session, team_id: str, key: str, *, for_update: bool = False) -> Project:
+def load(session: Session, team_id: str, key: str, *, for_update: bool = False) -> Project:
     """The project by key; for a change, its row is locked so concurrent changes run one after the other."""
     query = _query(team_id).where(Project.key == key.strip().upper())
     project = session.scalar(query.with_for_update(of=Project) if for_update else query)
@@ -159,6 +165,8 @@ def _info(project: Project) -> ProjectInfo:
         cooperating_departments=cooperating,
         members=members,
         created_at=project.created_at,
+        cadence=project.cadence,
+        timezone=project.timezone,
     )
 
 
@@ -196,7 +204,7 @@ def _set_departments(session: Session, project: Project, names: tuple[str | None
         )
 
 
-def _membership(project: Project, slack_user_id: str) -> ProjectMember | None:
+def membership(project: Project, slack_user_id: str) -> ProjectMember | None:
     return next((m for m in project.members if m.active and m.user.slack_user_id == slack_user_id), None)
 
 
@@ -249,6 +257,8 @@ def create(session: Session, team_id: str, actor: str, draft: ProjectDraft) -> P
             description=description,
             channel_id=draft.channel_id,
             target_date=draft.target_date,
+            cadence=draft.cadence,
+            timezone=draft.timezone or DEFAULT_TIMEZONE,
             created_by_id=creator.id,
         )
         try:
@@ -285,7 +295,7 @@ def create(session: Session, team_id: str, actor: str, draft: ProjectDraft) -> P
 
 
 def get(session: Session, team_id: str, key: str) -> ProjectInfo:
-    return _info(_load(session, team_id, key))
+    return _info(load(session, team_id, key))
 
 
 def get_by_id(session: Session, team_id: str, project_id: int) -> ProjectInfo | None:
@@ -327,13 +337,13 @@ def _require_active(project: Project) -> None:
 def _require_manager(project: Project, actor: str, is_admin: bool) -> None:
     if is_admin:
         return
-    member = _membership(project, actor)
+    member = membership(project, actor)
     if member is None or member.role is not MemberRole.LEAD:
         raise DomainError("project.not_allowed", key=project.key)
 
 
 def join(session: Session, team_id: str, actor: str, key: str) -> tuple[JoinOutcome, ProjectInfo]:
-    project = _load(session, team_id, key, for_update=True)
+    project = load(session, team_id, key, for_update=True)
     _require_active(project)
     member = _add_member(session, project, users.ensure(session, team_id, actor), MemberRole.MEMBER)
     if member is None:
@@ -349,8 +359,8 @@ def join(session: Session, team_id: str, actor: str, key: str) -> tuple[JoinOutc
 
 
 def leave(session: Session, team_id: str, actor: str, key: str) -> tuple[LeaveOutcome, ProjectInfo]:
-    project = _load(session, team_id, key, for_update=True)
-    member = _membership(project, actor)
+    project = load(session, team_id, key, for_update=True)
+    member = membership(project, actor)
     if member is None:
         return LeaveOutcome.NOT_MEMBER, _info(project)
     active_leads = [m for m in project.members if m.active and m.role is MemberRole.LEAD]
@@ -363,7 +373,7 @@ def leave(session: Session, team_id: str, actor: str, key: str) -> tuple[LeaveOu
 
 
 def close(session: Session, team_id: str, actor: str, key: str, *, is_admin: bool) -> tuple[CloseOutcome, ProjectInfo]:
-    project = _load(session, team_id, key, for_update=True)
+    project = load(session, team_id, key, for_update=True)
     _require_manager(project, actor, is_admin)
     if project.status is ProjectStatus.CLOSED:
         return CloseOutcome.ALREADY_CLOSED, _info(project)
@@ -377,7 +387,7 @@ def close(session: Session, team_id: str, actor: str, key: str, *, is_admin: boo
 
 
 def check_can_edit(session: Session, team_id: str, actor: str, key: str, *, is_admin: bool) -> ProjectInfo:
-    project = _load(session, team_id, key)
+    project = load(session, team_id, key)
     _require_active(project)
     _require_manager(project, actor, is_admin)
     return _info(project)
@@ -394,7 +404,7 @@ def _apply_leads(session: Session, project: Project, lead_ids: Sequence[str]) ->
             member.role = MemberRole.MEMBER
             changes.setdefault("leads_removed", []).append(member.user.slack_user_id)
     for slack_id in wanted:
-        current = _membership(project, slack_id)
+        current = membership(project, slack_id)
         if current is not None and current.role is MemberRole.LEAD:
             continue
         if current is not None:
@@ -434,6 +444,9 @@ def edit(
         project.description = description
     if draft.channel_id != project.channel_id:
         changes["channel"] = project.channel_id = draft.channel_id
+    if draft.cadence is not project.cadence:
+        project.cadence = draft.cadence
+        changes["cadence"] = draft.cadence.value
     if draft.target_date != project.target_date:
         project.target_date = draft.target_date
         changes["target_date"] = draft.target_date.isoformat() if draft.target_date else None
@@ -445,7 +458,7 @@ def edit(
     keep = set(draft.member_ids) | set(draft.lead_ids or ())
     now = utcnow()
     for slack_id in dict.fromkeys(members_shown):
-        member = _membership(project, slack_id)
+        member = membership(project, slack_id)
         if member is not None and member.role is not MemberRole.LEAD and slack_id not in keep:
             member.left_at = now
             changes.setdefault("removed", []).append(slack_id)  # type: ignore[union-attr]

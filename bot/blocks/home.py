@@ -1,25 +1,28 @@
-"""App Home: who I am here (department) and my projects, with the way to everything else."""
+"""App Home: my department, my projects and my status in each, the projects I lead (who has not
+reported), and the places where approvals and directives will wait for me."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.blocks.common import Block, button, context, divider, header, input_block, modal, section
+from bot.blocks.progress import health_text, progress_bar
 from bot.i18n import t
 from bot.ids import INPUT_ACTION, Action, Callback
 from bot.ids import Block as B
 from bot.reader import Reader
-from bot.text import escape
-from models import MemberRole
-from services.projects import ProjectInfo
+from bot.text import Raw, escape, mention
+from services.progress import MyProject
 from services.users import Person
 
-HOME_PROJECTS = 30  # two blocks each stays well inside Home's 100
+HOME_PROJECTS = 20  # two blocks each keeps Home well inside its 100
+LED_SHOWN = 15
+MISSING_SHOWN = 10
 DEPARTMENTS_HINTED = 12
 HINT_MAX = 2000
 
 
-def home(reader: Reader, person: Person | None, mine: list[ProjectInfo]) -> dict[str, Any]:
+def home(reader: Reader, person: Person | None, mine: list[MyProject]) -> dict[str, Any]:
     locale = reader.locale
     department = person.department if person else None
     blocks: list[Block] = [
@@ -33,16 +36,55 @@ def home(reader: Reader, person: Person | None, mine: list[ProjectInfo]) -> dict
     ]
     if not mine:
         blocks.append(context(t("home.no_projects", locale)))
-    for info in mine[:HOME_PROJECTS]:
-        role = t("project.lead_mark", locale) if info.role_of(reader.user_id) is MemberRole.LEAD else ""
-        line = f"*{escape(info.name)}* `{escape(info.key)}` {role}".rstrip()
-        blocks.append(
-            section(line, accessory=button(t("project.button_show", locale, plain=True), Action.PROJECT_SHOW, info.key))
-        )
+    for item in mine[:HOME_PROJECTS]:
+        blocks.append(_my_project(item, locale))
     if len(mine) > HOME_PROJECTS:
         blocks.append(context(t("home.more_projects", locale, count=len(mine) - HOME_PROJECTS)))
-    blocks += [divider(), context(t("home.help", locale))]
+    led = [item for item in mine if item.i_lead]
+    if led:
+        blocks += [
+            divider(),
+            section(f"*{t('home.led_projects', locale, count=len(led))}*\n" + _led_lines(led, locale)),
+        ]
+    blocks += [
+        divider(),
+        section(f"*{t('home.approvals', locale)}*\n{t('home.no_approvals', locale)}"),
+        section(f"*{t('home.directives', locale)}*\n{t('home.no_directives', locale)}"),
+        divider(),
+        context(t("home.help", locale)),
+    ]
     return {"type": "home", "blocks": blocks}
+
+
+def _my_project(item: MyProject, locale: str) -> Block:
+    progress = item.progress
+    info = progress.project
+    role = f" {t('project.lead_mark', locale)}" if item.i_lead else ""
+    state = " · ".join(s for s in (progress_bar(progress.percent, locale), health_text(progress.health, locale)) if s)
+    status = t(f"progress.status.{item.my_status.value}", locale)
+    text = f"*{escape(info.name)}* `{escape(info.key)}`{role}\n{state}\n{t('home.my_status', locale, status=status)}"
+    return section(
+        text, accessory=button(t("progress.button_update", locale, plain=True), Action.PROGRESS_OPEN, info.key)
+    )
+
+
+def _led_lines(led: list[MyProject], locale: str) -> str:
+    lines = []
+    for item in led[:LED_SHOWN]:
+        info, missing = item.progress.project, item.progress.missing
+        names = {"name": info.name, "key": info.key}
+        if item.progress.period.due_at is None:
+            lines.append(t("home.led_not_due", locale, **names))
+        elif not missing:
+            lines.append(t("home.led_all", locale, **names))
+        else:
+            people = Raw(", ".join(mention(m) for m in missing[:MISSING_SHOWN]))
+            extra = len(missing) - MISSING_SHOWN
+            suffix = " " + t("common.more", locale, count=extra) if extra > 0 else ""
+            lines.append(t("home.led_missing", locale, people=people, **names) + suffix)
+    if len(led) > LED_SHOWN:
+        lines.append(t("home.more_projects", locale, count=len(led) - LED_SHOWN))
+    return "\n".join(lines)
 
 
 def department_modal(reader: Reader, person: Person | None, known: list[str]) -> dict[str, Any]:
@@ -56,18 +98,13 @@ def department_modal(reader: Reader, person: Person | None, known: list[str]) ->
         submit=t("home.save", reader.locale, plain=True),
         close=t("common.cancel", reader.locale, plain=True),
         callback_id=Callback.DEPARTMENT,
-        blocks=[
-            input_block(
-                B.DEPARTMENT, label, element, optional=True, hint=t("home.department_hint", reader.locale, plain=True)
-            )
-        ],
+        blocks=[input_block(B.DEPARTMENT, label, element, optional=True, hint=_department_hint(reader, known))],
     )
 
 
 def _department_hint(reader: Reader, known: list[str]) -> str:
     hint = t("home.department_hint", reader.locale, plain=True)
     if known:
-        hint += " " + t(
-            "home.departments_known", reader.locale, plain=True, names=", ".join(known[:DEPARTMENTS_HINTED])
-        )
+        names = ", ".join(known[:DEPARTMENTS_HINTED])
+        hint += " " + t("home.departments_known", reader.locale, plain=True, names=names)
     return hint[:HINT_MAX]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.commands import help_only, project
+from handlers.commands import help_only, progress, project
 from handlers.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:
     project.register(app, deps)
+    progress.register(app, deps)
     help_only.register(app, deps)

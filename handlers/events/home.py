@@ -9,14 +9,15 @@ from bot.blocks import home as blocks
 from bot.ids import Action, Block, Callback
 from handlers.deps import Deps
 from handlers.interaction import MalformedPayload, Submission, identity, team_of
-from services import projects, users
+from models.base import utcnow
+from services import progress, users
 
 
 def publish_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> None:
     reader = deps.reader(client, team_id, user_id)
     with deps.session_factory() as session:
         person = users.get_person(session, team_id, user_id)
-        mine = projects.list_mine(session, team_id, user_id)
+        mine = progress.my_projects(session, team_id, user_id, now=utcnow(), calendar=deps.calendar)
     client.views_publish(user_id=user_id, view=blocks.home(reader, person, mine))
 
 

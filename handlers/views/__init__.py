@@ -5,8 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.deps import Deps
-from handlers.views import project
+from handlers.views import progress, project
 
 
 def register(app: App, deps: Deps) -> None:
     project.register(app, deps)
+    progress.register(app, deps)

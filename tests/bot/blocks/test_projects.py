@@ -10,7 +10,7 @@ from slack_sdk.models.views import View
 from bot.blocks import projects as blocks
 from bot.ids import Action, Callback
 from bot.reader import Reader
-from models import MemberRole, ProjectStatus
+from models import Cadence, MemberRole, ProjectStatus
 from services.projects import Member, ProjectInfo
 
 KO = Reader("U1", "ko", "Asia/Seoul")
@@ -33,6 +33,8 @@ def info(n: int = 1, *, name: str = "아토피 없는 경기도", members=None, 
         if members is not None
         else (Member("U1", "kim", "보건정책과", MemberRole.LEAD), Member("U2", "lee", None, MemberRole.MEMBER)),
         created_at=datetime(2026, 11, 26, 16, 0, tzinfo=UTC),
+        cadence=Cadence.WEEKLY,
+        timezone="Asia/Seoul",
     )
     values.update(overrides)
     return ProjectInfo(**values)

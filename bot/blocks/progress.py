@@ -1,0 +1,248 @@
+"""Block Kit for progress: the channel card, the form, the confirmation, and the status pieces
+(`progress_bar`, `sparkline`, health) that /project show and App Home reuse."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from bot.blocks.common import (
+    SECTION_TEXT,
+    Block,
+    actions,
+    button,
+    context,
+    input_block,
+    message,
+    modal,
+    section,
+)
+from bot.i18n import t
+from bot.ids import INPUT_ACTION, Action, Callback
+from bot.ids import Block as B
+from bot.reader import Reader
+from bot.text import Raw, escape, mention, truncate
+from models import Health
+from services.progress import ProjectProgress, UpdateInfo
+from services.projects import ProjectInfo
+
+BAR_CELLS = 10
+SPARKS = "▁▂▃▄▅▆▇█"
+HEALTH_EMOJI = {
+    Health.ON_TRACK: ":large_green_circle:",
+    Health.AT_RISK: ":large_yellow_circle:",
+    Health.BLOCKED: ":red_circle:",
+}
+FIELD_LIMIT = (SECTION_TEXT - 60) // 3  # three texts and their labels share one section
+
+
+def progress_bar(percent: int | None, locale: str) -> str:
+    if percent is None:
+        return t("progress.no_percent", locale)
+    filled = round(percent / 100 * BAR_CELLS)
+    return f"`{'▓' * filled}{'░' * (BAR_CELLS - filled)}` {percent}%"
+
+
+def sparkline(values: tuple[int | None, ...]) -> str:
+    return "".join("·" if v is None else SPARKS[min(len(SPARKS) - 1, v * len(SPARKS) // 101)] for v in values)
+
+
+def health_text(health: Health | None, locale: str) -> str:
+    if health is None:
+        return ""
+    return f"{HEALTH_EMOJI[health]} {t(f'progress.health.{health.value}', locale)}"
+
+
+def _texts(update: UpdateInfo, locale: str) -> str:
+    parts = []
+    for key, value in (("done", update.done), ("next", update.next), ("blockers", update.blockers)):
+        if value:
+            parts.append(f"*{t(f'progress.{key}', locale)}*\n{escape(truncate(value, FIELD_LIMIT))}")
+    return "\n".join(parts)
+
+
+def card(update: UpdateInfo, reader: Reader) -> dict[str, Any]:
+    """The card in the project channel; updated in place when its author edits it."""
+    locale = reader.locale
+    names = {"author": mention(update.author), "name": update.project_name, "key": update.project_key}
+    title = (
+        t("progress.card_department", locale, department=update.author_department, **names)
+        if update.author_department
+        else t("progress.card_title", locale, **names)
+    )
+    status = f"{progress_bar(update.percent, locale)} · {health_text(update.health, locale)}"
+    blocks: list[Block] = [section(f"{title}\n{status}")]
+    if texts := _texts(update, locale):
+        blocks.append(section(texts))
+    marks = [reader.format_datetime(update.created_at)]
+    if update.late:
+        marks.append(t("progress.late_mark", locale))
+    if update.edited:
+        marks.append(t("progress.edited_mark", locale))
+    blocks.append(context(" · ".join(marks)))
+    blocks.append(
+        actions(
+            button(t("progress.button_edit", locale, plain=True), Action.PROGRESS_EDIT, str(update.id)),
+            button(t("progress.button_project", locale, plain=True), Action.PROJECT_SHOW, update.project_key),
+        )
+    )
+    percent = f"{update.percent}%" if update.percent is not None else ""
+    fallback = t(
+        "progress.card_text",
+        locale,
+        author=Raw(f"<@{update.author}>"),
+        name=update.project_name,
+        key=update.project_key,
+        percent=percent,
+    )
+    return message(fallback, blocks)
+
+
+def posted(update: UpdateInfo, locale: str) -> dict[str, Any]:
+    """The author's ephemeral confirmation, with the Edit button (the card may be in no channel)."""
+    key = "progress.posted_late" if update.late else "progress.posted"
+    text = t(key, locale, name=update.project_name, key=update.project_key)
+    blocks: list[Block] = [
+        section(
+            text, accessory=button(t("progress.button_edit", locale, plain=True), Action.PROGRESS_EDIT, str(update.id))
+        )
+    ]
+    if not update.channel_id:
+        blocks.append(context(t("progress.posted_no_channel", locale, key=update.project_key)))
+    return message(text, blocks)
+
+
+def edited(update: UpdateInfo, locale: str) -> dict[str, Any]:
+    text = t("progress.edited_ok", locale, name=update.project_name, key=update.project_key)
+    return message(text, [section(text)])
+
+
+def not_member(key: str, text: str, locale: str) -> dict[str, Any]:
+    return message(
+        text,
+        [
+            section(
+                text,
+                accessory=button(t("project.button_join", locale, plain=True), Action.PROJECT_JOIN, key, "primary"),
+            )
+        ],
+    )
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": truncate(text, 75)}, "value": value}
+
+
+def progress_modal(
+    reader: Reader,
+    choices: list[ProjectInfo],
+    *,
+    selected: str | None,
+    previous: UpdateInfo | None,
+    editing: UpdateInfo | None = None,
+    channel_id: str | None = None,
+) -> dict[str, Any]:
+    """The progress form. `previous` pre-fills it; `editing` turns it into the edit form of that update.
+    Choosing another project re-renders the form with that project's previous values."""
+    locale = reader.locale
+    label = lambda key: t(f"progress.modal.{key}", locale, plain=True)  # noqa: E731
+    source = editing or previous
+    blocks: list[Block] = []
+    if editing is None:
+        options = [_option(f"{p.name} ({p.key})", p.key) for p in choices[:100]]
+        picker: dict[str, Any] = {
+            "type": "static_select",
+            "action_id": Action.PROGRESS_PROJECT_PICKED,
+            "options": options,
+        }
+        initial = next((o for o in options if o["value"] == selected), None)
+        if initial:
+            picker["initial_option"] = initial
+        blocks.append({**input_block(B.PROGRESS_PROJECT, label("project"), picker), "dispatch_action": True})
+    percent: dict[str, Any] = {
+        "type": "number_input",
+        "action_id": INPUT_ACTION,
+        "is_decimal_allowed": False,
+        "min_value": "0",
+        "max_value": "100",
+    }
+    if source and source.percent is not None:
+        percent["initial_value"] = str(source.percent)
+    health_options = [_option(t(f"progress.health.{h.value}", locale, plain=True), h.value) for h in Health]
+    health: dict[str, Any] = {"type": "static_select", "action_id": INPUT_ACTION, "options": health_options}
+    current = source.health if source else Health.ON_TRACK
+    health["initial_option"] = next(o for o in health_options if o["value"] == current.value)
+
+    def text_input(value: str | None) -> dict[str, Any]:
+        element: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": INPUT_ACTION,
+            "multiline": True,
+            "max_length": 1000,
+        }
+        if value:
+            element["initial_value"] = value[:1000]
+        return element
+
+    blocks += [
+        input_block(B.PROGRESS_PERCENT, label("percent"), percent, optional=True),
+        input_block(B.PROGRESS_HEALTH, label("health"), health),
+        input_block(B.PROGRESS_DONE, label("done"), text_input(editing.done if editing else None), optional=True),
+        input_block(B.PROGRESS_NEXT, label("next"), text_input(source.next if source else None), optional=True),
+        input_block(
+            B.PROGRESS_BLOCKERS, label("blockers"), text_input(editing.blockers if editing else None), optional=True
+        ),
+    ]
+    metadata = {"channel_id": channel_id, "update_id": editing.id if editing else None}
+    return modal(
+        title=label("title_edit" if editing else "title"),
+        submit=label("submit_edit" if editing else "submit"),
+        close=t("common.cancel", locale, plain=True),
+        callback_id=Callback.PROGRESS,
+        private_metadata=json.dumps(metadata),
+        blocks=blocks,
+    )
+
+
+def status_blocks(progress: ProjectProgress, reader: Reader) -> list[Block]:
+    """What /project show adds: overall state, trend, latest per member, who has not reported."""
+    locale = reader.locale
+    info = progress.project
+    if not progress.latest_by_member:
+        return [section(t("progress.no_updates", locale, key=info.key))]
+    head = f"{progress_bar(progress.percent, locale)} · {health_text(progress.health, locale)}"
+    trend = f"{t('progress.trend', locale, count=len(progress.trend))}: `{sparkline(progress.trend)}`"
+    lines = []
+    for update in progress.latest_by_member[:15]:
+        percent = f" {update.percent}%" if update.percent is not None else ""
+        summary = escape(truncate((update.done or update.next or update.blockers).replace("\n", " "), 120))
+        lines.append(
+            f"{mention(update.author)}{percent} {HEALTH_EMOJI[update.health]} {summary} "
+            f"_({reader.format_date(reader.local_date(update.created_at))})_"
+        )
+    blocks: list[Block] = [
+        section(f"{head}\n{trend}"),
+        section(f"*{t('progress.latest', locale)}*\n" + "\n".join(lines)),
+        context(_period_line(progress, reader) + " · " + _missing_line(progress, locale)),
+    ]
+    return blocks
+
+
+def _period_line(progress: ProjectProgress, reader: Reader) -> str:
+    period = progress.period
+    due = reader.format_datetime(period.due_at) if period.due_at else "-"
+    last_day = period.end - timedelta(days=1)
+    return t("progress.due_at", reader.locale, start=period.start.isoformat(), end=last_day.isoformat(), due=due)
+
+
+def _missing_line(progress: ProjectProgress, locale: str) -> str:
+    if progress.period.due_at is None:
+        return t("progress.not_due", locale)
+    if not progress.missing:
+        return t("progress.all_reported", locale)
+    people = Raw(", ".join(mention(m) for m in progress.missing[:30]))
+    more = len(progress.missing) - 30
+    return t("progress.missing", locale, people=people) + (
+        " " + t("common.more", locale, count=more) if more > 0 else ""
+    )

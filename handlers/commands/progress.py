@@ -1,0 +1,87 @@
+"""/progress: a one-line update, or the form."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import App
+
+from bot.blocks import progress as blocks
+from bot.i18n import t
+from bot.ids import Command
+from bot.text import plain
+from handlers.commands.base import Invocation, help_for, register_command
+from handlers.deps import Deps
+from models.base import utcnow
+from services import progress, projects
+from services.errors import DomainError
+
+_PERCENT_WORD = re.compile(r"^\S+%$")
+
+
+def open_form(inv: Invocation, key: str | None = None) -> None:
+    """Opens the form, on `key` when given; refuses at once when there is nothing to report on."""
+    deps, cmd = inv.deps, inv.cmd
+    with deps.session_factory() as session:
+        choices = projects.list_mine(session, cmd.team_id, cmd.user_id)
+        if key is not None and not any(p.key == key.upper() for p in choices):
+            projects.get(session, cmd.team_id, key)  # an unknown key says so
+            raise DomainError("progress.not_member", key=key.upper())
+        if not choices:
+            raise DomainError("progress.no_projects")
+        selected = key.upper() if key else choices[0].key
+        previous = progress.last_entry(session, cmd.team_id, cmd.user_id, selected)
+    inv.open_modal(
+        blocks.progress_modal(inv.reader, choices, selected=selected, previous=previous, channel_id=cmd.channel_id)
+    )
+
+
+def post_or_open(inv: Invocation) -> None:
+    words = inv.cmd.text.split(maxsplit=2)
+    key = plain(words[0], from_command=True)
+    rest = words[1:]
+    percent = None
+    if rest and _PERCENT_WORD.match(rest[0]):
+        percent = progress.validate_percent(plain(rest[0], from_command=True))
+        rest = rest[1:]
+    text = plain(" ".join(rest), from_command=True)
+    if percent is None and not text:
+        open_form(inv, key)
+        return
+    with inv.deps.transaction() as session:
+        update = progress.post(
+            session,
+            inv.cmd.team_id,
+            inv.cmd.user_id,
+            key,
+            progress.Entry(done=text, percent=percent),
+            now=utcnow(),
+            calendar=inv.deps.calendar,
+        )
+    inv.reply(blocks.posted(update, inv.locale))
+
+
+def _answer_refusals(run):
+    """Not being a member gets a Join button, not just words."""
+
+    def wrapped(inv: Invocation) -> None:
+        try:
+            run(inv)
+        except DomainError as error:
+            if error.code != "progress.not_member":
+                raise
+            text = t("error.progress.not_member", inv.locale, **error.params)
+            inv.reply(blocks.not_member(error.params["key"], text, inv.locale))
+
+    return wrapped
+
+
+def register(app: App, deps: Deps) -> None:
+    register_command(
+        app,
+        deps,
+        Command.PROGRESS,
+        {"help": help_for("progress")},
+        default=_answer_refusals(open_form),
+        unknown=_answer_refusals(post_or_open),
+    )

@@ -1,0 +1,381 @@
+"""Progress updates (진척 보고): posting, editing within the period, and reading status at a glance.
+
+"보고서 형식에 얽매이지 말고 간결하게": an update is a percent, a health and a few short texts. Each one
+counts for the period it was posted in; after the period's due time it is marked late, never lost.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Health, MemberRole, ProgressUpdate, Project, ProjectStatus
+from services import audit, outbox, projects, users
+from services.calendar import WorkCalendar
+from services.errors import DomainError
+from services.periods import LENGTH, Period, period_at
+from services.projects import ProjectInfo
+
+TEXT_MAX = 3000
+TREND_PERIODS = 8
+HEALTH_ORDER = {Health.ON_TRACK: 0, Health.AT_RISK: 1, Health.BLOCKED: 2}
+
+
+class MyStatus(enum.Enum):
+    REPORTED = "reported"
+    REPORTED_LATE = "reported_late"
+    DUE = "due"
+    LATE = "late"
+    NOT_DUE = "not_due"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a person reports; None keeps the value of their previous update."""
+
+    done: str = ""
+    next: str = ""
+    blockers: str = ""
+    percent: int | None = None
+    health: Health | None = None
+
+
+@dataclass(frozen=True)
+class UpdateInfo:
+    id: int
+    team_id: str
+    project_id: int
+    project_key: str
+    project_name: str
+    channel_id: str | None
+    author: str
+    author_name: str
+    author_department: str | None
+    period_start: date
+    percent: int | None
+    health: Health
+    done: str
+    next: str
+    blockers: str
+    late: bool
+    edited: bool
+    edits: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ProjectProgress:
+    project: ProjectInfo
+    period: Period
+    percent: int | None
+    health: Health | None
+    latest_by_member: tuple[UpdateInfo, ...]
+    trend: tuple[int | None, ...]  # percent at the end of each of the last periods, oldest first
+    missing: tuple[str, ...]  # members with no update this period (empty when the period is not due)
+
+
+@dataclass(frozen=True)
+class MyProject:
+    progress: ProjectProgress
+    my_status: MyStatus
+    i_lead: bool
+
+
+def validate_percent(value: object) -> int | None:
+    """0-100 as a whole number; anything else is refused with the value shown back."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip().rstrip("%").strip()
+    if not text.isdigit() or int(text) > 100:
+        raise DomainError("progress.bad_percent", value=str(value)[:20])
+    return int(text)
+
+
+def _clip(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 1] + "…"
+
+
+def period_of(project: Project | ProjectInfo, now: datetime, calendar: WorkCalendar) -> Period:
+    anchor = project.created_at.astimezone(ZoneInfo(project.timezone)).date()
+    return period_at(now, project.cadence, project.timezone, anchor, calendar)
+
+
+def _info(update: ProgressUpdate, project: Project | ProjectInfo) -> UpdateInfo:
+    author = update.author
+    return UpdateInfo(
+        id=update.id,
+        team_id=update.team_id,
+        project_id=project.id,
+        project_key=project.key,
+        project_name=project.name,
+        channel_id=project.channel_id,
+        author=author.slack_user_id,
+        author_name=author.display_name,
+        author_department=author.department.name if author.department else None,
+        period_start=update.period_start,
+        percent=update.percent,
+        health=update.health,
+        done=update.done,
+        next=update.next,
+        blockers=update.blockers,
+        late=update.late,
+        edited=update.edits > 0,
+        edits=update.edits,
+        created_at=update.created_at,
+    )
+
+
+def _previous(session: Session, project_id: int, author_id: int) -> ProgressUpdate | None:
+    return session.scalar(
+        select(ProgressUpdate)
+        .where(ProgressUpdate.project_id == project_id, ProgressUpdate.author_id == author_id)
+        .order_by(ProgressUpdate.id.desc())
+        .limit(1)
+    )
+
+
+def last_entry(session: Session, team_id: str, actor: str, key: str) -> UpdateInfo | None:
+    """The person's latest update on the project, to pre-fill the form."""
+    project = projects.load(session, team_id, key)
+    user = users.find(session, team_id, actor)
+    previous = _previous(session, project.id, user.id) if user else None
+    return _info(previous, project) if previous else None
+
+
+def _refresh_homes(session: Session, project: Project, people: Iterable[str], reason: str) -> None:
+    for slack_id in dict.fromkeys(people):
+        outbox.enqueue(
+            session,
+            team_id=project.team_id,
+            kind="home.refresh",
+            recipient=slack_id,
+            dedupe_key=f"home:{slack_id}:{reason}",
+            payload={},
+        )
+
+
+def _leads(project: Project) -> list[str]:
+    return [m.user.slack_user_id for m in project.members if m.active and m.role is MemberRole.LEAD]
+
+
+def post(
+    session: Session, team_id: str, actor: str, key: str, entry: Entry, *, now: datetime, calendar: WorkCalendar
+) -> UpdateInfo:
+    project = projects.load(session, team_id, key)
+    if project.status is ProjectStatus.CLOSED:
+        raise DomainError("project.closed", key=project.key)
+    member = projects.membership(project, actor)
+    if member is None:
+        raise DomainError("progress.not_member", key=project.key)
+    if not (entry.done.strip() or entry.next.strip() or entry.blockers.strip()) and entry.percent is None:
+        raise DomainError("progress.empty", key=project.key)
+    previous = _previous(session, project.id, member.user_id)
+    period = period_of(project, now, calendar)
+    update = ProgressUpdate(
+        team_id=team_id,
+        project_id=project.id,
+        author=member.user,
+        period_start=period.start,
+        percent=entry.percent if entry.percent is not None else (previous.percent if previous else None),
+        health=entry.health or (previous.health if previous else Health.ON_TRACK),
+        done=_clip(entry.done),
+        next=_clip(entry.next),
+        blockers=_clip(entry.blockers),
+        late=period.is_late(now),
+        created_at=now,
+    )
+    session.add(update)
+    session.flush()
+    audit.record(
+        session, team_id, actor, "progress.posted", "progress_update", update.id, key=project.key, late=update.late
+    )
+    if project.channel_id:
+        outbox.enqueue(
+            session,
+            team_id=team_id,
+            kind="progress.card",
+            recipient=project.channel_id,
+            dedupe_key=f"progress:{update.id}:card",
+            payload={"update_id": update.id},
+        )
+    _refresh_homes(session, project, [actor, *_leads(project)], f"progress:{update.id}")
+    return _info(update, project)
+
+
+def _own_update(session: Session, team_id: str, actor: str, update_id: int) -> tuple[ProgressUpdate, Project]:
+    update = session.scalar(
+        select(ProgressUpdate).where(ProgressUpdate.team_id == team_id, ProgressUpdate.id == update_id)
+    )
+    if update is None:
+        raise DomainError("progress.not_found")
+    if update.author.slack_user_id != actor:
+        raise DomainError("progress.not_yours")
+    project = session.get(Project, update.project_id)
+    assert project is not None
+    return update, project
+
+
+def check_editable(
+    session: Session, team_id: str, actor: str, update_id: int, *, now: datetime, calendar: WorkCalendar
+) -> UpdateInfo:
+    """Only the author, and only while the update's period lasts."""
+    update, project = _own_update(session, team_id, actor, update_id)
+    if period_of(project, now, calendar).start != update.period_start:
+        raise DomainError("progress.period_over", key=project.key)
+    return _info(update, project)
+
+
+def edit(
+    session: Session,
+    team_id: str,
+    actor: str,
+    update_id: int,
+    entry: Entry,
+    *,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> UpdateInfo:
+    check_editable(session, team_id, actor, update_id, now=now, calendar=calendar)
+    update, project = _own_update(session, team_id, actor, update_id)
+    update.done, update.next, update.blockers = _clip(entry.done), _clip(entry.next), _clip(entry.blockers)
+    if entry.percent is not None:
+        update.percent = entry.percent
+    if entry.health is not None:
+        update.health = entry.health
+    update.edits += 1
+    update.edited_at = now
+    session.flush()
+    audit.record(session, team_id, actor, "progress.edited", "progress_update", update.id, key=project.key)
+    if project.channel_id:
+        outbox.enqueue(
+            session,
+            team_id=team_id,
+            kind="progress.card_edit",
+            recipient=project.channel_id,
+            dedupe_key=f"progress:{update.id}:edit:{update.edits}",
+            payload={"update_id": update.id, "card": f"progress:{update.id}:card"},
+        )
+    _refresh_homes(session, project, [actor, *_leads(project)], f"progress:{update.id}:edit:{update.edits}")
+    return _info(update, project)
+
+
+def get_update(session: Session, team_id: str, update_id: int) -> UpdateInfo | None:
+    update = session.scalar(
+        select(ProgressUpdate).where(ProgressUpdate.team_id == team_id, ProgressUpdate.id == update_id)
+    )
+    if update is None:
+        return None
+    project = session.get(Project, update.project_id)
+    return _info(update, project) if project else None
+
+
+def _status(period: Period, now: datetime, mine: list[UpdateInfo]) -> MyStatus:
+    if mine:
+        return MyStatus.REPORTED if any(not u.late for u in mine) else MyStatus.REPORTED_LATE
+    if period.due_at is None:
+        return MyStatus.NOT_DUE
+    return MyStatus.LATE if now > period.due_at else MyStatus.DUE
+
+
+def _summaries(
+    session: Session, infos: list[ProjectInfo], now: datetime, calendar: WorkCalendar, *, trend: bool
+) -> dict[int, tuple[ProjectProgress, list[UpdateInfo]]]:
+    """Progress of many projects in a fixed number of queries, however many projects there are."""
+    if not infos:
+        return {}
+    periods = {i.id: period_of(i, now, calendar) for i in infos}
+    span = TREND_PERIODS * max(LENGTH.values()) if trend else 0
+    since = min(p.start for p in periods.values()) - timedelta(days=span)
+    recent = session.scalars(
+        select(ProgressUpdate)
+        .where(ProgressUpdate.project_id.in_(list(periods)), ProgressUpdate.period_start >= since)
+        .order_by(ProgressUpdate.id)
+    ).all()
+    latest_ids = (
+        select(func.max(ProgressUpdate.id))
+        .where(ProgressUpdate.project_id.in_(list(periods)))
+        .group_by(ProgressUpdate.project_id, ProgressUpdate.author_id)
+    )
+    latest = session.scalars(select(ProgressUpdate).where(ProgressUpdate.id.in_(latest_ids))).all()
+    result = {}
+    for info in infos:
+        period = periods[info.id]
+        mine_recent = [_info(u, info) for u in recent if u.project_id == info.id]
+        current = [u for u in mine_recent if u.period_start == period.start]
+        by_member = sorted((_info(u, info) for u in latest if u.project_id == info.id), key=lambda u: -u.id)
+        result[info.id] = (
+            ProjectProgress(
+                project=info,
+                period=period,
+                percent=next((u.percent for u in by_member if u.percent is not None), None),
+                health=_health(current, by_member),
+                latest_by_member=tuple(by_member),
+                trend=_trend(mine_recent, period, info) if trend else (),
+                missing=_missing(info, current, period),
+            ),
+            current,
+        )
+    return result
+
+
+def _health(current: list[UpdateInfo], latest: list[UpdateInfo]) -> Health | None:
+    """The worst health reported this period; before anyone reports, the last one reported."""
+    if current:
+        latest_now = {u.author: u for u in current}  # later updates replace earlier ones
+        return max((u.health for u in latest_now.values()), key=HEALTH_ORDER.__getitem__)
+    return latest[0].health if latest else None
+
+
+def _missing(info: ProjectInfo, current: list[UpdateInfo], period: Period) -> tuple[str, ...]:
+    if period.due_at is None:
+        return ()
+    reported = {u.author for u in current}
+    return tuple(
+        m.slack_user_id for m in info.members if m.role is not MemberRole.OBSERVER and m.slack_user_id not in reported
+    )
+
+
+def _trend(updates: list[UpdateInfo], period: Period, info: ProjectInfo) -> tuple[int | None, ...]:
+    """The percent standing at the end of each of the last periods, oldest first."""
+    step = timedelta(days=LENGTH[info.cadence])
+    starts = [period.start - step * back for back in reversed(range(TREND_PERIODS))]
+    values: list[int | None] = []
+    standing = None
+    for start in starts:
+        reported = [u.percent for u in updates if u.period_start == start and u.percent is not None]
+        standing = reported[-1] if reported else standing
+        values.append(standing)
+    return tuple(values)
+
+
+def project_progress(
+    session: Session, team_id: str, key: str, *, now: datetime, calendar: WorkCalendar
+) -> ProjectProgress:
+    info = projects.get(session, team_id, key)
+    return _summaries(session, [info], now, calendar, trend=True)[info.id][0]
+
+
+def my_projects(
+    session: Session, team_id: str, slack_user_id: str, *, now: datetime, calendar: WorkCalendar
+) -> list[MyProject]:
+    """Everything App Home shows about the person's projects, in a fixed number of queries."""
+    infos = projects.list_mine(session, team_id, slack_user_id)
+    summaries = _summaries(session, infos, now, calendar, trend=False)
+    result = []
+    for info in infos:
+        progress, current = summaries[info.id]
+        result.append(
+            MyProject(
+                progress=progress,
+                my_status=_status(progress.period, now, [u for u in current if u.author == slack_user_id]),
+                i_lead=info.role_of(slack_user_id) is MemberRole.LEAD,
+            )
+        )
+    return result

@@ -31,6 +31,8 @@ from services.outbox import Pending
 log = logging.getLogger(__name__)
 
 CHANNEL_SPACING = timedelta(seconds=1)
+# Kinds rendered whole from current state: one delivery stands for every older row of the same person.
+COALESCED = {"home.refresh"}
 POLL_INTERVAL = 5.0
 DRAIN_NAP = 0.25
 MAX_BACKOFF = timedelta(minutes=10)
@@ -60,6 +62,7 @@ class DeliveryStats:
     dead: int = 0
     skipped: int = 0
     waiting: int = 0
+    coalesced: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -159,14 +162,17 @@ class OutboxDelivery:
             pending = outbox.claim(session, message_id, now)
             if pending is None:
                 return
-            busy_until = outbox.reserve_channel(session, pending.team_id, pending.recipient, now, self.channel_spacing)
+            busy_until = outbox.reserve_channel(session, pending.team_id, _pace_key(pending), now, self.channel_spacing)
             if busy_until is not None:
                 outbox.release(session, pending.id, busy_until)
         if busy_until is not None:
             stats.waiting += 1
             return
+        covered: list[int] = []
         try:
             with self.session_factory() as session:
+                if pending.kind in COALESCED:
+                    covered = outbox.siblings(session, pending)
                 reader = self._reader(session, pending)
                 outgoing = notifications.render(session, pending, reader, self.calendar)
         except Exception as error:
@@ -183,7 +189,7 @@ class OutboxDelivery:
                 outbox.release(session, pending.id, self.clock() + outgoing.delay)
             stats.waiting += 1
             return
-        self._send(pending, outgoing, stats)
+        self._send(pending, outgoing, stats, covered)
 
     def _reader(self, session: Session, pending: Pending) -> Reader:
         recipient = pending.recipient
@@ -192,7 +198,9 @@ class OutboxDelivery:
             return reader_from(person, recipient, self.settings)
         return Reader(user_id="", locale=self.settings.locale, tz=self.settings.timezone)
 
-    def _send(self, pending: Pending, outgoing: notifications.Outgoing, stats: DeliveryStats) -> None:
+    def _send(
+        self, pending: Pending, outgoing: notifications.Outgoing, stats: DeliveryStats, covered: list[int]
+    ) -> None:
         try:
             response = self._call(outgoing)
         except SlackApiError as error:
@@ -202,7 +210,7 @@ class OutboxDelivery:
                 retry_after = _retry_after(error)
                 until = self.clock() + timedelta(seconds=retry_after)
                 with write_transaction(self.session_factory) as session:
-                    outbox.hold_channel(session, pending.team_id, pending.recipient, until)
+                    outbox.hold_channel(session, pending.team_id, _pace_key(pending), until)
                     outbox.release(session, pending.id, until)
                 stats.retried += 1
                 log.info("outbox %s rate limited; retrying in %ss", pending.id, retry_after)
@@ -215,8 +223,9 @@ class OutboxDelivery:
             return
         with write_transaction(self.session_factory) as session:
             # the pace counts from when Slack took the message, not from when the slot was reserved
-            outbox.hold_channel(session, pending.team_id, pending.recipient, self.clock() + self.channel_spacing)
+            outbox.hold_channel(session, pending.team_id, _pace_key(pending), self.clock() + self.channel_spacing)
             outbox.mark_sent(session, pending.id, channel=response.get("channel"), ts=response.get("ts"))
+            stats.coalesced += outbox.coalesce(session, covered, self.clock())
         stats.sent += 1
 
     def _call(self, outgoing: notifications.Outgoing):
@@ -243,6 +252,11 @@ class OutboxDelivery:
             stats.retried += 1
             log.info("outbox %s (%s) will retry: %s", pending.id, pending.kind, error)
         stats.errors.append(error)
+
+
+def _pace_key(pending: Pending) -> str:
+    """Messages to a channel or DM keep one pace; a person's App Home keeps its own."""
+    return f"home:{pending.recipient}" if pending.kind in COALESCED else pending.recipient
 
 
 def _retry_after(error: SlackApiError) -> int:

@@ -6,6 +6,7 @@ by (team, dedupe_key) so the same notification can never be queued twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,6 +77,14 @@ def find(session: Session, team_id: str, dedupe_key: str) -> Delivered | None:
         )
     ).first()
     return Delivered(*row) if row else None
+
+
+def refresh_homes(session: Session, team_id: str, people: Iterable[str], reason: str) -> None:
+    """Re-publishes the App Home of each person, once per cause (`reason` names the change)."""
+    for slack_id in dict.fromkeys(people):
+        enqueue(
+            session, team_id=team_id, kind="home.refresh", recipient=slack_id, dedupe_key=f"home:{slack_id}:{reason}"
+        )
 
 
 def due_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:
@@ -166,6 +175,39 @@ def next_due_at(session: Session) -> datetime | None:
     return session.scalar(
         select(ready_at).where(OutboxMessage.status == OutboxStatus.PENDING).order_by(ready_at).limit(1)
     )
+
+
+def siblings(session: Session, delivered: Pending) -> list[int]:
+    """Other pending rows of the same kind and recipient that this session can see. Read in the same
+    session as the render, so every one of them is already shown by what is about to be delivered."""
+    return list(
+        session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.team_id == delivered.team_id,
+                OutboxMessage.kind == delivered.kind,
+                OutboxMessage.recipient == delivered.recipient,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.id != delivered.id,
+            )
+        )
+    )
+
+
+def coalesce(session: Session, ids: list[int], now: datetime) -> int:
+    """Marks rows as delivered by another row's delivery (see siblings); claimed rows are left alone."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == OutboxStatus.PENDING,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .values(status=OutboxStatus.SENT, sent_at=now, last_error="coalesced")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def reserve_channel(session: Session, team_id: str, channel: str, now: datetime, spacing: timedelta) -> datetime | None:

@@ -7,7 +7,6 @@ counts for the period it was posted in; after the period's due time it is marked
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -149,18 +148,6 @@ def last_entry(session: Session, team_id: str, actor: str, key: str) -> UpdateIn
     return _info(previous, project) if previous else None
 
 
-def _refresh_homes(session: Session, project: Project, people: Iterable[str], reason: str) -> None:
-    for slack_id in dict.fromkeys(people):
-        outbox.enqueue(
-            session,
-            team_id=project.team_id,
-            kind="home.refresh",
-            recipient=slack_id,
-            dedupe_key=f"home:{slack_id}:{reason}",
-            payload={},
-        )
-
-
 def _leads(project: Project) -> list[str]:
     return [m.user.slack_user_id for m in project.members if m.active and m.role is MemberRole.LEAD]
 
@@ -205,7 +192,7 @@ def post(
             dedupe_key=f"progress:{update.id}:card",
             payload={"update_id": update.id},
         )
-    _refresh_homes(session, project, [actor, *_leads(project)], f"progress:{update.id}")
+    outbox.refresh_homes(session, team_id, [actor, *_leads(project)], f"progress:{update.id}")
     return _info(update, project)
 
 
@@ -262,7 +249,7 @@ def edit(
             dedupe_key=f"progress:{update.id}:edit:{update.edits}",
             payload={"update_id": update.id, "card": f"progress:{update.id}:card"},
         )
-    _refresh_homes(session, project, [actor, *_leads(project)], f"progress:{update.id}:edit:{update.edits}")
+    outbox.refresh_homes(session, team_id, [actor, *_leads(project)], f"progress:{update.id}:edit:{update.edits}")
     return _info(update, project)
 
 

@@ -281,9 +281,10 @@ def create(session: Session, team_id: str, actor: str, draft: ProjectDraft) -> P
     ]
     session.flush()
     added_ids = [m.user.slack_user_id for m in added if m]
-    audit.record(
+    event = audit.record(
         session, team_id, actor, "project.created", "project", project.id, key=key, name=name, members=added_ids
     )
+    outbox.refresh_homes(session, team_id, [actor, *added_ids], f"audit:{event.id}")
     for member in added:
         if member:
             _notify_member_added(session, project, member, actor)
@@ -349,8 +350,9 @@ def join(session: Session, team_id: str, actor: str, key: str) -> tuple[JoinOutc
     if member is None:
         return JoinOutcome.ALREADY_MEMBER, _info(project)
     session.flush()
-    audit.record(session, team_id, actor, "project.joined", "project", project.id, key=project.key)
+    event = audit.record(session, team_id, actor, "project.joined", "project", project.id, key=project.key)
     info = _info(project)
+    outbox.refresh_homes(session, team_id, [actor, *(m.slack_user_id for m in info.leads)], f"audit:{event.id}")
     joined = f"{member.joined_at.timestamp():.3f}"
     for lead in info.leads:
         dedupe_key = f"project:{project.id}:joined:{actor}:{joined}:{lead.slack_user_id}"
@@ -368,8 +370,10 @@ def leave(session: Session, team_id: str, actor: str, key: str) -> tuple[LeaveOu
         raise DomainError("project.sole_lead", key=project.key)
     member.left_at = utcnow()
     session.flush()
-    audit.record(session, team_id, actor, "project.left", "project", project.id, key=project.key)
-    return LeaveOutcome.LEFT, _info(project)
+    event = audit.record(session, team_id, actor, "project.left", "project", project.id, key=project.key)
+    info = _info(project)
+    outbox.refresh_homes(session, team_id, [actor, *(m.slack_user_id for m in info.leads)], f"audit:{event.id}")
+    return LeaveOutcome.LEFT, info
 
 
 def close(session: Session, team_id: str, actor: str, key: str, *, is_admin: bool) -> tuple[CloseOutcome, ProjectInfo]:
@@ -380,7 +384,9 @@ def close(session: Session, team_id: str, actor: str, key: str, *, is_admin: boo
     project.status = ProjectStatus.CLOSED
     project.closed_at = utcnow()
     session.flush()
-    audit.record(session, team_id, actor, "project.closed", "project", project.id, key=project.key)
+    event = audit.record(session, team_id, actor, "project.closed", "project", project.id, key=project.key)
+    members = [m.user.slack_user_id for m in project.members if m.active]
+    outbox.refresh_homes(session, team_id, members, f"audit:{event.id}")
     if project.channel_id:
         _notify(session, project, "project.closed", project.channel_id, f"project:{project.id}:closed", by=actor)
     return CloseOutcome.CLOSED, _info(project)
@@ -468,6 +474,11 @@ def edit(
             changes.setdefault("added", []).append(slack_id)  # type: ignore[union-attr]
             _notify_member_added(session, project, added, actor)
     session.flush()
+    after = _info(project)
     if changes:
-        audit.record(session, team_id, actor, "project.edited", "project", project.id, key=project.key, **changes)
-    return _info(project)
+        event = audit.record(
+            session, team_id, actor, "project.edited", "project", project.id, key=project.key, **changes
+        )
+        everyone = [m.slack_user_id for m in before.members] + [m.slack_user_id for m in after.members]
+        outbox.refresh_homes(session, team_id, everyone, f"audit:{event.id}")
+    return after

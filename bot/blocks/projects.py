@@ -19,12 +19,14 @@ from bot.blocks.common import (
     modal,
     section,
 )
+from bot.blocks.progress import status_blocks
 from bot.i18n import t
 from bot.ids import INPUT_ACTION, Action, Callback
 from bot.ids import Block as B
 from bot.reader import Reader
 from bot.text import Raw, channel_link, escape, mention
-from models import MemberRole, ProjectStatus
+from models import Cadence, MemberRole, ProjectStatus
+from services.progress import ProjectProgress
 from services.projects import ProjectInfo
 
 LIST_LIMIT = 20  # 2 blocks a project keeps a list well inside 50 blocks
@@ -108,7 +110,7 @@ def _field(label_key: str, value: str, locale: str) -> str:
     return f"*{t(label_key, locale)}*\n{value}"
 
 
-def detail(info: ProjectInfo, reader: Reader) -> dict[str, Any]:
+def detail(info: ProjectInfo, reader: Reader, progress: ProjectProgress | None = None) -> dict[str, Any]:
     locale = reader.locale
     status = t("project.status_active" if info.status is ProjectStatus.ACTIVE else "project.status_closed", locale)
     none = t("common.none", locale)
@@ -122,6 +124,7 @@ def detail(info: ProjectInfo, reader: Reader) -> dict[str, Any]:
         _field("project.field_cooperating", escape(cooperating or none), locale),
         _field("project.field_channel", _channel_text(info, locale), locale),
         _field("project.field_target", target, locale),
+        _field("cadence.label", t(f"cadence.{info.cadence.value}", locale), locale),
         _field("project.field_created", created_on, locale),
     ]
     blocks: list[Block] = [header(info.name), fields_section(fields)]
@@ -130,6 +133,8 @@ def detail(info: ProjectInfo, reader: Reader) -> dict[str, Any]:
     blocks.append(divider())
     members = _members_by_department(info, locale)
     blocks.append(section(f"*{t('project.field_members', locale, count=len(info.members))}*\n{members}"))
+    if progress is not None:
+        blocks += [divider(), *status_blocks(progress, reader)]
     if info.role_of(reader.user_id) is None and info.status is ProjectStatus.ACTIVE:
         blocks.append(actions(button(t("project.button_join", locale), Action.PROJECT_JOIN, info.key, "primary")))
     return message(f"{escape(info.name)} ({escape(info.key)})", blocks)
@@ -204,6 +209,17 @@ def project_modal(reader: Reader, info: ProjectInfo | None = None, *, channel_id
     shown = [m.slack_user_id for m in info.members if m.role is not MemberRole.LEAD][:MODAL_MEMBERS] if info else []
     if shown:
         members["initial_users"] = shown
+    cadence_options = [
+        {"text": {"type": "plain_text", "text": t(f"cadence.{c.value}", locale, plain=True)}, "value": c.value}
+        for c in Cadence
+    ]
+    current = info.cadence if info else Cadence.WEEKLY
+    cadence = {
+        "type": "static_select",
+        "action_id": INPUT_ACTION,
+        "options": cadence_options,
+        "initial_option": next(o for o in cadence_options if o["value"] == current.value),
+    }
     target: dict[str, Any] = {"type": "datepicker", "action_id": INPUT_ACTION}
     if info and info.target_date:
         target["initial_date"] = info.target_date.isoformat()
@@ -223,6 +239,7 @@ def project_modal(reader: Reader, info: ProjectInfo | None = None, *, channel_id
             optional=True,
             hint=label("members_hint") if info and len(info.members) - len(info.leads) > MODAL_MEMBERS else None,
         ),
+        input_block(B.PROJECT_CADENCE, t("cadence.label", locale, plain=True), cadence),
         input_block(B.PROJECT_TARGET_DATE, label("target_date"), target, optional=True),
     ]
     return modal(

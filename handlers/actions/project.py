@@ -8,7 +8,8 @@ from bot.blocks import projects as blocks
 from bot.ids import Action
 from handlers.deps import Deps, error_message
 from handlers.interaction import Click, MalformedPayload, tell_user
-from services import projects
+from models.base import utcnow
+from services import progress, projects
 from services.errors import DomainError
 
 
@@ -48,7 +49,11 @@ def register(app: App, deps: Deps) -> None:
         reader = deps.reader(client, click.team_id, click.user_id)
         try:
             with deps.session_factory() as session:
-                answer = blocks.detail(projects.get(session, click.team_id, click.value), reader)
+                info = projects.get(session, click.team_id, click.value)
+                status = progress.project_progress(
+                    session, click.team_id, info.key, now=utcnow(), calendar=deps.calendar
+                )
+            answer = blocks.detail(info, reader, status)
         except DomainError as error:
             answer = error_message(error, reader.locale)
         tell_user(

@@ -9,7 +9,8 @@ from bot.ids import Command
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
 from handlers.parsing import tokenize
-from services import idempotency, projects
+from models.base import utcnow
+from services import idempotency, progress, projects
 
 
 def _key_arg(inv: Invocation, example: str) -> str | None:
@@ -29,6 +30,7 @@ def new(inv: Invocation) -> None:
         key=tokens.options.get("key"),
         channel_id=tokens.channels[0] if tokens.channels else None,
         member_ids=tokens.users,
+        timezone=inv.reader.tz,
     )
     with inv.deps.transaction() as session:
         if inv.cmd.trigger_id and not idempotency.first_time(session, inv.cmd.team_id, f"cmd:{inv.cmd.trigger_id}"):
@@ -52,7 +54,8 @@ def show(inv: Invocation) -> None:
         return
     with inv.deps.session_factory() as session:
         info = projects.get(session, inv.cmd.team_id, key)
-    inv.reply(blocks.detail(info, inv.reader))
+        status = progress.project_progress(session, inv.cmd.team_id, key, now=utcnow(), calendar=inv.deps.calendar)
+    inv.reply(blocks.detail(info, inv.reader, status))
 
 
 def edit(inv: Invocation) -> None:

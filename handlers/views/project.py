@@ -10,6 +10,7 @@ from bot.ids import Block, Callback
 from handlers.deps import Deps
 from handlers.interaction import MalformedPayload, Submission, tell_user
 from handlers.parsing import parse_date
+from models import Cadence
 from services import idempotency, projects
 from services.errors import DomainError
 
@@ -23,7 +24,7 @@ ERROR_BLOCKS = {
 ERROR_TEXT_MAX = 150
 
 
-def _draft(sub: Submission) -> projects.ProjectDraft:
+def _draft(sub: Submission, timezone: str) -> projects.ProjectDraft:
     raw_date = sub.date(Block.PROJECT_TARGET_DATE)
     target = parse_date(raw_date) if raw_date else None
     if raw_date and target is None:
@@ -39,12 +40,18 @@ def _draft(sub: Submission) -> projects.ProjectDraft:
         member_ids=sub.users(Block.PROJECT_MEMBERS),
         lead_ids=sub.users(Block.PROJECT_LEADS) if editing else None,
         target_date=target,
+        cadence=_cadence(sub.option(Block.PROJECT_CADENCE)),
+        timezone=timezone,
     )
 
 
-def _save(deps: Deps, sub: Submission) -> projects.ProjectInfo | None:
+def _cadence(value: str | None) -> Cadence:
+    return Cadence(value) if value in {c.value for c in Cadence} else Cadence.WEEKLY
+
+
+def _save(deps: Deps, sub: Submission, timezone: str) -> projects.ProjectInfo | None:
     """Registers or edits; None when this very form was already saved (a replay)."""
-    draft = _draft(sub)
+    draft = _draft(sub, timezone)
     with deps.transaction() as session:
         if sub.view_id and not idempotency.first_time(session, sub.team_id, f"view:{sub.view_id}"):
             return None
@@ -74,7 +81,7 @@ def register(app: App, deps: Deps) -> None:
             return
         reader = deps.cached_reader(sub.team_id, sub.user_id)
         try:
-            info = _save(deps, sub)
+            info = _save(deps, sub, reader.tz)
         except DomainError as error:
             message = t(f"error.{error.code}", reader.locale, plain=True, **error.params)
             ack(

@@ -6,12 +6,19 @@ from bot.ids import Action, Block, Callback
 from tests.fakes.slack_requests import SlackRequests as R
 
 
-def open_home(bot, user="U1", event_id=None):
-    reply = bot.slack.event(
-        {"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home", "event_ts": "1.1"}, event_id=event_id
-    )
-    assert reply.status == 200
-    return bot.fake.wait_for("views.publish", lambda c: c.params["user_id"] == user)[-1].params["view"]
+def published(bot, user):
+    return [c for c in bot.fake.calls if c.method == "views.publish" and c.ok and c.params["user_id"] == user]
+
+
+def open_home(bot, user="U1"):
+    """Opens App Home once everything queued before has been delivered; returns the view published."""
+    bot.settle()
+    bot.runtime.delivery.drain(timeout=10)
+    before = len(published(bot, user))
+    event = {"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home", "event_ts": "1.1"}
+    assert bot.slack.event(event).status == 200
+    calls = bot.fake.wait_for("views.publish", lambda c: c.params["user_id"] == user, count=before + 1)
+    return calls[-1].params["view"]
 
 
 def test_home_lists_my_projects_and_offers_department(bot):
@@ -48,7 +55,8 @@ def test_setting_department_updates_home_and_project_detail(bot):
     assert modal["callback_id"] == Callback.DEPARTMENT
     submitted = bot.slack.view_submission(Callback.DEPARTMENT, {Block.DEPARTMENT: {"value": R.plain(" 보건정책과 ")}})
     assert submitted.status == 200
-    home = bot.fake.wait_for("views.publish", count=2)[-1].params["view"]
+    bot.settle()
+    home = published(bot, "U1")[-1].params["view"]
     assert "보건정책과" in str(home["blocks"])
     detail = bot.command("/project", "show ATOPY")
     assert "*보건정책과*: <@U1>" in str(detail["blocks"])

@@ -210,10 +210,13 @@ def test_every_change_is_delivered_once(bot):
     bot.command("/project", "join JOBS", user="UADMIN")
     bot.runtime.delivery.drain(timeout=10)
     with bot.session_factory() as session:
-        statuses = session.scalars(select(OutboxMessage.status)).all()
-    assert statuses and all(s is OutboxStatus.SENT for s in statuses)
+        rows = session.execute(select(OutboxMessage.kind, OutboxMessage.status)).all()
+    assert rows and all(status is OutboxStatus.SENT for _, status in rows)
     posted = [c for c in bot.fake.calls if c.method == "chat.postMessage" and c.ok]
-    assert len(posted) == len(statuses) == 4  # U2, U3, channel C9, lead U1
+    messages = [kind for kind, _ in rows if not kind.startswith("home.")]
+    assert len(posted) == len(messages) == 4  # U2, U3, channel C9, lead U1
+    published = [c for c in bot.fake.calls if c.method == "views.publish" and c.ok]
+    assert len(published) == len(rows) - len(messages)  # App Homes refreshed by the same changes
 
 
 def test_projects_of_another_workspace_are_invisible(bot):

@@ -109,7 +109,7 @@ def test_enums_are_stored_as_their_values(session_factory, engine):
     with engine.connect() as conn:
         project_status = conn.execute(text("SELECT status FROM projects")).scalar_one()
         member_role = conn.execute(text("SELECT role FROM project_members")).scalar_one()
-        outbox_status = conn.execute(text("SELECT status FROM outbox")).scalar_one()
+        outbox_status = conn.execute(text("SELECT status FROM outbox WHERE dedupe_key = 'd'")).scalar_one()
 
     assert (project_status, member_role, outbox_status) == ("active", "lead", "pending")
     assert ProjectStatus(project_status) is ProjectStatus.ACTIVE

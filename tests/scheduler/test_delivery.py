@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.app import make_client
 from models import OutboxMessage, OutboxStatus
@@ -21,8 +21,11 @@ TEAM = "T1"
 
 @pytest.fixture
 def project_id(session_factory):
+    """A project to notify about, with the outbox emptied of what registering it queued."""
     with session_factory.begin() as session:
-        return projects.create(session, TEAM, "U1", projects.ProjectDraft(name="일자리 창출", key="JOBS")).id
+        created = projects.create(session, TEAM, "U1", projects.ProjectDraft(name="일자리 창출", key="JOBS")).id
+        session.execute(delete(OutboxMessage))
+    return created
 
 
 def queue(session_factory, project_id, recipient="U2", key="k1"):

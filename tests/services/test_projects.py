@@ -207,10 +207,12 @@ def test_project_with_a_channel_queues_project_registered(session_factory):
     assert row.payload == {"project_id": info.id, "by": "U1"}
 
 
-def test_project_without_channel_or_members_queues_nothing(session_factory):
-    create(session_factory)
+def test_project_without_channel_or_members_queues_only_the_creators_home(session_factory):
+    create(session_factory, actor="U1")
 
-    assert count(session_factory, OutboxMessage) == 0
+    with session_factory() as s:
+        rows = s.scalars(select(OutboxMessage)).all()
+    assert [(r.kind, r.recipient) for r in rows] == [("home.refresh", "U1")]
 
 
 # --- listing ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ counts for the period it was posted in; after the period's due time it is marked
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -90,8 +91,8 @@ def validate_percent(value: object) -> int | None:
     """0-100 as a whole number; anything else is refused with the value shown back."""
     if value is None or value == "":
         return None
-    text = str(value).strip().rstrip("%").strip()
-    if not text.isdigit() or int(text) > 100:
+    text = str(value).strip().removesuffix("%").strip()
+    if not re.fullmatch(r"[0-9]{1,3}", text) or int(text) > 100:
         raise DomainError("progress.bad_percent", value=str(value)[:20])
     return int(text)
 

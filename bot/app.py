@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -14,6 +16,7 @@ from bot.settings import Settings
 from handlers import register_all
 from handlers.deps import Deps
 from handlers.interaction import team_of, tell_user, user_of
+from models.base import utcnow
 from services.calendar import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ def create_app(
     session_factory: sessionmaker[Session],
     client: WebClient,
     executor: Executor | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> App:
     bolt_logger = logging.getLogger("onnuri.bolt")
     if not any(isinstance(f, _QuietTokenWarning) for f in bolt_logger.filters):
@@ -54,7 +58,12 @@ def create_app(
         listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         logger=bolt_logger,
     )
-    deps = Deps(settings=settings, session_factory=session_factory, calendar=WorkCalendar(settings.holidays_country))
+    deps = Deps(
+        settings=settings,
+        session_factory=session_factory,
+        calendar=WorkCalendar(settings.holidays_country),
+        clock=clock,
+    )
     register_all(app, deps)
 
     @app.error

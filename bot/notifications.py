@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,7 +19,6 @@ from bot.blocks import progress as progress_blocks
 from bot.blocks import projects as project_blocks
 from bot.reader import Reader
 from models import OutboxStatus
-from models.base import utcnow
 from services import outbox, progress, projects, users
 from services.calendar import WorkCalendar
 from services.outbox import Pending
@@ -43,10 +42,10 @@ class NotYet:
 
 
 Rendered = Outgoing | NotYet | None
-Renderer = Callable[[Session, Pending, Reader, WorkCalendar], Rendered]
+Renderer = Callable[[Session, Pending, Reader, WorkCalendar, datetime], Rendered]
 
 
-def _project(session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar) -> Rendered:
+def _project(session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, _now: datetime) -> Rendered:
     info = projects.get_by_id(session, pending.team_id, int(pending.payload["project_id"]))
     if info is None:
         return None
@@ -54,14 +53,18 @@ def _project(session: Session, pending: Pending, reader: Reader, _calendar: Work
     return Outgoing("chat.postMessage", {"channel": pending.recipient, **payload})
 
 
-def _progress_card(session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar) -> Rendered:
+def _progress_card(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, _now: datetime
+) -> Rendered:
     update = progress.get_update(session, pending.team_id, int(pending.payload["update_id"]))
     if update is None:
         return None
     return Outgoing("chat.postMessage", {"channel": pending.recipient, **progress_blocks.card(update, reader)})
 
 
-def _progress_card_edit(session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar) -> Rendered:
+def _progress_card_edit(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, _now: datetime
+) -> Rendered:
     """The edited card replaces the posted one in place; before that one is out, wait for it."""
     update = progress.get_update(session, pending.team_id, int(pending.payload["update_id"]))
     posted = outbox.find(session, pending.team_id, str(pending.payload["card"]))
@@ -73,9 +76,9 @@ def _progress_card_edit(session: Session, pending: Pending, reader: Reader, _cal
     return Outgoing("chat.update", {"channel": posted.sent_channel, "ts": posted.sent_ts, **payload})
 
 
-def _home(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar) -> Rendered:
+def _home(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime) -> Rendered:
     person = users.get_person(session, pending.team_id, pending.recipient)
-    mine = progress.my_projects(session, pending.team_id, pending.recipient, now=utcnow(), calendar=calendar)
+    mine = progress.my_projects(session, pending.team_id, pending.recipient, now=now, calendar=calendar)
     return Outgoing("views.publish", {"user_id": pending.recipient, "view": home_blocks.home(reader, person, mine)})
 
 
@@ -90,8 +93,8 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def render(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar) -> Rendered:
+def render(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime) -> Rendered:
     renderer = RENDERERS.get(pending.kind)
     if renderer is None:
         raise LookupError(f"no renderer for outbox kind {pending.kind!r}")
-    return renderer(session, pending, reader, calendar)
+    return renderer(session, pending, reader, calendar, now)

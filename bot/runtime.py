@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from datetime import datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -18,6 +20,7 @@ from bot.app import create_app, make_client
 from bot.settings import Settings
 from bot.web import make_wsgi_app, run_until_closed, serve
 from models import migrate
+from models.base import utcnow
 from models.db import make_engine, make_session_factory
 from scheduler.delivery import OutboxDelivery
 
@@ -50,15 +53,16 @@ def build_runtime(
     engine: Engine | None = None,
     migrate_now: bool = True,
     executor: Executor | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Runtime:
     engine = engine or make_engine(settings.database_url)
     if migrate_now:
         migrate.upgrade(engine)
     holder: dict[str, OutboxDelivery] = {}
     session_factory = make_session_factory(engine, on_outbox_commit=lambda: holder["delivery"].wake())
-    delivery = OutboxDelivery(session_factory, make_client(settings, retries=False), settings)
+    delivery = OutboxDelivery(session_factory, make_client(settings, retries=False), settings, content_clock=clock)
     holder["delivery"] = delivery
-    app = create_app(settings, session_factory, make_client(settings), executor)
+    app = create_app(settings, session_factory, make_client(settings), executor, clock)
     return Runtime(settings, engine, session_factory, delivery, app)
 
 

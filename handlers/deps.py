@@ -6,14 +6,16 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import profiles
 from bot.i18n import t
 from bot.reader import Reader, reader_from
 from bot.settings import Settings
+from models.base import utcnow
 from models.db import write_transaction
 from services import users
 from services.calendar import WorkCalendar
@@ -27,6 +29,7 @@ class Deps:
     settings: Settings
     session_factory: sessionmaker[Session]
     calendar: WorkCalendar
+    clock: Callable[[], datetime] = utcnow
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -41,8 +44,8 @@ class Deps:
         here; a stale profile is refreshed after the answer (see refresh_profile)."""
         with self.session_factory() as session:
             person = users.get_person(session, team_id, slack_user_id)
-        if person is None:
-            person = self._fetch_and_save(client, team_id, slack_user_id)
+        if person is None or not person.profile_known:
+            person = self._fetch_and_save(client, team_id, slack_user_id) or person
         return reader_from(person, slack_user_id, self.settings)
 
     def refresh_profile(self, client: WebClient, team_id: str, slack_user_id: str) -> None:
@@ -52,35 +55,13 @@ class Deps:
             self._fetch_and_save(client, team_id, slack_user_id)
 
     def _fetch_and_save(self, client: WebClient, team_id: str, slack_user_id: str) -> users.Person | None:
-        fetched = fetch_profile(client, slack_user_id)
-        if fetched is None:
-            return None
-        with self.transaction() as session:
-            return users.save_profile(session, team_id, slack_user_id, **fetched)
+        return profiles.refresh(client, self.session_factory, team_id, slack_user_id)
 
     def cached_reader(self, team_id: str, slack_user_id: str) -> Reader:
         """The reader from the cached profile only, for answers that cannot wait for users.info."""
         with self.session_factory() as session:
             person = users.get_person(session, team_id, slack_user_id)
         return reader_from(person, slack_user_id, self.settings)
-
-
-def fetch_profile(client: WebClient, slack_user_id: str) -> dict | None:
-    try:
-        response = client.users_info(user=slack_user_id, include_locale=True)
-    except SlackApiError as error:
-        log.warning("users.info failed for %s: %s", slack_user_id, error.response.get("error"))
-        return None
-    except OSError as error:
-        log.warning("users.info unreachable for %s: %s", slack_user_id, type(error).__name__)
-        return None
-    user = response.get("user") or {}
-    profile = user.get("profile") or {}
-    return {
-        "display_name": profile.get("display_name") or profile.get("real_name") or user.get("name") or "",
-        "tz": user.get("tz"),
-        "locale": user.get("locale"),
-    }
 
 
 def error_message(error: DomainError, locale: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import notifications
+from bot import notifications, profiles
 from bot.reader import Reader, reader_from
 from bot.settings import Settings
 from models import OutboxStatus
@@ -75,13 +75,15 @@ class OutboxDelivery:
         client: WebClient,
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
+        content_clock: Callable[[], datetime] | None = None,
         retry_base_seconds: float = 2.0,
         channel_spacing: timedelta = CHANNEL_SPACING,
     ) -> None:
         self.session_factory = session_factory
         self.client = client
         self.settings = settings
-        self.clock = clock
+        self.clock = clock  # when rows are due and sent
+        self.content_clock = content_clock or clock  # what "now" is in what the messages say
         self.retry_base_seconds = retry_base_seconds
         self.channel_spacing = channel_spacing
         self.calendar = WorkCalendar(settings.holidays_country)
@@ -170,11 +172,11 @@ class OutboxDelivery:
             return
         covered: list[int] = []
         try:
+            reader = self._reader(pending)
             with self.session_factory() as session:
                 if pending.kind in COALESCED:
                     covered = outbox.siblings(session, pending)
-                reader = self._reader(session, pending)
-                outgoing = notifications.render(session, pending, reader, self.calendar)
+                outgoing = notifications.render(session, pending, reader, self.calendar, self.content_clock())
         except Exception as error:
             log.exception("outbox %s (%s) could not be rendered", pending.id, pending.kind)
             self._fail(pending, f"render: {type(error).__name__}", None, stats)
@@ -191,12 +193,16 @@ class OutboxDelivery:
             return
         self._send(pending, outgoing, stats, covered)
 
-    def _reader(self, session: Session, pending: Pending) -> Reader:
+    def _reader(self, pending: Pending) -> Reader:
+        """The recipient's language and zone; a person Slack has not told us about yet is looked up."""
         recipient = pending.recipient
-        if recipient[:1] in ("U", "W"):
+        if recipient[:1] not in ("U", "W"):
+            return Reader(user_id="", locale=self.settings.locale, tz=self.settings.timezone)
+        with self.session_factory() as session:
             person = users.get_person(session, pending.team_id, recipient)
-            return reader_from(person, recipient, self.settings)
-        return Reader(user_id="", locale=self.settings.locale, tz=self.settings.timezone)
+        if person is None or not person.profile_known:
+            person = profiles.refresh(self.client, self.session_factory, pending.team_id, recipient) or person
+        return reader_from(person, recipient, self.settings)
 
     def _send(
         self, pending: Pending, outgoing: notifications.Outgoing, stats: DeliveryStats, covered: list[int]

@@ -22,6 +22,7 @@ class Person:
     tz: str | None
     locale: str | None
     department: str | None
+    profile_known: bool = False  # False until users.info has told us about them
 
 
 def to_person(user: User) -> Person:
@@ -31,6 +32,7 @@ def to_person(user: User) -> Person:
         tz=user.tz,
         locale=user.locale,
         department=user.department.name if user.department else None,
+        profile_known=user.profile_fetched_at is not None,
     )
 
 

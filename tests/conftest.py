@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.web import make_wsgi_app, run_until_closed, serve
 from models import migrate
+from models.base import utcnow
 from models.db import make_engine, make_session_factory
 from tests.fakes.blockkit import all_problems
 from tests.fakes.executor import TrackingExecutor
@@ -95,6 +97,19 @@ def settings(fake_slack: FakeSlack) -> Settings:
     )
 
 
+class Clock:
+    """The bot's clock: real time unless a test sets it."""
+
+    def __init__(self) -> None:
+        self.frozen: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.frozen or utcnow()
+
+    def set(self, moment: datetime) -> None:
+        self.frozen = moment
+
+
 @dataclass
 class Bot:
     """The real bot behind a real HTTP server, talking to the fake Slack."""
@@ -104,6 +119,7 @@ class Bot:
     runtime: Runtime
     base_url: str
     executor: TrackingExecutor
+    clock: Clock
 
     def settle(self) -> None:
         """Waits until every listener started so far has finished."""
@@ -128,15 +144,15 @@ class Bot:
 
 
 def start_bot(fake: FakeSlack, settings: Settings, engine: Engine) -> tuple[Bot, Any]:
-    executor = TrackingExecutor()
-    runtime = build_runtime(settings, engine=engine, migrate_now=False, executor=executor)
+    executor, clock = TrackingExecutor(), Clock()
+    runtime = build_runtime(settings, engine=engine, migrate_now=False, executor=executor, clock=clock)
     runtime.delivery.start()
     server = serve(make_wsgi_app(runtime.app, runtime.engine), port=0, host="127.0.0.1")
     thread = threading.Thread(target=run_until_closed, args=(server,), name="waitress", daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.effective_port}"
     requests = SlackRequests(base_url, SIGNING_SECRET, fake=fake, team_id=TEAM)
-    return Bot(fake, requests, runtime, base_url, executor), server
+    return Bot(fake, requests, runtime, base_url, executor, clock), server
 
 
 @pytest.fixture

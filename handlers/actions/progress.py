@@ -8,7 +8,6 @@ from bot.blocks import progress as blocks
 from bot.ids import Action
 from handlers.deps import Deps, error_message
 from handlers.interaction import Click, MalformedPayload, tell_user
-from models.base import utcnow
 from services import progress, projects
 from services.errors import DomainError
 
@@ -31,7 +30,7 @@ def register(app: App, deps: Deps) -> None:
                 raise DomainError("progress.not_found")
             with deps.session_factory() as session:
                 update = progress.check_editable(
-                    session, click.team_id, click.user_id, int(click.value), now=utcnow(), calendar=deps.calendar
+                    session, click.team_id, click.user_id, int(click.value), now=deps.clock(), calendar=deps.calendar
                 )
         except DomainError as error:
             tell_user(

@@ -8,7 +8,6 @@ from bot.blocks import projects as blocks
 from bot.ids import Action
 from handlers.deps import Deps, error_message
 from handlers.interaction import Click, MalformedPayload, tell_user
-from models.base import utcnow
 from services import progress, projects
 from services.errors import DomainError
 
@@ -51,7 +50,7 @@ def register(app: App, deps: Deps) -> None:
             with deps.session_factory() as session:
                 info = projects.get(session, click.team_id, click.value)
                 status = progress.project_progress(
-                    session, click.team_id, info.key, now=utcnow(), calendar=deps.calendar
+                    session, click.team_id, info.key, now=deps.clock(), calendar=deps.calendar
                 )
             answer = blocks.detail(info, reader, status)
         except DomainError as error:

@@ -12,7 +12,6 @@ from bot.ids import Command
 from bot.text import plain
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
-from models.base import utcnow
 from services import progress, projects
 from services.errors import DomainError
 
@@ -55,7 +54,7 @@ def post_or_open(inv: Invocation) -> None:
             inv.cmd.user_id,
             key,
             progress.Entry(done=text, percent=percent),
-            now=utcnow(),
+            now=inv.deps.clock(),
             calendar=inv.deps.calendar,
         )
     inv.reply(blocks.posted(update, inv.locale))

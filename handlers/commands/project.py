@@ -9,7 +9,6 @@ from bot.ids import Command
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
 from handlers.parsing import tokenize
-from models.base import utcnow
 from services import idempotency, progress, projects
 
 
@@ -54,7 +53,9 @@ def show(inv: Invocation) -> None:
         return
     with inv.deps.session_factory() as session:
         info = projects.get(session, inv.cmd.team_id, key)
-        status = progress.project_progress(session, inv.cmd.team_id, key, now=utcnow(), calendar=inv.deps.calendar)
+        status = progress.project_progress(
+            session, inv.cmd.team_id, key, now=inv.deps.clock(), calendar=inv.deps.calendar
+        )
     inv.reply(blocks.detail(info, inv.reader, status))
 
 

@@ -9,7 +9,6 @@ from bot.blocks import home as blocks
 from bot.ids import Action, Block, Callback
 from handlers.deps import Deps
 from handlers.interaction import MalformedPayload, Submission, identity, team_of
-from models.base import utcnow
 from services import progress, users
 
 
@@ -17,7 +16,7 @@ def publish_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> N
     reader = deps.reader(client, team_id, user_id)
     with deps.session_factory() as session:
         person = users.get_person(session, team_id, user_id)
-        mine = progress.my_projects(session, team_id, user_id, now=utcnow(), calendar=deps.calendar)
+        mine = progress.my_projects(session, team_id, user_id, now=deps.clock(), calendar=deps.calendar)
     client.views_publish(user_id=user_id, view=blocks.home(reader, person, mine))
 
 

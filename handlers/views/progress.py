@@ -10,7 +10,6 @@ from bot.ids import Block, Callback
 from handlers.deps import Deps
 from handlers.interaction import MalformedPayload, Submission, tell_user
 from models import Health
-from models.base import utcnow
 from services import progress
 from services.errors import DomainError
 
@@ -45,12 +44,12 @@ def register(app: App, deps: Deps) -> None:
             with deps.transaction() as session:
                 if update_id is not None:
                     update = progress.edit(
-                        session, sub.team_id, sub.user_id, update_id, entry, now=utcnow(), calendar=deps.calendar
+                        session, sub.team_id, sub.user_id, update_id, entry, now=deps.clock(), calendar=deps.calendar
                     )
                 else:
                     key = sub.option(Block.PROGRESS_PROJECT) or ""
                     update = progress.post(
-                        session, sub.team_id, sub.user_id, key, entry, now=utcnow(), calendar=deps.calendar
+                        session, sub.team_id, sub.user_id, key, entry, now=deps.clock(), calendar=deps.calendar
                     )
         except DomainError as error:
             block = ERROR_BLOCKS.get(error.code, Block.PROGRESS_DONE)

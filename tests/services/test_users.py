@@ -49,7 +49,7 @@ def test_save_profile_stores_the_profile_and_returns_the_person(session_factory)
     with session_factory.begin() as s:
         person = users.save_profile(s, TEAM, "U1", display_name="김민수", tz="Asia/Seoul", locale="ko-KR")
 
-    assert person == Person("U1", "김민수", "Asia/Seoul", "ko-KR", None)
+    assert person == Person("U1", "김민수", "Asia/Seoul", "ko-KR", None, profile_known=True)
     with session_factory() as s:
         assert users.get_person(s, TEAM, "U1") == person
         assert users.get_person(s, OTHER_TEAM, "U1") is None
@@ -162,3 +162,10 @@ def test_ensure_racing_another_transaction_returns_the_row_it_committed(engine, 
     assert errors == []
     assert found == [winner.id]
     assert user_count(session_factory) == 1
+
+
+def test_someone_only_mentioned_has_no_known_profile_yet(session_factory):
+    with session_factory.begin() as s:
+        users.ensure(s, TEAM, "U7")
+    with session_factory() as s:
+        assert users.get_person(s, TEAM, "U7").profile_known is False

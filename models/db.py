@@ -6,6 +6,7 @@ PostgreSQL is used as is.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -68,10 +69,26 @@ def make_session_factory(engine: Engine, on_outbox_commit: Callable[[], None] | 
     return factory
 
 
+_SQLITE_WRITERS: dict[str, threading.RLock] = {}
+_SQLITE_WRITERS_GUARD = threading.Lock()
+
+
+def _sqlite_writer_lock(engine: Engine) -> threading.RLock:
+    """One lock per database file: this process's writers queue here in order, rather than poll
+    SQLite's busy handler, which under load lets some writers starve past busy_timeout."""
+    with _SQLITE_WRITERS_GUARD:
+        return _SQLITE_WRITERS.setdefault(str(engine.url), threading.RLock())
+
+
 @contextmanager
 def write_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session in a transaction that commits on success; on SQLite it holds the write lock from the start."""
-    with factory.begin() as session:
+    engine = factory.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        with factory.begin() as session:
+            yield session
+        return
+    with _sqlite_writer_lock(engine), factory.begin() as session:
         session.connection(execution_options={WRITE: True})
         yield session
 

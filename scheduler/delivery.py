@@ -147,7 +147,7 @@ class OutboxDelivery:
         while True:
             with self._pass_lock:
                 stats = self.deliver_pass()
-            for name in ("sent", "retried", "dead", "skipped", "waiting"):
+            for name in ("sent", "retried", "dead", "skipped", "waiting", "coalesced"):
                 setattr(total, name, getattr(total, name) + getattr(stats, name))
             total.errors += stats.errors
             with self.session_factory() as session:

@@ -281,3 +281,16 @@ def test_echoed_keys_show_what_the_person_typed(bot):
     assert "`@lee`" in bot.command("/project", "show <@U2|lee>")["text"]
     answer = bot.command("/project", "<!channel>")
     assert "@channel" in answer["text"] and "<!channel>" not in answer["text"]
+
+
+def test_cadence_is_chosen_in_the_form_and_shown(bot):
+    values = {
+        Block.PROJECT_NAME: {"value": R.plain("매일 보고 과제")},
+        Block.PROJECT_KEY: {"value": R.plain("DAILY")},
+        Block.PROJECT_CADENCE: {"value": R.static_select("daily")},
+    }
+    assert bot.slack.view_submission(Callback.PROJECT_NEW, values).status == 200
+    from models import Cadence
+
+    assert _project(bot, "DAILY").cadence is Cadence.DAILY
+    assert "매일" in str(bot.command("/project", "show DAILY")["blocks"])

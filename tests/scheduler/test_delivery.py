@@ -190,3 +190,17 @@ def test_pacing_holds_across_two_delivering_processes(session_factory, settings,
     times = [c.at for c in posts(fake_slack) if c.ok]
     assert len(times) == 4
     assert all(later - earlier >= 0.4 for earlier, later in itertools.pairwise(times))
+
+
+def test_home_refreshes_for_one_person_are_coalesced_into_one_publish(
+    session_factory, settings, fake_slack, project_id
+):
+    with session_factory.begin() as session:
+        for n in range(5):
+            outbox.refresh_homes(session, TEAM, ["U1"], f"change-{n}")
+        outbox.refresh_homes(session, TEAM, ["U2"], "change-0")
+    stats = worker(session_factory, settings).drain(timeout=10)
+    published = [c.params["user_id"] for c in fake_slack.calls if c.method == "views.publish" and c.ok]
+    assert sorted(published) == ["U1", "U2"]
+    assert stats.coalesced == 4
+    assert all(r.status is OutboxStatus.SENT for r in rows(session_factory))

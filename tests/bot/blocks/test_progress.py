@@ -1,0 +1,146 @@
+"""Progress and Home builders as plain data: bars, sparklines, limits, escaping, both languages."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.blocks import home as home_blocks
+from bot.blocks import progress as blocks
+from bot.ids import Action, Callback
+from bot.reader import Reader
+from models import Cadence, Health, MemberRole, ProjectStatus
+from services.periods import Period
+from services.progress import MyProject, MyStatus, ProjectProgress, UpdateInfo
+from services.projects import Member, ProjectInfo
+
+KO = Reader("U2", "ko", "Asia/Seoul")
+EN = Reader("U2", "en", "Europe/London")
+WHEN = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+
+
+def update(**overrides) -> UpdateInfo:
+    values = dict(
+        id=7,
+        team_id="T1",
+        project_id=1,
+        project_key="JOBS",
+        project_name="일자리 창출",
+        channel_id="C9",
+        author="U2",
+        author_name="lee",
+        author_department="일자리정책과",
+        period_start=date(2026, 11, 23),
+        percent=40,
+        health=Health.AT_RISK,
+        done="협약 완료",
+        next="예산",
+        blockers="",
+        late=False,
+        edited=False,
+        edits=0,
+        created_at=WHEN,
+    )
+    values.update(overrides)
+    return UpdateInfo(**values)
+
+
+def project(n: int = 1, members=None) -> ProjectInfo:
+    members = members or (Member("U1", "kim", None, MemberRole.LEAD), Member("U2", "lee", None, MemberRole.MEMBER))
+    return ProjectInfo(
+        id=n,
+        team_id="T1",
+        key=f"P-{n}",
+        name=f"과제 {n}",
+        description="",
+        status=ProjectStatus.ACTIVE,
+        channel_id=None,
+        target_date=None,
+        lead_department=None,
+        cooperating_departments=(),
+        members=members,
+        created_at=WHEN,
+        cadence=Cadence.WEEKLY,
+        timezone="Asia/Seoul",
+    )
+
+
+def valid(payload):
+    assert payload["text"] and len(payload["blocks"]) <= 50
+    for block in payload["blocks"]:
+        Block.parse(block).to_dict()
+    return payload
+
+
+def test_progress_bar_and_sparkline():
+    assert blocks.progress_bar(40, "ko") == "`▓▓▓▓░░░░░░` 40%"
+    assert blocks.progress_bar(0, "en") == "`░░░░░░░░░░` 0%" and blocks.progress_bar(100, "en").endswith("100%")
+    assert blocks.progress_bar(None, "en") == "no percent yet"
+    assert blocks.sparkline((None, 0, 50, 100)) == "·▁▄█"
+
+
+def test_card_shows_author_department_bar_health_texts_and_edit_button():
+    payload = valid(blocks.card(update(), KO))
+    blob = str(payload["blocks"])
+    assert "<@U2> (일자리정책과) · *일자리 창출* `JOBS`" in blob
+    assert "`▓▓▓▓░░░░░░` 40%" in blob and ":large_yellow_circle: 주의" in blob
+    assert "*한 일*\\n협약 완료" in blob and "막힌 점" not in blob  # empty texts are left out
+    buttons = payload["blocks"][-1]["elements"]
+    assert [b["action_id"] for b in buttons] == [Action.PROGRESS_EDIT, Action.PROJECT_SHOW]
+    assert buttons[0]["value"] == "7"
+
+
+def test_card_marks_late_and_edited_and_cuts_long_texts_within_limits():
+    long = "가" * 3000
+    payload = valid(blocks.card(update(done=long, next=long, blockers=long, late=True, edited=True, edits=2), EN))
+    texts = payload["blocks"][1]["text"]["text"]
+    assert len(texts) <= 3000 and texts.count("…") == 3
+    assert "posted after the due time" in str(payload["blocks"][2]) and "edited" in str(payload["blocks"][2])
+
+
+def test_card_escapes_user_text():
+    payload = blocks.card(update(done="<!channel> & <@U9>"), KO)
+    assert "&lt;!channel&gt; &amp; &lt;@U9&gt;" in str(payload["blocks"])
+
+
+def test_form_is_a_valid_view_prefilled_from_the_previous_update():
+    view = blocks.progress_modal(KO, [project(1), project(2)], selected="P-2", previous=update(percent=55))
+    View(**view).to_dict()
+    elements = {b["block_id"]: b["element"] for b in view["blocks"]}
+    assert view["callback_id"] == Callback.PROGRESS
+    assert elements["progress_project"]["initial_option"]["value"] == "P-2"
+    assert elements["progress_percent"]["initial_value"] == "55"
+    assert elements["progress_health"]["initial_option"]["value"] == "at_risk"
+    assert "initial_value" not in elements["progress_done"]  # what was done is new each time
+    assert elements["progress_next"]["initial_value"] == "예산"
+
+
+def test_edit_form_has_no_project_picker_and_keeps_the_update_id():
+    view = blocks.progress_modal(EN, [], selected=None, previous=None, editing=update())
+    View(**view).to_dict()
+    assert "progress_project" not in {b["block_id"] for b in view["blocks"]}
+    assert '"update_id": 7' in view["private_metadata"] and view["title"]["text"] == "Edit progress"
+
+
+def my_project(n: int, *, lead: bool, missing=("U3",)) -> MyProject:
+    period = Period(date(2026, 11, 23), date(2026, 11, 30), WHEN)
+    progress = ProjectProgress(project(n), period, 40, Health.ON_TRACK, (), (), missing)
+    return MyProject(progress, MyStatus.LATE, lead)
+
+
+def test_home_for_a_lead_with_many_projects_stays_within_one_hundred_blocks():
+    mine = [my_project(n, lead=True, missing=tuple(f"U{m}" for m in range(30))) for n in range(60)]
+    view = home_blocks.home(KO, None, mine)
+    View(**view).to_dict()
+    assert len(view["blocks"]) <= 100
+    blob = str(view["blocks"])
+    assert "외 40건" in blob and "외 20명" in blob and "미보고 (마감 지남)" in blob
+
+
+def test_home_in_english_shows_status_and_post_button():
+    view = home_blocks.home(EN, None, [my_project(1, lead=False)])
+    blob = str(view["blocks"])
+    assert "My status: *Late (not reported)*" in blob and Action.PROGRESS_OPEN in blob
+    assert "Projects I lead" not in blob

@@ -3,6 +3,16 @@
 Importing this package registers every table on Base.metadata.
 """
 
+from models.approvals import (
+    Absence,
+    ApprovalComment,
+    ApprovalReader,
+    ApprovalRequest,
+    ApprovalStep,
+    RequestStatus,
+    StepKind,
+    StepStatus,
+)
 from models.audit import AuditEvent
 from models.base import Base
 from models.idempotency import ProcessedRequest
@@ -20,6 +30,11 @@ from models.projects import (
 )
 
 __all__ = [
+    "Absence",
+    "ApprovalComment",
+    "ApprovalReader",
+    "ApprovalRequest",
+    "ApprovalStep",
     "AuditEvent",
     "Base",
     "Cadence",
@@ -36,5 +51,8 @@ __all__ = [
     "ProjectDepartmentRole",
     "ProjectMember",
     "ProjectStatus",
+    "RequestStatus",
+    "StepKind",
+    "StepStatus",
     "User",
 ]

@@ -12,7 +12,12 @@ from models import migrate
 from models.db import make_engine
 
 TABLES = {
+    "absences",
     "alembic_version",
+    "approval_comments",
+    "approval_readers",
+    "approval_requests",
+    "approval_steps",
     "audit_events",
     "departments",
     "outbox",

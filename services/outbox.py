@@ -87,6 +87,18 @@ def refresh_homes(session: Session, team_id: str, people: Iterable[str], reason:
         )
 
 
+def keyed_like(session: Session, team_id: str, pattern: str) -> list[tuple[str, str]]:
+    """(dedupe_key, recipient) of the messages whose key matches a LIKE pattern, oldest first."""
+    return [
+        (key, recipient)
+        for key, recipient in session.execute(
+            select(OutboxMessage.dedupe_key, OutboxMessage.recipient)
+            .where(OutboxMessage.team_id == team_id, OutboxMessage.dedupe_key.like(pattern))
+            .order_by(OutboxMessage.id)
+        )
+    ]
+
+
 def due_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:
     return list(
         session.scalars(

@@ -1,0 +1,713 @@
+"""Approvals (결재) along a real approval line (결재선).
+
+A request has steps at positions 1..n. A position holds one approver (결재) or a group of
+reviewers who must all agree (합의). A step marked final (전결) ends the line when approved.
+Every decision is a compare-and-set on the step inside one transaction, with the request row
+locked, so a double click, a retry, a stale card or two reviewers clicking together decide once.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from models import (
+    Absence,
+    ApprovalComment,
+    ApprovalReader,
+    ApprovalRequest,
+    ApprovalStep,
+    AuditEvent,
+    Project,
+    ProjectStatus,
+    RequestStatus,
+    StepKind,
+    StepStatus,
+    User,
+)
+from services import audit, outbox, projects, users
+from services.errors import DomainError
+
+TITLE_MAX = 200
+TEXT_MAX = 3000
+LINE_MAX = 10
+COMMENT_MAX = 1000
+
+
+class Decision(enum.Enum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class Outcome(enum.Enum):
+    DECIDED = "decided"
+    NOT_YOURS = "not_yours"
+    ALREADY_DECIDED = "already_decided"
+    NOT_YET = "not_yet"  # the step's turn has not come
+    CLOSED = "closed"  # the request ended (completed, returned or withdrawn)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A request as the requester writes it: approvers in order, optionally an agreement group
+    inserted before the approver at `agreement_position` (1-based; len(approvers)+1 = at the end)."""
+
+    title: str
+    approvers: Sequence[str]
+    details: str = ""
+    links: str = ""
+    agreement: Sequence[str] = ()
+    agreement_position: int | None = None
+    final: str | None = None  # the approver with 전결
+    readers: Sequence[str] = ()
+    due_date: date | None = None
+    resubmission_of: int | None = None
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    id: int
+    position: int
+    kind: StepKind
+    final: bool
+    approver: str
+    status: StepStatus
+    decided_by: str | None  # differs from approver in 대결
+    decided_at: datetime | None
+    comment: str
+
+
+@dataclass(frozen=True)
+class CommentInfo:
+    author: str
+    text: str
+    step_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    id: int
+    team_id: str
+    project_key: str
+    project_name: str
+    project_channel: str | None
+    requester: str
+    title: str
+    details: str
+    links: str
+    status: RequestStatus
+    position: int
+    due_date: date | None
+    reason: str
+    created_at: datetime
+    closed_at: datetime | None
+    resubmission_of: int | None
+    steps: tuple[StepInfo, ...]
+    readers: tuple[str, ...]
+    comments: tuple[CommentInfo, ...]
+
+    @property
+    def current(self) -> tuple[StepInfo, ...]:
+        return tuple(s for s in self.steps if s.status is StepStatus.PENDING)
+
+    @property
+    def undecided(self) -> bool:
+        return not any(s.status in (StepStatus.APPROVED, StepStatus.REJECTED) for s in self.steps)
+
+    def step(self, step_id: int) -> StepInfo | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a click came to; `step` is the step clicked, `request` the request as it now stands."""
+
+    outcome: Outcome
+    request: RequestInfo
+    step: StepInfo | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    action: str
+    detail: dict
+
+
+def _info(request: ApprovalRequest, project: Project, comments: Sequence[ApprovalComment] = ()) -> RequestInfo:
+    return RequestInfo(
+        id=request.id,
+        team_id=request.team_id,
+        project_key=project.key,
+        project_name=project.name,
+        project_channel=project.channel_id,
+        requester=request.requester.slack_user_id,
+        title=request.title,
+        details=request.details,
+        links=request.links,
+        status=request.status,
+        position=request.position,
+        due_date=request.due_date,
+        reason=request.reason,
+        created_at=request.created_at,
+        closed_at=request.closed_at,
+        resubmission_of=request.resubmission_of_id,
+        steps=tuple(
+            StepInfo(
+                id=s.id,
+                position=s.position,
+                kind=s.kind,
+                final=s.final,
+                approver=s.approver.slack_user_id,
+                status=s.status,
+                decided_by=s.decided_by.slack_user_id if s.decided_by else None,
+                decided_at=s.decided_at,
+                comment=s.comment,
+            )
+            for s in request.steps
+        ),
+        readers=tuple(r.user.slack_user_id for r in request.readers),
+        comments=tuple(CommentInfo(c.author.slack_user_id, c.text, c.step_id, c.created_at) for c in comments),
+    )
+
+
+def _load(session: Session, team_id: str, request_id: int, *, for_update: bool = False) -> ApprovalRequest:
+    query = (
+        select(ApprovalRequest)
+        .where(ApprovalRequest.team_id == team_id, ApprovalRequest.id == request_id)
+        .options(selectinload(ApprovalRequest.steps), selectinload(ApprovalRequest.readers))
+    )
+    request = session.scalar(query.with_for_update(of=ApprovalRequest) if for_update else query)
+    if request is None:
+        raise DomainError("approval.not_found", id=request_id)
+    return request
+
+
+def _comments(session: Session, request_id: int) -> list[ApprovalComment]:
+    return list(
+        session.scalars(
+            select(ApprovalComment).where(ApprovalComment.request_id == request_id).order_by(ApprovalComment.id)
+        )
+    )
+
+
+def get(session: Session, team_id: str, request_id: int) -> RequestInfo:
+    request = _load(session, team_id, request_id)
+    project = session.get(Project, request.project_id)
+    return _info(request, project, _comments(session, request.id))
+
+
+def _positions(draft: Draft) -> list[list[tuple[str, StepKind]]]:
+    """The line as positions, each a list of (approver, kind)."""
+    line: list[list[tuple[str, StepKind]]] = [[(a, StepKind.APPROVE)] for a in draft.approvers]
+    if draft.agreement:
+        at = draft.agreement_position or len(line) + 1
+        at = min(max(at, 1), len(line) + 1)
+        line.insert(at - 1, [(a, StepKind.AGREE) for a in draft.agreement])
+    return line
+
+
+def _validate(draft: Draft, requester: str) -> None:
+    if not draft.title.strip():
+        raise DomainError("approval.title_missing")
+    if len(" ".join(draft.title.split())) > TITLE_MAX:
+        raise DomainError("approval.title_too_long", limit=TITLE_MAX)
+    people = list(draft.approvers) + list(draft.agreement)
+    if not draft.approvers:
+        raise DomainError("approval.no_approvers")
+    if len(people) > LINE_MAX:
+        raise DomainError("approval.line_too_long", limit=LINE_MAX)
+    if len(set(people)) != len(people):
+        raise DomainError("approval.duplicate_approver")
+    if requester in people:
+        raise DomainError("approval.self_in_line")
+    if draft.final and draft.final not in draft.approvers:
+        raise DomainError("approval.final_not_in_line")
+
+
+def _active_proxy(session: Session, team_id: str, user_id: int, today: date) -> User | None:
+    absence = session.scalar(
+        select(Absence)
+        .where(
+            Absence.team_id == team_id,
+            Absence.user_id == user_id,
+            Absence.ended_at.is_(None),
+            or_(Absence.until.is_(None), Absence.until >= today),
+        )
+        .order_by(Absence.id.desc())
+        .limit(1)
+    )
+    return absence.proxy if absence else None
+
+
+def _ask(session: Session, request: ApprovalRequest, steps: Sequence[ApprovalStep], today: date) -> None:
+    """Asks the steps now pending: their approver, or the proxy of one who is away (and tells the approver)."""
+    for step in steps:
+        proxy = _active_proxy(session, request.team_id, step.approver_id, today)
+        asked = proxy.slack_user_id if proxy else step.approver.slack_user_id
+        outbox.enqueue(
+            session,
+            team_id=request.team_id,
+            kind="approval.ask",
+            recipient=asked,
+            dedupe_key=f"approval:{request.id}:ask:{step.id}:{asked}",
+            payload={"request_id": request.id, "step_id": step.id},
+        )
+        if proxy:
+            _tell(
+                session,
+                request,
+                step.approver.slack_user_id,
+                "approval.proxy_asked",
+                f"proxy-asked:{step.id}:{asked}",
+                proxy=asked,
+            )
+
+
+def _tell(session: Session, request: ApprovalRequest, recipient: str, kind: str, key: str, **payload: object) -> None:
+    outbox.enqueue(
+        session,
+        team_id=request.team_id,
+        kind=kind,
+        recipient=recipient,
+        dedupe_key=f"approval:{request.id}:{key}",
+        payload={"request_id": request.id, **payload},
+    )
+
+
+def _refresh_cards(session: Session, request: ApprovalRequest, reason: str) -> None:
+    """Every card already out (the requester's status card, each approver's card) shows the new state."""
+    cards = [f"approval:{request.id}:status"] + [
+        key for key in outbox.keys_like(session, request.team_id, f"approval:{request.id}:ask:%")
+    ]
+    for card in cards:
+        outbox.enqueue(
+            session,
+            team_id=request.team_id,
+            kind="approval.refresh",
+            recipient="-",
+            dedupe_key=f"{card}:refresh:{reason}",
+            payload={"request_id": request.id, "card": card},
+        )
+    people = {request.requester.slack_user_id} | {s.approver.slack_user_id for s in request.steps}
+    outbox.refresh_homes(session, request.team_id, people, f"approval:{request.id}:{reason}")
+
+
+def create(session: Session, team_id: str, actor: str, key: str, draft: Draft, *, now: datetime) -> RequestInfo:
+    project = projects.load(session, team_id, key)
+    if project.status is ProjectStatus.CLOSED:
+        raise DomainError("project.closed", key=project.key)
+    if projects.membership(project, actor) is None:
+        raise DomainError("approval.not_member", key=project.key)
+    _validate(draft, actor)
+    if draft.resubmission_of is not None:
+        earlier = _load(session, team_id, draft.resubmission_of)
+        if earlier.requester.slack_user_id != actor or earlier.status not in (
+            RequestStatus.REJECTED,
+            RequestStatus.WITHDRAWN,
+        ):
+            raise DomainError("approval.cannot_resubmit", id=draft.resubmission_of)
+    requester = users.ensure(session, team_id, actor)
+    request = ApprovalRequest(
+        team_id=team_id,
+        project_id=project.id,
+        requester=requester,
+        title=" ".join(draft.title.split()),
+        details=draft.details.strip()[:TEXT_MAX],
+        links=draft.links.strip()[:TEXT_MAX],
+        due_date=draft.due_date,
+        resubmission_of_id=draft.resubmission_of,
+        created_at=now,
+    )
+    for position, group in enumerate(_positions(draft), start=1):
+        for approver, kind in group:
+            request.steps.append(
+                ApprovalStep(
+                    team_id=team_id,
+                    position=position,
+                    kind=kind,
+                    final=approver == draft.final,
+                    approver=users.ensure(session, team_id, approver),
+                )
+            )
+    for reader in dict.fromkeys(draft.readers):
+        request.readers.append(ApprovalReader(team_id=team_id, user=users.ensure(session, team_id, reader)))
+    session.add(request)
+    session.flush()
+    first = [s for s in request.steps if s.position == 1]
+    for step in first:
+        step.status = StepStatus.PENDING
+    session.flush()
+    audit.record(
+        session,
+        team_id,
+        actor,
+        "approval.requested",
+        "approval_request",
+        request.id,
+        key=project.key,
+        title=request.title,
+        line=[
+            [s.approver.slack_user_id for s in request.steps if s.position == p]
+            for p in sorted({s.position for s in request.steps})
+        ],
+        resubmission_of=draft.resubmission_of,
+    )
+    _ask(session, request, first, now.date())
+    _tell(session, request, actor, "approval.status", "status")
+    outbox.refresh_homes(session, team_id, [actor], f"approval:{request.id}:requested")
+    return _info(request, project)
+
+
+def _deciders(session: Session, step: ApprovalStep, today: date) -> dict[str, str | None]:
+    """Who may decide the step: its approver, and the proxy while the approver is away (on behalf of them)."""
+    allowed: dict[str, str | None] = {step.approver.slack_user_id: None}
+    proxy = _active_proxy(session, step.team_id, step.approver_id, today)
+    if proxy is not None:
+        allowed[proxy.slack_user_id] = step.approver.slack_user_id
+    return allowed
+
+
+def decide(
+    session: Session,
+    team_id: str,
+    actor: str,
+    step_id: int,
+    decision: Decision,
+    *,
+    now: datetime,
+    comment: str = "",
+) -> Result:
+    step = session.scalar(select(ApprovalStep).where(ApprovalStep.team_id == team_id, ApprovalStep.id == step_id))
+    if step is None:
+        raise DomainError("approval.not_found", id=step_id)
+    request = _load(session, team_id, step.request_id, for_update=True)  # serialises deciders of one request
+    session.refresh(step)
+    project = session.get(Project, request.project_id)
+    allowed = _deciders(session, step, now.date())
+    if actor not in allowed:
+        return Result(Outcome.NOT_YOURS, _info(request, project), _step_info(request, project, step.id))
+    if step.status in (StepStatus.APPROVED, StepStatus.REJECTED):
+        return Result(Outcome.ALREADY_DECIDED, _info(request, project), _step_info(request, project, step.id))
+    if request.status is not RequestStatus.PENDING or step.status is StepStatus.SKIPPED:
+        return Result(Outcome.CLOSED, _info(request, project), _step_info(request, project, step.id))
+    if step.status is StepStatus.WAITING:
+        return Result(Outcome.NOT_YET, _info(request, project), _step_info(request, project, step.id))
+    if decision is Decision.REJECT and not comment.strip():
+        raise DomainError("approval.reason_missing")
+    new_status = StepStatus.APPROVED if decision is Decision.APPROVE else StepStatus.REJECTED
+    decider = users.ensure(session, team_id, actor)
+    taken = session.execute(
+        update(ApprovalStep)
+        .where(ApprovalStep.id == step.id, ApprovalStep.status == StepStatus.PENDING)
+        .values(status=new_status, decided_by_id=decider.id, decided_at=now, comment=comment.strip()[:COMMENT_MAX])
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(step)
+    if taken.rowcount != 1:  # someone else decided between our read and our write
+        return Result(Outcome.ALREADY_DECIDED, _info(request, project), _step_info(request, project, step.id))
+    on_behalf = allowed[actor]
+    audit.record(
+        session,
+        team_id,
+        actor,
+        f"approval.{new_status.value}",
+        "approval_request",
+        request.id,
+        step=step.id,
+        position=step.position,
+        on_behalf_of=on_behalf,
+        comment=step.comment,
+    )
+    if on_behalf:
+        _tell(
+            session,
+            request,
+            on_behalf,
+            "approval.decided_for_you",
+            f"on-behalf:{step.id}",
+            step_id=step.id,
+            proxy=actor,
+        )
+    if decision is Decision.REJECT:
+        _return(session, request, step, now)
+    else:
+        _advance(session, request, step, now)
+    session.flush()
+    _refresh_cards(session, request, f"step:{step.id}")
+    return Result(Outcome.DECIDED, _info(request, project), _step_info(request, project, step.id))
+
+
+def _step_info(request: ApprovalRequest, project: Project, step_id: int) -> StepInfo | None:
+    return _info(request, project).step(step_id)
+
+
+def _skip_rest(request: ApprovalRequest) -> None:
+    for other in request.steps:
+        if other.status in (StepStatus.WAITING, StepStatus.PENDING):
+            other.status = StepStatus.SKIPPED
+
+
+def _close(session: Session, request: ApprovalRequest, status: RequestStatus, now: datetime) -> None:
+    request.status = status
+    request.closed_at = now
+    _skip_rest(request)
+
+
+def _return(session: Session, request: ApprovalRequest, step: ApprovalStep, now: datetime) -> None:
+    """반려: the request goes back to the requester with the reason; later steps are never asked."""
+    request.reason = step.comment
+    _close(session, request, RequestStatus.REJECTED, now)
+    _tell(session, request, request.requester.slack_user_id, "approval.returned", "returned", step_id=step.id)
+
+
+def _advance(session: Session, request: ApprovalRequest, step: ApprovalStep, now: datetime) -> None:
+    same_position = [s for s in request.steps if s.position == step.position]
+    if step.final or all(s.status is StepStatus.APPROVED for s in same_position):
+        later = sorted({s.position for s in request.steps if s.position > step.position})
+        if step.final or not later:
+            _complete(session, request, now, final_step=step if step.final else None)
+            return
+        request.position = later[0]
+        nxt = [s for s in request.steps if s.position == later[0]]
+        for s in nxt:
+            s.status = StepStatus.PENDING
+        session.flush()
+        _ask(session, request, nxt, now.date())
+
+
+def _complete(session: Session, request: ApprovalRequest, now: datetime, final_step: ApprovalStep | None) -> None:
+    _close(session, request, RequestStatus.APPROVED, now)
+    audit.record(
+        session,
+        request.team_id,
+        "system",
+        "approval.completed",
+        "approval_request",
+        request.id,
+        final=final_step.id if final_step else None,
+    )
+    _tell(session, request, request.requester.slack_user_id, "approval.completed", "completed")
+    for reader in request.readers:
+        _tell(session, request, reader.user.slack_user_id, "approval.completed", f"completed:{reader.user_id}")
+    project = session.get(Project, request.project_id)
+    if project and project.channel_id:
+        _tell(session, request, project.channel_id, "approval.record", "record")
+
+
+def withdraw(session: Session, team_id: str, actor: str, request_id: int, *, now: datetime) -> RequestInfo:
+    """회수: only the requester, and only before anyone has decided."""
+    request = _load(session, team_id, request_id, for_update=True)
+    project = session.get(Project, request.project_id)
+    if request.requester.slack_user_id != actor:
+        raise DomainError("approval.not_requester", id=request_id)
+    if request.status is RequestStatus.WITHDRAWN:
+        return _info(request, project)
+    if request.status is not RequestStatus.PENDING or not _info(request, project).undecided:
+        raise DomainError("approval.too_late_to_withdraw", id=request_id)
+    _close(session, request, RequestStatus.WITHDRAWN, now)
+    session.flush()
+    audit.record(session, team_id, actor, "approval.withdrawn", "approval_request", request.id)
+    _refresh_cards(session, request, "withdrawn")
+    return _info(request, project)
+
+
+def comment(
+    session: Session, team_id: str, actor: str, request_id: int, text: str, *, step_id: int | None = None
+) -> RequestInfo:
+    """의견: anyone on the request (requester, line, readers) may leave one; it is kept with it."""
+    request = _load(session, team_id, request_id)
+    project = session.get(Project, request.project_id)
+    involved = (
+        {request.requester.slack_user_id}
+        | {s.approver.slack_user_id for s in request.steps}
+        | {r.user.slack_user_id for r in request.readers}
+    )
+    proxies = {p for s in request.steps for p in _deciders(session, s, date.today())}
+    if actor not in involved | proxies:
+        raise DomainError("approval.not_involved", id=request_id)
+    if not text.strip():
+        raise DomainError("approval.comment_missing")
+    session.add(
+        ApprovalComment(
+            team_id=team_id,
+            request_id=request.id,
+            step_id=step_id,
+            author=users.ensure(session, team_id, actor),
+            text=text.strip()[:COMMENT_MAX],
+        )
+    )
+    session.flush()
+    event = audit.record(session, team_id, actor, "approval.commented", "approval_request", request.id, step=step_id)
+    _refresh_cards(session, request, f"comment:{event.id}")
+    return _info(request, project, _comments(session, request.id))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    request: RequestInfo
+    step: StepInfo
+    on_behalf_of: str | None
+
+
+def waiting_for(session: Session, team_id: str, actor: str, *, today: date) -> list[Waiting]:
+    """Steps the person can decide now: their own, and those of people they stand in for."""
+    me = users.find(session, team_id, actor)
+    if me is None:
+        return []
+    standing_in = list(
+        session.scalars(
+            select(Absence.user_id).where(
+                Absence.team_id == team_id,
+                Absence.proxy_id == me.id,
+                Absence.ended_at.is_(None),
+                or_(Absence.until.is_(None), Absence.until >= today),
+            )
+        )
+    )
+    steps = session.scalars(
+        select(ApprovalStep)
+        .where(
+            ApprovalStep.team_id == team_id,
+            ApprovalStep.status == StepStatus.PENDING,
+            ApprovalStep.approver_id.in_([me.id, *standing_in]),
+        )
+        .order_by(ApprovalStep.id)
+    ).all()
+    return _with_requests(session, team_id, steps, me.id)
+
+
+def _with_requests(session: Session, team_id: str, steps: Sequence[ApprovalStep], me: int) -> list[Waiting]:
+    ids = sorted({s.request_id for s in steps})
+    requests = {
+        r.id: r
+        for r in session.scalars(
+            select(ApprovalRequest)
+            .where(ApprovalRequest.team_id == team_id, ApprovalRequest.id.in_(ids))
+            .options(selectinload(ApprovalRequest.steps), selectinload(ApprovalRequest.readers))
+        )
+    }
+    project_ids = {r.project_id for r in requests.values()}
+    project_rows = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(project_ids)))}
+    result = []
+    for step in steps:
+        request = requests[step.request_id]
+        info = _info(request, project_rows[request.project_id])
+        result.append(
+            Waiting(info, info.step(step.id), None if step.approver_id == me else step.approver.slack_user_id)
+        )
+    return result
+
+
+def requested_by(session: Session, team_id: str, actor: str, limit: int = 10) -> list[RequestInfo]:
+    me = users.find(session, team_id, actor)
+    if me is None:
+        return []
+    requests = session.scalars(
+        select(ApprovalRequest)
+        .where(ApprovalRequest.team_id == team_id, ApprovalRequest.requester_id == me.id)
+        .options(selectinload(ApprovalRequest.steps), selectinload(ApprovalRequest.readers))
+        .order_by(ApprovalRequest.id.desc())
+        .limit(limit)
+    ).all()
+    project_rows = {
+        p.id: p for p in session.scalars(select(Project).where(Project.id.in_({r.project_id for r in requests})))
+    }
+    return [_info(r, project_rows[r.project_id]) for r in requests]
+
+
+def history(session: Session, team_id: str, request_id: int) -> list[HistoryEntry]:
+    """The request's audit trail, and its earlier submissions', oldest first."""
+    chain = []
+    current: int | None = request_id
+    while current is not None and len(chain) < 20:
+        chain.append(current)
+        current = session.scalar(
+            select(ApprovalRequest.resubmission_of_id).where(
+                ApprovalRequest.team_id == team_id, ApprovalRequest.id == current
+            )
+        )
+    events = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.team_id == team_id,
+            AuditEvent.subject_type == "approval_request",
+            AuditEvent.subject_id.in_(chain),
+        )
+        .order_by(AuditEvent.id)
+    ).all()
+    return [HistoryEntry(e.created_at, e.actor, e.action, {**e.detail, "request": e.subject_id}) for e in events]
+
+
+def set_away(session: Session, team_id: str, actor: str, proxy: str, until: date | None, *, now: datetime) -> None:
+    """대결 begins: steps that fall to the person go to the proxy, including those pending now."""
+    if proxy == actor:
+        raise DomainError("approval.proxy_is_self")
+    if until is not None and until < now.date():
+        raise DomainError("approval.until_past", until=until.isoformat())
+    me = users.ensure(session, team_id, actor)
+    session.execute(
+        update(Absence)
+        .where(Absence.team_id == team_id, Absence.user_id == me.id, Absence.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    absence = Absence(team_id=team_id, user=me, proxy=users.ensure(session, team_id, proxy), until=until)
+    session.add(absence)
+    session.flush()
+    audit.record(
+        session,
+        team_id,
+        actor,
+        "approval.away",
+        "absence",
+        absence.id,
+        proxy=proxy,
+        until=until.isoformat() if until else None,
+    )
+    pending = session.scalars(
+        select(ApprovalStep).where(
+            ApprovalStep.team_id == team_id,
+            ApprovalStep.approver_id == me.id,
+            ApprovalStep.status == StepStatus.PENDING,
+        )
+    ).all()
+    for step in pending:
+        _ask(session, step.request, [step], now.date())
+
+
+def set_back(session: Session, team_id: str, actor: str, *, now: datetime) -> bool:
+    me = users.find(session, team_id, actor)
+    if me is None:
+        return False
+    ended = session.execute(
+        update(Absence)
+        .where(Absence.team_id == team_id, Absence.user_id == me.id, Absence.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if ended:
+        audit.record(session, team_id, actor, "approval.back", "absence", me.id)
+    return bool(ended)
+
+
+def absence_of(session: Session, team_id: str, actor: str, *, today: date) -> tuple[str, date | None] | None:
+    me = users.find(session, team_id, actor)
+    if me is None:
+        return None
+    proxy = _active_proxy(session, team_id, me.id, today)
+    if proxy is None:
+        return None
+    until = session.scalar(
+        select(Absence.until)
+        .where(Absence.team_id == team_id, Absence.user_id == me.id, Absence.ended_at.is_(None))
+        .order_by(Absence.id.desc())
+    )
+    return proxy.slack_user_id, until

@@ -12,6 +12,12 @@ class Action(enum.StrEnum):
     PROGRESS_EDIT = "progress_edit"
     PROGRESS_OPEN = "progress_open"
     PROGRESS_PROJECT_PICKED = "progress_project_picked"
+    APPROVAL_APPROVE = "approval_approve"
+    APPROVAL_REJECT = "approval_reject"
+    APPROVAL_COMMENT = "approval_comment"
+    APPROVAL_WITHDRAW = "approval_withdraw"
+    APPROVAL_RESUBMIT = "approval_resubmit"
+    APPROVAL_SHOW = "approval_show"
 
 
 class Callback(enum.StrEnum):
@@ -19,6 +25,9 @@ class Callback(enum.StrEnum):
     PROJECT_EDIT = "project_edit"
     DEPARTMENT = "department"
     PROGRESS = "progress"
+    APPROVAL_REQUEST = "approval_request"
+    APPROVAL_REJECT = "approval_reject"
+    APPROVAL_COMMENT = "approval_comment"
 
 
 class Block(enum.StrEnum):
@@ -40,6 +49,18 @@ class Block(enum.StrEnum):
     PROGRESS_DONE = "progress_done"
     PROGRESS_NEXT = "progress_next"
     PROGRESS_BLOCKERS = "progress_blockers"
+    APPROVAL_PROJECT = "approval_project"
+    APPROVAL_TITLE = "approval_title"
+    APPROVAL_DETAILS = "approval_details"
+    APPROVAL_LINKS = "approval_links"
+    APPROVAL_APPROVERS = "approval_approvers"
+    APPROVAL_AGREEMENT = "approval_agreement"
+    APPROVAL_AGREEMENT_POSITION = "approval_agreement_position"
+    APPROVAL_FINAL = "approval_final"
+    APPROVAL_READERS = "approval_readers"
+    APPROVAL_DUE = "approval_due"
+    APPROVAL_REASON = "approval_reason"
+    APPROVAL_COMMENT = "approval_comment"
     DEPARTMENT = "department"
 
 

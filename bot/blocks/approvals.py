@@ -1,0 +1,370 @@
+"""Block Kit for approvals: the card (approver's and requester's), lists, history, the forms."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+from typing import Any
+
+from bot.blocks.common import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    fields_section,
+    header,
+    input_block,
+    message,
+    modal,
+    section,
+)
+from bot.i18n import t
+from bot.ids import INPUT_ACTION, Action, Callback
+from bot.ids import Block as B
+from bot.reader import Reader
+from bot.text import Raw, escape, mention, truncate
+from models import RequestStatus, StepKind, StepStatus
+from services.approvals import HistoryEntry, RequestInfo, StepInfo, Waiting
+from services.projects import ProjectInfo
+
+COMMENTS_SHOWN = 5
+LIST_SHOWN = 10
+HISTORY_SHOWN = 40
+
+
+def status_text(info: RequestInfo, locale: str) -> str:
+    return t(f"approval.status.{info.status.value}", locale)
+
+
+def _step_line(step: StepInfo, reader: Reader) -> str:
+    locale = reader.locale
+    text = f"{t(f'approval.step.{step.status.value}', locale)} {mention(step.approver)}"
+    if step.final:
+        text += f" [{t('approval.final', locale)}]"
+    if step.decided_at:
+        text += f" {reader.format_datetime(step.decided_at)}"
+    if step.decided_by and step.decided_by != step.approver:
+        text += f" ({t('approval.on_behalf', locale, proxy=mention(step.decided_by))})"
+    return text
+
+
+def line_text(info: RequestInfo, reader: Reader) -> str:
+    lines = []
+    for position, group in groupby(info.steps, key=lambda s: s.position):
+        steps = list(group)
+        body = ", ".join(_step_line(s, reader) for s in steps)
+        if steps[0].kind is StepKind.AGREE:
+            body = f"{t('approval.agree', reader.locale)}: {body}"
+        lines.append(f"{position}. {body}")
+    return "\n".join(lines)
+
+
+def _line_inline(info: RequestInfo) -> Raw:
+    return Raw(
+        " → ".join(
+            ", ".join(mention(s.approver) for s in group) for _, group in groupby(info.steps, key=lambda s: s.position)
+        )
+    )
+
+
+def card(info: RequestInfo, reader: Reader, *, step_id: int | None = None) -> dict[str, Any]:
+    """The request as its approver (`step_id`) or its requester (no step) sees it, buttons included."""
+    locale = reader.locale
+    status = status_text(info, locale)
+    due = info.due_date.isoformat() if info.due_date else t("common.none", locale)
+    blocks: list[Block] = [
+        header(f"#{info.id} {info.title}"),
+        fields_section(
+            [
+                f"*{t('approval.project', locale)}*\n{escape(info.project_name)} `{escape(info.project_key)}`",
+                f"*{t('approval.requester', locale)}*\n{mention(info.requester)}",
+                f"*{t('approval.line', locale)}*\n{status}",
+                f"*{t('approval.due', locale)}*\n{due}",
+            ]
+        ),
+    ]
+    if info.details:
+        blocks.append(section(f"*{t('approval.details', locale)}*\n{escape(info.details)}"))
+    if info.links:
+        blocks.append(section(f"*{t('approval.links', locale)}*\n{escape(info.links)}"))
+    blocks.append(section(f"*{t('approval.line', locale)}*\n{line_text(info, reader)}"))
+    if info.status is RequestStatus.REJECTED and info.reason:
+        blocks.append(section(t("approval.reason", locale, reason=info.reason)))
+    if info.comments:
+        shown = info.comments[-COMMENTS_SHOWN:]
+        lines = [f"{mention(c.author)}: {escape(truncate(c.text, 300))}" for c in shown]
+        blocks.append(context(f"*{t('approval.comments', locale)}*\n" + "\n".join(lines)))
+    if info.resubmission_of:
+        blocks.append(context(t("approval.resubmission_of", locale, id=info.resubmission_of)))
+    buttons = _buttons(info, reader, step_id)
+    if buttons:
+        blocks.append(actions(*buttons))
+    fallback = t("approval.card_text", locale, id=info.id, title=info.title, status=status)
+    return message(fallback, blocks)
+
+
+def _buttons(info: RequestInfo, reader: Reader, step_id: int | None) -> list[dict[str, Any]]:
+    locale = reader.locale
+    label = lambda key: t(f"approval.{key}", locale, plain=True)  # noqa: E731
+    step = info.step(step_id) if step_id else None
+    comment = button(label("button_comment"), Action.APPROVAL_COMMENT, str(info.id))
+    if step is not None:
+        if info.status is RequestStatus.PENDING and step.status is StepStatus.PENDING:
+            return [
+                button(label("button_approve"), Action.APPROVAL_APPROVE, str(step.id), "primary"),
+                button(label("button_reject"), Action.APPROVAL_REJECT, str(step.id), "danger"),
+                comment,
+            ]
+        return [comment] if info.status is RequestStatus.PENDING else []
+    if info.status is RequestStatus.PENDING:
+        return (
+            [button(label("button_withdraw"), Action.APPROVAL_WITHDRAW, str(info.id), "danger")]
+            if info.undecided
+            else []
+        ) + [comment]
+    if info.status in (RequestStatus.REJECTED, RequestStatus.WITHDRAWN):
+        return [button(label("button_resubmit"), Action.APPROVAL_RESUBMIT, str(info.id), "primary")]
+    return []
+
+
+def outcome_message(key: str, info: RequestInfo, reader: Reader, **extra: Any) -> dict[str, Any]:
+    text = t(key, reader.locale, id=info.id, title=info.title, **extra)
+    return message(text, [section(text)])
+
+
+def already(info: RequestInfo, step: StepInfo, reader: Reader) -> dict[str, Any]:
+    decision = t(f"approval.decision.{step.status.value}", reader.locale)
+    who = mention(step.decided_by or step.approver)
+    when = reader.format_datetime(step.decided_at) if step.decided_at else "-"
+    return outcome_message("approval.already", info, reader, who=who, when=when, decision=decision)
+
+
+def closed(info: RequestInfo, reader: Reader) -> dict[str, Any]:
+    return outcome_message("approval.closed", info, reader, status=status_text(info, reader.locale))
+
+
+def notification(kind: str, info: RequestInfo, reader: Reader, payload: dict[str, Any]) -> dict[str, Any]:
+    """One-line notices: returned, completed, the channel record, proxy notices."""
+    locale = reader.locale
+    names = {"id": info.id, "title": info.title}
+    if kind == "approval.returned":
+        text = t("approval.returned", locale, reason=info.reason, **names)
+    elif kind == "approval.completed":
+        text = t("approval.completed", locale, **names)
+    elif kind == "approval.record":
+        text = t("approval.record", locale, requester=mention(info.requester), line=_line_inline(info), **names)
+    elif kind == "approval.proxy_asked":
+        text = t("approval.proxy_asked", locale, proxy=mention(payload["proxy"]), **names)
+    elif kind == "approval.decided_for_you":
+        step = info.step(int(payload["step_id"]))
+        decision = t(f"approval.decision.{step.status.value}", locale) if step else ""
+        text = t("approval.decided_for_you", locale, proxy=mention(payload["proxy"]), decision=decision, **names)
+    else:
+        raise KeyError(kind)
+    return message(
+        text,
+        [
+            section(
+                text,
+                accessory=button(t("approval.button_details", locale, plain=True), Action.APPROVAL_SHOW, str(info.id)),
+            )
+        ],
+    )
+
+
+def ask(info: RequestInfo, reader: Reader, step_id: int) -> dict[str, Any]:
+    """The approver's card, opening with whose turn it is."""
+    payload = card(info, reader, step_id=step_id)
+    step = info.step(step_id)
+    if step is not None and step.approver != reader.user_id:
+        turn = t("approval.your_turn_for", reader.locale, approver=mention(step.approver))
+    else:
+        turn = t("approval.your_turn", reader.locale)
+    payload["text"] = t("approval.ask", reader.locale, requester=mention(info.requester), id=info.id, title=info.title)
+    payload["blocks"] = [section(turn), *payload["blocks"]][:50]
+    return payload
+
+
+def waiting_section(item: Waiting, reader: Reader) -> list[Block]:
+    """A pending step with its buttons inline, for lists and App Home."""
+    info, step = item.request, item.step
+    locale = reader.locale
+    who = f" ({t('approval.on_behalf', locale, proxy=mention(item.on_behalf_of))})" if item.on_behalf_of else ""
+    text = f"*#{info.id} {escape(info.title)}* · `{escape(info.project_key)}` · {mention(info.requester)}{who}"
+    label = lambda key: t(f"approval.{key}", locale, plain=True)  # noqa: E731
+    return [
+        section(text),
+        actions(
+            button(label("button_approve"), Action.APPROVAL_APPROVE, str(step.id), "primary"),
+            button(label("button_reject"), Action.APPROVAL_REJECT, str(step.id), "danger"),
+            button(label("button_comment"), Action.APPROVAL_COMMENT, str(info.id)),
+            button(label("button_details"), Action.APPROVAL_SHOW, str(info.id)),
+        ),
+    ]
+
+
+def request_list(waiting: list[Waiting], mine: list[RequestInfo], reader: Reader) -> dict[str, Any]:
+    locale = reader.locale
+    if not waiting and not mine:
+        text = t("approval.list_empty", locale)
+        return message(text, [section(text)])
+    blocks: list[Block] = [header(t("approval.list_waiting", locale, plain=True, count=len(waiting)))]
+    for item in waiting[:LIST_SHOWN]:
+        blocks += waiting_section(item, reader)
+    blocks += [divider(), header(t("approval.list_mine", locale, plain=True, count=len(mine)))]
+    for info in mine[:LIST_SHOWN]:
+        blocks.append(
+            section(
+                f"*#{info.id} {escape(info.title)}* · `{escape(info.project_key)}` · {status_text(info, locale)}",
+                accessory=button(t("approval.button_details", locale, plain=True), Action.APPROVAL_SHOW, str(info.id)),
+            )
+        )
+    return message(t("approval.list_waiting", locale, count=len(waiting)), blocks)
+
+
+def show(info: RequestInfo, events: list[HistoryEntry], reader: Reader) -> dict[str, Any]:
+    payload = card(info, reader, step_id=None if info.requester == reader.user_id else _viewer_step(info, reader))
+    lines = []
+    for entry in events[-HISTORY_SHOWN:]:
+        action = entry.action.removeprefix("approval.")
+        label = t(f"approval.event.{action}", reader.locale) if action in EVENT_LABELS else escape(action)
+        behalf = entry.detail.get("on_behalf_of")
+        extra = f" ({t('approval.on_behalf', reader.locale, proxy=mention(entry.actor))})" if behalf else ""
+        who = mention(behalf or entry.actor) if entry.actor != "system" else ""
+        note = entry.detail.get("comment") or ""
+        request = f" #{entry.detail['request']}" if entry.detail.get("request") != info.id else ""
+        lines.append(
+            f"{reader.format_datetime(entry.at)} {who} {label}{request}{extra}"
+            + (f" — {escape(truncate(note, 200))}" if note else "")
+        )
+    history = section(f"*{t('approval.history', reader.locale)}*\n" + "\n".join(lines))
+    payload["blocks"] = [*payload["blocks"][:48], divider(), history]
+    return payload
+
+
+EVENT_LABELS = {"requested", "approved", "rejected", "withdrawn", "commented", "completed"}
+
+
+def _viewer_step(info: RequestInfo, reader: Reader) -> int | None:
+    return next((s.id for s in info.current if s.approver == reader.user_id), None)
+
+
+def _select(options: list[tuple[str, str]], action_id: str, selected: str | None = None) -> dict[str, Any]:
+    rendered = [{"text": {"type": "plain_text", "text": truncate(text, 75)}, "value": value} for text, value in options]
+    element: dict[str, Any] = {"type": "static_select", "action_id": action_id, "options": rendered[:100]}
+    chosen = next((o for o in rendered if o["value"] == selected), None)
+    if chosen:
+        element["initial_option"] = chosen
+    return element
+
+
+def request_modal(
+    reader: Reader,
+    choices: list[ProjectInfo],
+    *,
+    selected: str | None = None,
+    earlier: RequestInfo | None = None,
+    channel_id: str | None = None,
+) -> dict[str, Any]:
+    """The request form; a resubmission comes pre-filled from the earlier request."""
+    locale = reader.locale
+    label = lambda key: t(f"approval.modal.{key}", locale, plain=True)  # noqa: E731
+
+    def text_input(initial: str | None, *, multiline: bool = False, max_length: int = 3000) -> dict[str, Any]:
+        element: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": INPUT_ACTION,
+            "multiline": multiline,
+            "max_length": max_length,
+        }
+        if initial:
+            element["initial_value"] = initial[:max_length]
+        return element
+
+    def users(initial: list[str], *, multi: bool = True) -> dict[str, Any]:
+        element: dict[str, Any] = {"type": "multi_users_select" if multi else "users_select", "action_id": INPUT_ACTION}
+        if initial and multi:
+            element["initial_users"] = initial
+        elif initial:
+            element["initial_user"] = initial[0]
+        return element
+
+    approvers = [s.approver for s in earlier.steps if s.kind is StepKind.APPROVE] if earlier else []
+    agreement = [s.approver for s in earlier.steps if s.kind is StepKind.AGREE] if earlier else []
+    final = [s.approver for s in earlier.steps if s.final] if earlier else []
+    options = [(f"{p.name} ({p.key})", p.key) for p in choices]
+    blocks: list[Block] = [
+        input_block(
+            B.APPROVAL_PROJECT,
+            label("project"),
+            _select(options, INPUT_ACTION, earlier.project_key if earlier else selected),
+        ),
+        input_block(
+            B.APPROVAL_TITLE, label("request_title"), text_input(earlier.title if earlier else None, max_length=200)
+        ),
+        input_block(
+            B.APPROVAL_DETAILS,
+            label("details"),
+            text_input(earlier.details if earlier else None, multiline=True),
+            optional=True,
+        ),
+        input_block(B.APPROVAL_LINKS, label("links"), text_input(earlier.links if earlier else None), optional=True),
+        input_block(B.APPROVAL_APPROVERS, label("approvers"), users(approvers)),
+        input_block(B.APPROVAL_AGREEMENT, label("agreement"), users(agreement), optional=True),
+        input_block(
+            B.APPROVAL_AGREEMENT_POSITION,
+            label("agreement_position"),
+            {
+                "type": "number_input",
+                "action_id": INPUT_ACTION,
+                "is_decimal_allowed": False,
+                "min_value": "1",
+                "max_value": "11",
+            },
+            optional=True,
+            hint=label("agreement_position_hint"),
+        ),
+        input_block(
+            B.APPROVAL_FINAL, label("final"), users(final, multi=False), optional=True, hint=label("final_hint")
+        ),
+        input_block(
+            B.APPROVAL_READERS, label("readers"), users(list(earlier.readers) if earlier else []), optional=True
+        ),
+        input_block(B.APPROVAL_DUE, label("due"), {"type": "datepicker", "action_id": INPUT_ACTION}, optional=True),
+    ]
+    metadata = {"channel_id": channel_id, "resubmission_of": earlier.id if earlier else None}
+    return modal(
+        title=label("title"),
+        submit=label("submit"),
+        close=t("common.cancel", locale, plain=True),
+        callback_id=Callback.APPROVAL_REQUEST,
+        private_metadata=json.dumps(metadata),
+        blocks=blocks,
+    )
+
+
+def reason_modal(reader: Reader, step_id: int, channel_id: str | None) -> dict[str, Any]:
+    label = lambda key: t(f"approval.modal.{key}", reader.locale, plain=True)  # noqa: E731
+    element = {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": True, "max_length": 1000}
+    return modal(
+        title=label("reject_title"),
+        submit=label("reject_submit"),
+        close=t("common.cancel", reader.locale, plain=True),
+        callback_id=Callback.APPROVAL_REJECT,
+        private_metadata=json.dumps({"step_id": step_id, "channel_id": channel_id}),
+        blocks=[input_block(B.APPROVAL_REASON, label("reason"), element)],
+    )
+
+
+def comment_modal(reader: Reader, request_id: int, channel_id: str | None) -> dict[str, Any]:
+    label = lambda key: t(f"approval.modal.{key}", reader.locale, plain=True)  # noqa: E731
+    element = {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": True, "max_length": 1000}
+    return modal(
+        title=label("comment_title"),
+        submit=label("comment_submit"),
+        close=t("common.cancel", reader.locale, plain=True),
+        callback_id=Callback.APPROVAL_COMMENT,
+        private_metadata=json.dumps({"request_id": request_id, "channel_id": channel_id}),
+        blocks=[input_block(B.APPROVAL_COMMENT, label("comment"), element)],
+    )

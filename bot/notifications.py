@@ -14,12 +14,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.blocks import approvals as approval_blocks
 from bot.blocks import home as home_blocks
 from bot.blocks import progress as progress_blocks
 from bot.blocks import projects as project_blocks
 from bot.reader import Reader
 from models import OutboxStatus
-from services import outbox, progress, projects, users
+from services import approvals, outbox, progress, projects, users
 from services.calendar import WorkCalendar
 from services.outbox import Pending
 
@@ -76,10 +77,45 @@ def _progress_card_edit(
     return Outgoing("chat.update", {"channel": posted.sent_channel, "ts": posted.sent_ts, **payload})
 
 
+def _approval_card(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, _now: datetime
+) -> Rendered:
+    """An approver's card (approval.ask) or the requester's status card (approval.status)."""
+    info = approvals.get(session, pending.team_id, int(pending.payload["request_id"]))
+    step_id = pending.payload.get("step_id")
+    payload = approval_blocks.ask(info, reader, int(step_id)) if step_id else approval_blocks.card(info, reader)
+    return Outgoing("chat.postMessage", {"channel": pending.recipient, **payload})
+
+
+def _approval_refresh(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, _now: datetime
+) -> Rendered:
+    """A card already out, redrawn in place for the request's new state."""
+    posted = outbox.find(session, pending.team_id, str(pending.payload["card"]))
+    if posted is None or posted.status is OutboxStatus.DEAD:
+        return None
+    if posted.status is OutboxStatus.PENDING or not posted.sent_ts:
+        return NotYet(RETRY_EDIT_AFTER)
+    info = approvals.get(session, pending.team_id, int(pending.payload["request_id"]))
+    step_id = pending.payload.get("step_id")
+    payload = approval_blocks.ask(info, reader, int(step_id)) if step_id else approval_blocks.card(info, reader)
+    return Outgoing("chat.update", {"channel": posted.sent_channel, "ts": posted.sent_ts, **payload})
+
+
+def _approval_notice(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, _now: datetime
+) -> Rendered:
+    info = approvals.get(session, pending.team_id, int(pending.payload["request_id"]))
+    payload = approval_blocks.notification(pending.kind, info, reader, pending.payload)
+    return Outgoing("chat.postMessage", {"channel": pending.recipient, **payload})
+
+
 def _home(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime) -> Rendered:
     person = users.get_person(session, pending.team_id, pending.recipient)
     mine = progress.my_projects(session, pending.team_id, pending.recipient, now=now, calendar=calendar)
-    return Outgoing("views.publish", {"user_id": pending.recipient, "view": home_blocks.home(reader, person, mine)})
+    waiting = approvals.waiting_for(session, pending.team_id, pending.recipient, today=now.date())
+    view = home_blocks.home(reader, person, mine, waiting)
+    return Outgoing("views.publish", {"user_id": pending.recipient, "view": view})
 
 
 RENDERERS: dict[str, Renderer] = {
@@ -90,6 +126,14 @@ RENDERERS: dict[str, Renderer] = {
     "progress.card": _progress_card,
     "progress.card_edit": _progress_card_edit,
     "home.refresh": _home,
+    "approval.ask": _approval_card,
+    "approval.status": _approval_card,
+    "approval.refresh": _approval_refresh,
+    "approval.proxy_asked": _approval_notice,
+    "approval.decided_for_you": _approval_notice,
+    "approval.returned": _approval_notice,
+    "approval.completed": _approval_notice,
+    "approval.record": _approval_notice,
 }
 
 

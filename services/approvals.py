@@ -375,6 +375,33 @@ def _deciders(session: Session, step: ApprovalStep, today: date) -> dict[str, st
     return allowed
 
 
+def _precheck(session: Session, team_id: str, actor: str, step_id: int, now: datetime, *, lock: bool):
+    step = session.scalar(select(ApprovalStep).where(ApprovalStep.team_id == team_id, ApprovalStep.id == step_id))
+    if step is None:
+        raise DomainError("approval.not_found", id=step_id)
+    request = _load(session, team_id, step.request_id, for_update=lock)  # serialises deciders of one request
+    session.refresh(step)
+    project = session.get(Project, request.project_id)
+    allowed = _deciders(session, step, now.date())
+    if actor not in allowed:
+        outcome = Outcome.NOT_YOURS
+    elif step.status in (StepStatus.APPROVED, StepStatus.REJECTED):
+        outcome = Outcome.ALREADY_DECIDED
+    elif request.status is not RequestStatus.PENDING or step.status is StepStatus.SKIPPED:
+        outcome = Outcome.CLOSED
+    elif step.status is StepStatus.WAITING:
+        outcome = Outcome.NOT_YET
+    else:
+        outcome = Outcome.DECIDED  # may decide
+    return step, request, project, allowed, outcome
+
+
+def check(session: Session, team_id: str, actor: str, step_id: int, *, now: datetime) -> Result:
+    """What deciding would come to, without deciding (e.g. before asking for a reason)."""
+    step, request, project, _allowed, outcome = _precheck(session, team_id, actor, step_id, now, lock=False)
+    return Result(outcome, _info(request, project), _step_info(request, project, step.id))
+
+
 def decide(
     session: Session,
     team_id: str,
@@ -385,21 +412,9 @@ def decide(
     now: datetime,
     comment: str = "",
 ) -> Result:
-    step = session.scalar(select(ApprovalStep).where(ApprovalStep.team_id == team_id, ApprovalStep.id == step_id))
-    if step is None:
-        raise DomainError("approval.not_found", id=step_id)
-    request = _load(session, team_id, step.request_id, for_update=True)  # serialises deciders of one request
-    session.refresh(step)
-    project = session.get(Project, request.project_id)
-    allowed = _deciders(session, step, now.date())
-    if actor not in allowed:
-        return Result(Outcome.NOT_YOURS, _info(request, project), _step_info(request, project, step.id))
-    if step.status in (StepStatus.APPROVED, StepStatus.REJECTED):
-        return Result(Outcome.ALREADY_DECIDED, _info(request, project), _step_info(request, project, step.id))
-    if request.status is not RequestStatus.PENDING or step.status is StepStatus.SKIPPED:
-        return Result(Outcome.CLOSED, _info(request, project), _step_info(request, project, step.id))
-    if step.status is StepStatus.WAITING:
-        return Result(Outcome.NOT_YET, _info(request, project), _step_info(request, project, step.id))
+    step, request, project, allowed, outcome = _precheck(session, team_id, actor, step_id, now, lock=True)
+    if outcome is not Outcome.DECIDED:
+        return Result(outcome, _info(request, project), _step_info(request, project, step.id))
     if decision is Decision.REJECT and not comment.strip():
         raise DomainError("approval.reason_missing")
     new_status = StepStatus.APPROVED if decision is Decision.APPROVE else StepStatus.REJECTED

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.approvals import waiting_section
 from bot.blocks.common import Block, button, context, divider, header, input_block, modal, section
 from bot.blocks.progress import health_text, progress_bar
 from bot.i18n import t
@@ -12,17 +13,19 @@ from bot.ids import INPUT_ACTION, Action, Callback
 from bot.ids import Block as B
 from bot.reader import Reader
 from bot.text import Raw, escape, mention
+from services.approvals import Waiting
 from services.progress import MyProject
 from services.users import Person
 
-HOME_PROJECTS = 20  # two blocks each keeps Home well inside its 100
+HOME_PROJECTS = 20  # one block each; with the sections below Home stays well inside its 100
+APPROVALS_SHOWN = 8  # two blocks each
 LED_SHOWN = 15
 MISSING_SHOWN = 10
 DEPARTMENTS_HINTED = 12
 HINT_MAX = 2000
 
 
-def home(reader: Reader, person: Person | None, mine: list[MyProject]) -> dict[str, Any]:
+def home(reader: Reader, person: Person | None, mine: list[MyProject], waiting: list[Waiting] = ()) -> dict[str, Any]:
     locale = reader.locale
     department = person.department if person else None
     blocks: list[Block] = [
@@ -46,9 +49,14 @@ def home(reader: Reader, person: Person | None, mine: list[MyProject]) -> dict[s
             divider(),
             section(f"*{t('home.led_projects', locale, count=len(led))}*\n" + _led_lines(led, locale)),
         ]
+    blocks += [divider(), section(f"*{t('home.approvals', locale)}* ({len(waiting)})")]
+    if not waiting:
+        blocks.append(context(t("home.no_approvals", locale)))
+    for item in waiting[:APPROVALS_SHOWN]:
+        blocks += waiting_section(item, reader)
+    if len(waiting) > APPROVALS_SHOWN:
+        blocks.append(context(t("home.more_approvals", locale, count=len(waiting) - APPROVALS_SHOWN)))
     blocks += [
-        divider(),
-        section(f"*{t('home.approvals', locale)}*\n{t('home.no_approvals', locale)}"),
         section(f"*{t('home.directives', locale)}*\n{t('home.no_directives', locale)}"),
         divider(),
         context(t("home.help", locale)),

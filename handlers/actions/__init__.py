@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import progress, project
+from handlers.actions import approval, progress, project
 from handlers.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:
     project.register(app, deps)
     progress.register(app, deps)
+    approval.register(app, deps)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.commands import help_only, progress, project
+from handlers.commands import approval, help_only, progress, project
 from handlers.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:
     project.register(app, deps)
     progress.register(app, deps)
+    approval.register(app, deps)
     help_only.register(app, deps)

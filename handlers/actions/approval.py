@@ -1,0 +1,146 @@
+"""Approval buttons: Approve, Return (asks for a reason), Comment, Withdraw, Resubmit, Details.
+
+Buttons carry only an id; who may do what is decided by the service from the database."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.blocks import approvals as blocks
+from bot.ids import Action
+from handlers.deps import Deps, error_message
+from handlers.interaction import Click, MalformedPayload, tell_user
+from services import approvals, projects
+from services.approvals import Outcome
+from services.errors import DomainError
+
+
+def answer_for(result: approvals.Result, reader, decided_key: str):
+    """What the clicker is told, whoever they are and however late they clicked."""
+    info, step = result.request, result.step
+    if result.outcome is Outcome.DECIDED:
+        return blocks.outcome_message(decided_key, info, reader)
+    if result.outcome is Outcome.ALREADY_DECIDED and step is not None:
+        return blocks.already(info, step, reader)
+    if result.outcome is Outcome.CLOSED:
+        return blocks.closed(info, reader)
+    key = "approval.not_yet" if result.outcome is Outcome.NOT_YET else "approval.not_yours"
+    return blocks.outcome_message(key, info, reader)
+
+
+def register(app: App, deps: Deps) -> None:
+    def clicked(body, logger) -> Click | None:
+        try:
+            click = Click.from_body(body)
+        except MalformedPayload as error:
+            logger.warning("ignored an approval click: %s", error)
+            return None
+        return click if click.value.isdigit() else None
+
+    def answer(client, click: Click, respond, payload) -> None:
+        tell_user(
+            client,
+            click.user_id,
+            payload,
+            channel_id=click.channel_id,
+            respond=respond if click.has_response_url else None,
+        )
+
+    @app.action(Action.APPROVAL_APPROVE)
+    def approve(ack, body, client, respond, logger) -> None:
+        ack()
+        if (click := clicked(body, logger)) is None:
+            return
+        reader = deps.cached_reader(click.team_id, click.user_id)
+        try:
+            with deps.transaction() as session:
+                result = approvals.decide(
+                    session,
+                    click.team_id,
+                    click.user_id,
+                    int(click.value),
+                    approvals.Decision.APPROVE,
+                    now=deps.clock(),
+                )
+            payload = answer_for(result, reader, "approval.approved_ok")
+        except DomainError as error:
+            payload = error_message(error, reader.locale)
+        answer(client, click, respond, payload)
+
+    @app.action(Action.APPROVAL_REJECT)
+    def reject(ack, body, client, respond, logger) -> None:
+        ack()
+        if (click := clicked(body, logger)) is None:
+            return
+        reader = deps.cached_reader(click.team_id, click.user_id)
+        try:
+            with deps.session_factory() as session:
+                result = approvals.check(session, click.team_id, click.user_id, int(click.value), now=deps.clock())
+        except DomainError as error:
+            answer(client, click, respond, error_message(error, reader.locale))
+            return
+        if result.outcome is not Outcome.DECIDED:
+            answer(client, click, respond, answer_for(result, reader, "approval.rejected_ok"))
+            return
+        client.views_open(
+            trigger_id=body.get("trigger_id", ""), view=blocks.reason_modal(reader, int(click.value), click.channel_id)
+        )
+
+    @app.action(Action.APPROVAL_COMMENT)
+    def comment(ack, body, client, logger) -> None:
+        ack()
+        if (click := clicked(body, logger)) is None:
+            return
+        reader = deps.cached_reader(click.team_id, click.user_id)
+        client.views_open(
+            trigger_id=body.get("trigger_id", ""), view=blocks.comment_modal(reader, int(click.value), click.channel_id)
+        )
+
+    @app.action(Action.APPROVAL_WITHDRAW)
+    def withdraw(ack, body, client, respond, logger) -> None:
+        ack()
+        if (click := clicked(body, logger)) is None:
+            return
+        reader = deps.cached_reader(click.team_id, click.user_id)
+        try:
+            with deps.transaction() as session:
+                info = approvals.withdraw(session, click.team_id, click.user_id, int(click.value), now=deps.clock())
+            payload = blocks.outcome_message("approval.withdrawn_ok", info, reader)
+        except DomainError as error:
+            payload = error_message(error, reader.locale)
+        answer(client, click, respond, payload)
+
+    @app.action(Action.APPROVAL_RESUBMIT)
+    def resubmit(ack, body, client, respond, logger) -> None:
+        ack()
+        if (click := clicked(body, logger)) is None:
+            return
+        reader = deps.cached_reader(click.team_id, click.user_id)
+        try:
+            with deps.session_factory() as session:
+                earlier = approvals.get(session, click.team_id, int(click.value))
+                if earlier.requester != click.user_id:
+                    raise DomainError("approval.not_requester", id=earlier.id)
+                choices = projects.list_mine(session, click.team_id, click.user_id)
+        except DomainError as error:
+            answer(client, click, respond, error_message(error, reader.locale))
+            return
+        client.views_open(
+            trigger_id=body.get("trigger_id", ""),
+            view=blocks.request_modal(reader, choices, earlier=earlier, channel_id=click.channel_id),
+        )
+
+    @app.action(Action.APPROVAL_SHOW)
+    def show(ack, body, client, respond, logger) -> None:
+        ack()
+        if (click := clicked(body, logger)) is None:
+            return
+        reader = deps.cached_reader(click.team_id, click.user_id)
+        try:
+            with deps.session_factory() as session:
+                info = approvals.get(session, click.team_id, int(click.value))
+                events = approvals.history(session, click.team_id, info.id)
+            payload = blocks.show(info, events, reader)
+        except DomainError as error:
+            payload = error_message(error, reader.locale)
+        answer(client, click, respond, payload)

@@ -284,17 +284,17 @@ def _tell(session: Session, request: ApprovalRequest, recipient: str, kind: str,
 
 def _refresh_cards(session: Session, request: ApprovalRequest, reason: str) -> None:
     """Every card already out (the requester's status card, each approver's card) shows the new state."""
-    cards = [f"approval:{request.id}:status"] + [
-        key for key in outbox.keys_like(session, request.team_id, f"approval:{request.id}:ask:%")
-    ]
-    for card in cards:
+    cards = [(f"approval:{request.id}:status", request.requester.slack_user_id)]
+    cards += outbox.keyed_like(session, request.team_id, "approval.ask", f"approval:{request.id}:ask:%")
+    for card, recipient in cards:
+        step_id = int(card.split(":")[3]) if ":ask:" in card else None
         outbox.enqueue(
             session,
             team_id=request.team_id,
             kind="approval.refresh",
-            recipient="-",
+            recipient=recipient,
             dedupe_key=f"{card}:refresh:{reason}",
-            payload={"request_id": request.id, "card": card},
+            payload={"request_id": request.id, "card": card, "step_id": step_id},
         )
     people = {request.requester.slack_user_id} | {s.approver.slack_user_id for s in request.steps}
     outbox.refresh_homes(session, request.team_id, people, f"approval:{request.id}:{reason}")
@@ -550,6 +550,8 @@ def comment(
         raise DomainError("approval.not_involved", id=request_id)
     if not text.strip():
         raise DomainError("approval.comment_missing")
+    if step_id is not None and all(s.id != step_id for s in request.steps):
+        step_id = None  # a step of another request: keep the comment with the request only
     session.add(
         ApprovalComment(
             team_id=team_id,

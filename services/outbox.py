@@ -87,13 +87,13 @@ def refresh_homes(session: Session, team_id: str, people: Iterable[str], reason:
         )
 
 
-def keyed_like(session: Session, team_id: str, pattern: str) -> list[tuple[str, str]]:
-    """(dedupe_key, recipient) of the messages whose key matches a LIKE pattern, oldest first."""
+def keyed_like(session: Session, team_id: str, kind: str, pattern: str) -> list[tuple[str, str]]:
+    """(dedupe_key, recipient) of the messages of one kind whose key matches a LIKE pattern, oldest first."""
     return [
         (key, recipient)
         for key, recipient in session.execute(
             select(OutboxMessage.dedupe_key, OutboxMessage.recipient)
-            .where(OutboxMessage.team_id == team_id, OutboxMessage.dedupe_key.like(pattern))
+            .where(OutboxMessage.team_id == team_id, OutboxMessage.kind == kind, OutboxMessage.dedupe_key.like(pattern))
             .order_by(OutboxMessage.id)
         )
     ]

@@ -79,7 +79,7 @@ def card(info: RequestInfo, reader: Reader, *, step_id: int | None = None) -> di
             [
                 f"*{t('approval.project', locale)}*\n{escape(info.project_name)} `{escape(info.project_key)}`",
                 f"*{t('approval.requester', locale)}*\n{mention(info.requester)}",
-                f"*{t('approval.line', locale)}*\n{status}",
+                f"*{t('approval.status_label', locale)}*\n{status}",
                 f"*{t('approval.due', locale)}*\n{due}",
             ]
         ),
@@ -177,7 +177,9 @@ def ask(info: RequestInfo, reader: Reader, step_id: int) -> dict[str, Any]:
     """The approver's card, opening with whose turn it is."""
     payload = card(info, reader, step_id=step_id)
     step = info.step(step_id)
-    if step is not None and step.approver != reader.user_id:
+    if step is None or step.status is not StepStatus.PENDING or info.status is not RequestStatus.PENDING:
+        return payload  # no longer anyone's turn: the card just shows the state
+    if step.approver != reader.user_id:
         turn = t("approval.your_turn_for", reader.locale, approver=mention(step.approver))
     else:
         turn = t("approval.your_turn", reader.locale)

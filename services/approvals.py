@@ -269,6 +269,7 @@ def _ask(session: Session, request: ApprovalRequest, steps: Sequence[ApprovalSte
                 f"proxy-asked:{step.id}:{asked}",
                 proxy=asked,
             )
+        outbox.refresh_homes(session, request.team_id, [asked], f"approval:{request.id}:ask:{step.id}")
 
 
 def _tell(session: Session, request: ApprovalRequest, recipient: str, kind: str, key: str, **payload: object) -> None:
@@ -370,7 +371,7 @@ def _deciders(session: Session, step: ApprovalStep, today: date) -> dict[str, st
     """Who may decide the step: its approver, and the proxy while the approver is away (on behalf of them)."""
     allowed: dict[str, str | None] = {step.approver.slack_user_id: None}
     proxy = _active_proxy(session, step.team_id, step.approver_id, today)
-    if proxy is not None:
+    if proxy is not None and proxy.id != step.request.requester_id:  # nobody decides their own request
         allowed[proxy.slack_user_id] = step.approver.slack_user_id
     return allowed
 
@@ -551,7 +552,7 @@ def comment(
     if not text.strip():
         raise DomainError("approval.comment_missing")
     if step_id is not None and all(s.id != step_id for s in request.steps):
-        step_id = None  # a step of another request: keep the comment with the request only
+        raise DomainError("approval.not_found", id=step_id)
     session.add(
         ApprovalComment(
             team_id=team_id,

@@ -356,11 +356,6 @@ def test_creating_gives_the_requester_a_status_card_and_refreshes_their_home(ses
     assert "U1" in homes
 
 
-@pytest.mark.xfail(
-    reason="BUG: services/approvals.py:365 refreshes only the requester's Home on create, so the first "
-    "approvers' App Home '결재 대기' section does not show the new request until something else refreshes it",
-    strict=True,
-)
 def test_creating_refreshes_the_home_of_each_first_approver(session_factory):
     make_project(session_factory)
 
@@ -881,11 +876,6 @@ def test_waiting_for_lists_the_steps_a_proxy_stands_in_for(session_factory):
     assert waiting(session_factory, "U8") == [(own.id, "U8", None)]
 
 
-@pytest.mark.xfail(
-    reason="BUG: services/approvals.py:369-375 (_deciders) lets the requester decide their own request as "
-    "the proxy of an approver who is away, although create refuses the requester in the line (self_in_line)",
-    strict=True,
-)
 def test_the_requester_cannot_approve_their_own_request_as_a_proxy(session_factory):
     make_project(session_factory)
     info = request(session_factory, ("U2", "U3"))
@@ -959,11 +949,6 @@ def test_comments_from_outsiders_or_without_text_are_refused(session_factory, ac
     assert snapshot(session_factory) == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: services/approvals.py:522-546 (comment) stores any step_id without checking that the step "
-    "belongs to this request (or team), so a comment can be pinned to another request's step",
-    strict=True,
-)
 def test_a_comment_cannot_name_a_step_of_another_request(session_factory):
     make_project(session_factory)
     mine = request(session_factory, ("U2",))
@@ -1125,12 +1110,6 @@ def test_each_change_refreshes_the_requesters_card_and_every_approval_card_out(s
     ]
 
 
-@pytest.mark.xfail(
-    reason="BUG: services/approvals.py:288 finds the cards with the LIKE pattern 'approval:<id>:ask:%', which also "
-    "matches the refresh rows it queued before ('approval:<id>:ask:<step>:<user>:refresh:<reason>'), so each change "
-    "refreshes every earlier refresh too: the rows double with every change and the keys grow past String(200)",
-    strict=True,
-)
 def test_refreshing_cards_does_not_refresh_earlier_refreshes(session_factory):
     make_project(session_factory)
     info = request(session_factory, ("U2", "U3"))

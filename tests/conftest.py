@@ -159,6 +159,7 @@ def start_bot(fake: FakeSlack, settings: Settings, engine: Engine) -> tuple[Bot,
 def bot(fake_slack: FakeSlack, settings: Settings, engine: Engine) -> Iterator[Bot]:
     harness, server = start_bot(fake_slack, settings, engine)
     yield harness
+    harness.executor.wait_idle(timeout=15)  # no listener may still write while the next test empties tables
     # waitress notices the close within its 1 s loop timeout; the daemon thread is not waited for.
     # (A shorter asyncore_loop_timeout makes waitress spin on poll and starve the bot of CPU.)
     server.close()

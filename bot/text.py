@@ -57,3 +57,14 @@ def mention(slack_user_id: str) -> Raw:
 
 def channel_link(channel_id: str) -> Raw:
     return Raw(f"<#{channel_id}>")
+
+
+def escape_within(text: str, limit: int) -> str:
+    """The text escaped for mrkdwn and cut to `limit` characters after escaping, never inside an entity."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    keep = limit - 1
+    while keep > 0 and len(escape(text[:keep])) > limit - 1:
+        keep -= max(1, (len(escape(text[:keep])) - (limit - 1)) // 5)
+    return escape(text[:keep]) + "…"

@@ -10,6 +10,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from services import idempotency
+
 log = logging.getLogger(__name__)
 
 
@@ -107,6 +109,10 @@ class Submission:
             values=values,
             metadata=metadata,
         )
+
+    def first_time(self, session) -> bool:
+        """False when this very form was saved before (a replayed submission changes nothing)."""
+        return not self.view_id or idempotency.first_time(session, self.team_id, f"view:{self.view_id}")
 
     def element(self, block_id: str) -> dict[str, Any]:
         block = self.values.get(block_id)

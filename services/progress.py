@@ -37,7 +37,7 @@ class MyStatus(enum.Enum):
 
 @dataclass(frozen=True)
 class Entry:
-    """What a person reports; None keeps the value of their previous update."""
+    """What a person reports; a percent or health of None keeps the value of their previous update."""
 
     done: str = ""
     next: str = ""
@@ -149,14 +149,12 @@ def last_entry(session: Session, team_id: str, actor: str, key: str) -> UpdateIn
     return _info(previous, project) if previous else None
 
 
-def _leads(project: Project) -> list[str]:
-    return [m.user.slack_user_id for m in project.members if m.active and m.role is MemberRole.LEAD]
+def _members(project: Project) -> list[str]:
+    """Everyone whose App Home shows this project's progress."""
+    return [m.user.slack_user_id for m in project.members if m.active]
 
 
-def post(
-    session: Session, team_id: str, actor: str, key: str, entry: Entry, *, now: datetime, calendar: WorkCalendar
-) -> UpdateInfo:
-    project = projects.load(session, team_id, key)
+def _check_can_report(project: Project, actor: str, entry: Entry):
     if project.status is ProjectStatus.CLOSED:
         raise DomainError("project.closed", key=project.key)
     member = projects.membership(project, actor)
@@ -164,6 +162,14 @@ def post(
         raise DomainError("progress.not_member", key=project.key)
     if not (entry.done.strip() or entry.next.strip() or entry.blockers.strip()) and entry.percent is None:
         raise DomainError("progress.empty", key=project.key)
+    return member
+
+
+def post(
+    session: Session, team_id: str, actor: str, key: str, entry: Entry, *, now: datetime, calendar: WorkCalendar
+) -> UpdateInfo:
+    project = projects.load(session, team_id, key)
+    member = _check_can_report(project, actor, entry)
     previous = _previous(session, project.id, member.user_id)
     period = period_of(project, now, calendar)
     update = ProgressUpdate(
@@ -193,14 +199,15 @@ def post(
             dedupe_key=f"progress:{update.id}:card",
             payload={"update_id": update.id},
         )
-    outbox.refresh_homes(session, team_id, [actor, *_leads(project)], f"progress:{update.id}")
+    outbox.refresh_homes(session, team_id, _members(project), f"progress:{update.id}")
     return _info(update, project)
 
 
-def _own_update(session: Session, team_id: str, actor: str, update_id: int) -> tuple[ProgressUpdate, Project]:
-    update = session.scalar(
-        select(ProgressUpdate).where(ProgressUpdate.team_id == team_id, ProgressUpdate.id == update_id)
-    )
+def _own_update(
+    session: Session, team_id: str, actor: str, update_id: int, *, for_update: bool = False
+) -> tuple[ProgressUpdate, Project]:
+    query = select(ProgressUpdate).where(ProgressUpdate.team_id == team_id, ProgressUpdate.id == update_id)
+    update = session.scalar(query.with_for_update() if for_update else query)
     if update is None:
         raise DomainError("progress.not_found")
     if update.author.slack_user_id != actor:
@@ -231,7 +238,8 @@ def edit(
     calendar: WorkCalendar,
 ) -> UpdateInfo:
     check_editable(session, team_id, actor, update_id, now=now, calendar=calendar)
-    update, project = _own_update(session, team_id, actor, update_id)
+    update, project = _own_update(session, team_id, actor, update_id, for_update=True)
+    _check_can_report(project, actor, entry)
     update.done, update.next, update.blockers = _clip(entry.done), _clip(entry.next), _clip(entry.blockers)
     if entry.percent is not None:
         update.percent = entry.percent
@@ -250,7 +258,7 @@ def edit(
             dedupe_key=f"progress:{update.id}:edit:{update.edits}",
             payload={"update_id": update.id, "card": f"progress:{update.id}:card"},
         )
-    outbox.refresh_homes(session, team_id, [actor, *_leads(project)], f"progress:{update.id}:edit:{update.edits}")
+    outbox.refresh_homes(session, team_id, _members(project), f"progress:{update.id}:edit:{update.edits}")
     return _info(update, project)
 
 

@@ -22,9 +22,9 @@ from bot.i18n import t
 from bot.ids import INPUT_ACTION, Action, Callback
 from bot.ids import Block as B
 from bot.reader import Reader
-from bot.text import Raw, escape, mention, truncate
+from bot.text import Raw, escape, escape_within, mention, truncate
 from models import Health
-from services.progress import ProjectProgress, UpdateInfo
+from services.progress import TEXT_MAX, ProjectProgress, UpdateInfo
 from services.projects import ProjectInfo
 
 BAR_CELLS = 10
@@ -58,14 +58,16 @@ def _texts(update: UpdateInfo, locale: str) -> str:
     parts = []
     for key, value in (("done", update.done), ("next", update.next), ("blockers", update.blockers)):
         if value:
-            parts.append(f"*{t(f'progress.{key}', locale)}*\n{escape(truncate(value, FIELD_LIMIT))}")
+            parts.append(f"*{t(f'progress.{key}', locale)}*\n{escape_within(value, FIELD_LIMIT)}")
     return "\n".join(parts)
 
 
 def card(update: UpdateInfo, reader: Reader) -> dict[str, Any]:
     """The card in the project channel; updated in place when its author edits it."""
     locale = reader.locale
-    names = {"author": mention(update.author), "name": update.project_name, "key": update.project_key}
+    # the author's name, not a mention: a card should not ping its own author
+    author = "@" + update.author_name if update.author_name else mention(update.author)
+    names = {"author": author, "name": update.project_name, "key": update.project_key}
     title = (
         t("progress.card_department", locale, department=update.author_department, **names)
         if update.author_department
@@ -179,10 +181,10 @@ def progress_modal(
             "type": "plain_text_input",
             "action_id": INPUT_ACTION,
             "multiline": True,
-            "max_length": 1000,
+            "max_length": TEXT_MAX,
         }
         if value:
-            element["initial_value"] = value[:1000]
+            element["initial_value"] = value[:TEXT_MAX]
         return element
 
     blocks += [
@@ -210,7 +212,10 @@ def status_blocks(progress: ProjectProgress, reader: Reader) -> list[Block]:
     locale = reader.locale
     info = progress.project
     if not progress.latest_by_member:
-        return [section(t("progress.no_updates", locale, key=info.key))]
+        return [
+            section(t("progress.no_updates", locale, key=info.key)),
+            context(_period_line(progress, reader) + " · " + _missing_line(progress, locale)),
+        ]
     head = f"{progress_bar(progress.percent, locale)} · {health_text(progress.health, locale)}"
     trend = f"{t('progress.trend', locale, count=len(progress.trend))}: `{sparkline(progress.trend)}`"
     lines = []

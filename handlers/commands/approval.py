@@ -39,6 +39,8 @@ def request(inv: Invocation) -> None:
     title = tokenize(" ".join(tokens.words[1:])).text
     draft = approvals.Draft(title=title, approvers=tokens.users)
     with inv.deps.transaction() as session:
+        if not inv.first_time(session):
+            return
         info = approvals.create(session, inv.cmd.team_id, inv.cmd.user_id, key, draft, now=inv.deps.clock())
     inv.reply(blocks.outcome_message("approval.requested", info, inv.reader))
 

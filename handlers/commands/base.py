@@ -16,6 +16,7 @@ from bot.text import plain
 from handlers.deps import Deps, answer_domain_error
 from handlers.interaction import MalformedPayload, identity
 from handlers.parsing import split_subcommand
+from services import idempotency
 from services.errors import DomainError
 
 EXPIRED_TRIGGER_ERRORS = {"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"}
@@ -63,6 +64,12 @@ class Invocation:
         """The first word after the subcommand, as the person meant it (Slack markup flattened)."""
         words = self.args.split()
         return plain(words[0], from_command=True) if words else ""
+
+    def first_time(self, session) -> bool:
+        """False when this very command was carried out before (a replayed request changes nothing)."""
+        return not self.cmd.trigger_id or idempotency.first_time(
+            session, self.cmd.team_id, f"cmd:{self.cmd.trigger_id}"
+        )
 
     def reply(self, payload: dict[str, Any]) -> None:
         self.respond(response_type="ephemeral", replace_original=False, **payload)

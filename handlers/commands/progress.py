@@ -48,6 +48,8 @@ def post_or_open(inv: Invocation) -> None:
         open_form(inv, key)
         return
     with inv.deps.transaction() as session:
+        if not inv.first_time(session):
+            return
         update = progress.post(
             session,
             inv.cmd.team_id,

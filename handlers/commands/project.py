@@ -9,7 +9,7 @@ from bot.ids import Command
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
 from handlers.parsing import tokenize
-from services import idempotency, progress, projects
+from services import progress, projects
 
 
 def _key_arg(inv: Invocation, example: str) -> str | None:
@@ -32,8 +32,8 @@ def new(inv: Invocation) -> None:
         timezone=inv.reader.tz,
     )
     with inv.deps.transaction() as session:
-        if inv.cmd.trigger_id and not idempotency.first_time(session, inv.cmd.team_id, f"cmd:{inv.cmd.trigger_id}"):
-            return  # a replay of a registration already made
+        if not inv.first_time(session):
+            return
         info = projects.create(session, inv.cmd.team_id, inv.cmd.user_id, draft)
     inv.reply(blocks.created(info, inv.locale))
 

@@ -59,6 +59,9 @@ def register(app: App, deps: Deps) -> None:
         reader = deps.cached_reader(sub.team_id, sub.user_id)
         try:
             with deps.transaction() as session:
+                if not sub.first_time(session):
+                    ack()
+                    return
                 info = approvals.create(
                     session,
                     sub.team_id,
@@ -130,6 +133,9 @@ def register(app: App, deps: Deps) -> None:
             if request_id is None:
                 raise DomainError("approval.not_found", id="-")
             with deps.transaction() as session:
+                if not sub.first_time(session):
+                    ack()
+                    return
                 info = approvals.comment(
                     session, sub.team_id, sub.user_id, request_id, sub.text(Block.APPROVAL_COMMENT)
                 )

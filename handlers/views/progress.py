@@ -42,6 +42,9 @@ def register(app: App, deps: Deps) -> None:
         try:
             entry = _entry(sub)
             with deps.transaction() as session:
+                if not sub.first_time(session):
+                    ack()
+                    return
                 if update_id is not None:
                     update = progress.edit(
                         session, sub.team_id, sub.user_id, update_id, entry, now=deps.clock(), calendar=deps.calendar

@@ -11,7 +11,7 @@ from handlers.deps import Deps
 from handlers.interaction import MalformedPayload, Submission, tell_user
 from handlers.parsing import parse_date
 from models import Cadence
-from services import idempotency, projects
+from services import projects
 from services.errors import DomainError
 
 # Which input shows which refusal; anything else is shown on the name.
@@ -53,7 +53,7 @@ def _save(deps: Deps, sub: Submission, timezone: str) -> projects.ProjectInfo | 
     """Registers or edits; None when this very form was already saved (a replay)."""
     draft = _draft(sub, timezone)
     with deps.transaction() as session:
-        if sub.view_id and not idempotency.first_time(session, sub.team_id, f"view:{sub.view_id}"):
+        if not sub.first_time(session):
             return None
         if sub.callback_id != Callback.PROJECT_EDIT:
             return projects.create(session, sub.team_id, sub.user_id, draft)

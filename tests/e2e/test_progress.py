@@ -45,7 +45,7 @@ def test_inline_update_is_stored_confirmed_and_carded_in_the_channel(bot):
     assert (stored.percent, stored.done, stored.late) == (40, "협약서 초안 완료 @channel", False)
     card = card_in_channel(bot).params
     blob = json.dumps(card["blocks"], ensure_ascii=False)
-    assert "<@U2>" in blob and "▓▓▓▓░░░░░░" in blob and "협약서 초안 완료 @channel" in blob
+    assert "@lee" in blob and "▓▓▓▓░░░░░░" in blob and "협약서 초안 완료 @channel" in blob
     assert card["text"] and "<!channel>" not in blob
 
 
@@ -213,3 +213,41 @@ def test_project_show_has_latest_updates_trend_and_who_has_not_reported(bot):
     detail = json.dumps(bot.command("/project", "show JOBS", user="U3")["blocks"], ensure_ascii=False)
     assert "Latest updates" in detail and "<@U2> 30%" in detail
     assert "Not reported this period: <@U1>, <@U3>" in detail and "Progress over the last 8 periods" in detail
+
+
+def test_replayed_progress_command_posts_once_and_every_member_home_is_refreshed(bot):
+    setup_project(bot, "U2", "U3")
+    first = bot.slack.command("/progress", "JOBS 20% 한 번만", user_id="U2", trigger_id="same-trigger")
+    bot.answer(first)
+    again = bot.slack.command("/progress", "JOBS 20% 한 번만", user_id="U2", trigger_id="same-trigger")
+    assert again.status == 200
+    bot.settle()
+    assert len(updates(bot)) == 1
+    bot.runtime.delivery.drain(timeout=15)
+    refreshed = {c.params["user_id"] for c in bot.fake.calls if c.method == "views.publish"}
+    assert {"U1", "U2", "U3"} <= refreshed
+
+
+def test_english_reader_posts_through_the_form_and_edits_it(bot):
+    bot.clock.set(MONDAY_9_KST)
+    setup_project(bot, "U3")
+    bot.command("/progress", "help", user="U3")  # as opening the form would: Slack tells us U3 reads English
+    values = {
+        Block.PROGRESS_PROJECT: {Action.PROGRESS_PROJECT_PICKED: R.static_select("JOBS")},
+        Block.PROGRESS_PERCENT: {"value": {"type": "number_input", "value": "10"}},
+        Block.PROGRESS_HEALTH: {"value": R.static_select("on_track")},
+        Block.PROGRESS_DONE: {"value": R.plain("kick-off held")},
+    }
+    assert bot.slack.view_submission(Callback.PROGRESS, values, user_id="U3").status == 200
+    confirmation = bot.fake.wait_for(
+        "chat.postMessage", lambda c: c.params["channel"] == "U3" and "Progress posted" in c.params["text"]
+    )[0]
+    assert confirmation.params["blocks"][0]["accessory"]["text"]["text"] == "Edit"
+    update_id = updates(bot)[0].id
+    metadata = json.dumps({"channel_id": None, "update_id": update_id})
+    values[Block.PROGRESS_DONE] = {"value": R.plain("kick-off held, minutes shared")}
+    assert bot.slack.view_submission(Callback.PROGRESS, values, user_id="U3", private_metadata=metadata).status == 200
+    bot.fake.wait_for(
+        "chat.postMessage", lambda c: c.params["channel"] == "U3" and "Updated your progress" in c.params["text"]
+    )
+    assert updates(bot)[0].done == "kick-off held, minutes shared"

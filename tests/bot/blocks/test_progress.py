@@ -84,7 +84,7 @@ def test_progress_bar_and_sparkline():
 def test_card_shows_author_department_bar_health_texts_and_edit_button():
     payload = valid(blocks.card(update(), KO))
     blob = str(payload["blocks"])
-    assert "<@U2> (일자리정책과) · *일자리 창출* `JOBS`" in blob
+    assert "@lee (일자리정책과) · *일자리 창출* `JOBS`" in blob and "<@U2>" not in blob  # no ping for the author
     assert "`▓▓▓▓░░░░░░` 40%" in blob and ":large_yellow_circle: 주의" in blob
     assert "*한 일*\\n협약 완료" in blob and "막힌 점" not in blob  # empty texts are left out
     buttons = payload["blocks"][-1]["elements"]
@@ -98,6 +98,19 @@ def test_card_marks_late_and_edited_and_cuts_long_texts_within_limits():
     texts = payload["blocks"][1]["text"]["text"]
     assert len(texts) <= 3000 and texts.count("…") == 3
     assert "posted after the due time" in str(payload["blocks"][2]) and "edited" in str(payload["blocks"][2])
+
+
+def test_card_cuts_escaped_text_without_breaking_an_entity():
+    payload = valid(blocks.card(update(done="&" * 3000, next="다음", blockers="막힘"), KO))
+    texts = payload["blocks"][1]["text"]["text"]
+    assert "다음" in texts and "막힘" in texts  # nothing pushed out of the section
+    assert "&amp…" not in texts and texts.count("&amp;") < 3000
+
+
+def test_edit_form_keeps_long_texts_whole():
+    view = blocks.progress_modal(KO, [], selected=None, previous=None, editing=update(done="가" * 2500))
+    done = next(b for b in view["blocks"] if b["block_id"] == "progress_done")["element"]
+    assert len(done["initial_value"]) == 2500 and done["max_length"] >= 2500
 
 
 def test_card_escapes_user_text():

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.blocks import approvals as approval_blocks
-from bot.blocks import home as home_blocks
 from bot.blocks import progress as progress_blocks
 from bot.blocks import projects as project_blocks
+from bot.home_view import home_view
 from bot.reader import Reader
 from models import OutboxStatus
-from services import approvals, outbox, progress, projects, users
+from services import approvals, outbox, progress, projects
 from services.calendar import WorkCalendar
 from services.outbox import Pending
 
@@ -111,10 +111,7 @@ def _approval_notice(
 
 
 def _home(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime) -> Rendered:
-    person = users.get_person(session, pending.team_id, pending.recipient)
-    mine = progress.my_projects(session, pending.team_id, pending.recipient, now=now, calendar=calendar)
-    waiting = approvals.waiting_for(session, pending.team_id, pending.recipient, today=now.date())
-    view = home_blocks.home(reader, person, mine, waiting)
+    view = home_view(session, pending.team_id, reader, now=now, calendar=calendar)
     return Outgoing("views.publish", {"user_id": pending.recipient, "view": view})
 
 

@@ -44,7 +44,8 @@ def identity(body: dict[str, Any]) -> tuple[str, str]:
     return team_id, user_id
 
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
+    """A view's private_metadata as a dict (empty when missing or not ours)."""
     try:
         metadata = json.loads(view.get("private_metadata") or "{}")
     except (TypeError, ValueError):
@@ -61,10 +62,6 @@ class Click:
     selected: str  # the chosen option's value, for selects
     channel_id: str | None
     has_response_url: bool
-
-    @staticmethod
-    def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
-        return _metadata(view)
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Click:
@@ -98,7 +95,7 @@ class Submission:
     def from_body(cls, body: dict[str, Any]) -> Submission:
         team_id, user_id = identity(body)
         view = body.get("view") if isinstance(body.get("view"), dict) else {}
-        metadata = _metadata(view)
+        metadata = metadata_of(view)
         state = view.get("state") if isinstance(view.get("state"), dict) else {}
         values = state.get("values") if isinstance(state.get("values"), dict) else {}
         return cls(

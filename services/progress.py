@@ -149,6 +149,32 @@ def last_entry(session: Session, team_id: str, actor: str, key: str) -> UpdateIn
     return _info(previous, project) if previous else None
 
 
+@dataclass(frozen=True)
+class Form:
+    """What the progress form needs: the projects one can report on, the chosen one, its last values."""
+
+    choices: list[ProjectInfo]
+    selected: str
+    previous: UpdateInfo | None
+
+
+def form_for(session: Session, team_id: str, actor: str, key: str | None) -> Form:
+    """The form for `key` (or the newest of the person's projects); refuses what the post would refuse."""
+    choices = projects.list_mine(session, team_id, actor)
+    if key is not None:
+        project = projects.load(session, team_id, key)
+        if project.status is ProjectStatus.CLOSED:
+            raise DomainError("project.closed", key=project.key)
+        if not any(p.key == project.key for p in choices):
+            raise DomainError("progress.not_member", key=project.key)
+        selected = project.key
+    elif choices:
+        selected = choices[0].key
+    else:
+        raise DomainError("progress.no_projects")
+    return Form(choices, selected, last_entry(session, team_id, actor, selected))
+
+
 def _members(project: Project) -> list[str]:
     """Everyone whose App Home shows this project's progress."""
     return [m.user.slack_user_id for m in project.members if m.active]

@@ -7,8 +7,8 @@ from slack_bolt import App
 from bot.blocks import progress as blocks
 from bot.ids import Action
 from handlers.deps import Deps, error_message
-from handlers.interaction import Click, MalformedPayload, tell_user
-from services import progress, projects
+from handlers.interaction import Click, MalformedPayload, metadata_of, tell_user
+from services import progress
 from services.errors import DomainError
 
 
@@ -58,13 +58,15 @@ def register(app: App, deps: Deps) -> None:
             logger.warning("ignored a Post progress click: %s", error)
             return
         reader = deps.cached_reader(click.team_id, click.user_id)
-        with deps.session_factory() as session:
-            choices = projects.list_mine(session, click.team_id, click.user_id)
-            selected = next((p.key for p in choices if p.key == click.value), choices[0].key if choices else None)
-            previous = progress.last_entry(session, click.team_id, click.user_id, selected) if selected else None
-        if selected is None:
+        try:
+            with deps.session_factory() as session:
+                form = progress.form_for(session, click.team_id, click.user_id, click.value or None)
+        except DomainError as error:
+            tell_user(client, click.user_id, error_message(error, reader.locale))
             return
-        open_view(client, body, blocks.progress_modal(reader, choices, selected=selected, previous=previous))
+        open_view(
+            client, body, blocks.progress_modal(reader, form.choices, selected=form.selected, previous=form.previous)
+        )
 
     @app.action(Action.PROGRESS_PROJECT_PICKED)
     def project_picked(ack, body, client, logger) -> None:
@@ -76,16 +78,19 @@ def register(app: App, deps: Deps) -> None:
             return
         view = body.get("view") if isinstance(body.get("view"), dict) else {}
         reader = deps.cached_reader(click.team_id, click.user_id)
-        with deps.session_factory() as session:
-            choices = projects.list_mine(session, click.team_id, click.user_id)
-            if not any(p.key == click.selected for p in choices):
-                return
-            previous = progress.last_entry(session, click.team_id, click.user_id, click.selected)
-        metadata = Click.metadata_of(view)
+        try:
+            with deps.session_factory() as session:
+                form = progress.form_for(session, click.team_id, click.user_id, click.selected)
+        except DomainError:
+            return  # the choice came from this very form; there is nothing sensible to redraw
         client.views_update(
             view_id=view.get("id"),
             hash=view.get("hash"),
             view=blocks.progress_modal(
-                reader, choices, selected=click.selected, previous=previous, channel_id=metadata.get("channel_id")
+                reader,
+                form.choices,
+                selected=form.selected,
+                previous=form.previous,
+                channel_id=metadata_of(view).get("channel_id"),
             ),
         )

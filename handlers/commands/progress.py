@@ -12,7 +12,7 @@ from bot.ids import Command
 from bot.text import plain
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
-from services import progress, projects
+from services import progress
 from services.errors import DomainError
 
 _PERCENT_WORD = re.compile(r"^\S+%$")
@@ -20,18 +20,12 @@ _PERCENT_WORD = re.compile(r"^\S+%$")
 
 def open_form(inv: Invocation, key: str | None = None) -> None:
     """Opens the form, on `key` when given; refuses at once when there is nothing to report on."""
-    deps, cmd = inv.deps, inv.cmd
-    with deps.session_factory() as session:
-        choices = projects.list_mine(session, cmd.team_id, cmd.user_id)
-        if key is not None and not any(p.key == key.upper() for p in choices):
-            projects.get(session, cmd.team_id, key)  # an unknown key says so
-            raise DomainError("progress.not_member", key=key.upper())
-        if not choices:
-            raise DomainError("progress.no_projects")
-        selected = key.upper() if key else choices[0].key
-        previous = progress.last_entry(session, cmd.team_id, cmd.user_id, selected)
+    with inv.deps.session_factory() as session:
+        form = progress.form_for(session, inv.cmd.team_id, inv.cmd.user_id, key)
     inv.open_modal(
-        blocks.progress_modal(inv.reader, choices, selected=selected, previous=previous, channel_id=cmd.channel_id)
+        blocks.progress_modal(
+            inv.reader, form.choices, selected=form.selected, previous=form.previous, channel_id=inv.cmd.channel_id
+        )
     )
 
 

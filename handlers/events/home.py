@@ -6,20 +6,18 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.blocks import home as blocks
+from bot.home_view import home_view
 from bot.ids import Action, Block, Callback
 from handlers.deps import Deps
 from handlers.interaction import MalformedPayload, Submission, identity, team_of
-from services import approvals, progress, users
+from services import users
 
 
 def publish_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> None:
     reader = deps.reader(client, team_id, user_id)
     with deps.session_factory() as session:
-        person = users.get_person(session, team_id, user_id)
-        now = deps.clock()
-        mine = progress.my_projects(session, team_id, user_id, now=now, calendar=deps.calendar)
-        waiting = approvals.waiting_for(session, team_id, user_id, today=now.date())
-    client.views_publish(user_id=user_id, view=blocks.home(reader, person, mine, waiting))
+        view = home_view(session, team_id, reader, now=deps.clock(), calendar=deps.calendar)
+    client.views_publish(user_id=user_id, view=view)
 
 
 def register(app: App, deps: Deps) -> None:

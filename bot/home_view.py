@@ -1,0 +1,22 @@
+"""App Home for one person, built the same way whether they open it or the outbox refreshes it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.blocks import home as blocks
+from bot.reader import Reader
+from services import approvals, progress, users
+from services.calendar import WorkCalendar
+
+
+def home_view(
+    session: Session, team_id: str, reader: Reader, *, now: datetime, calendar: WorkCalendar
+) -> dict[str, Any]:
+    person = users.get_person(session, team_id, reader.user_id)
+    mine = progress.my_projects(session, team_id, reader.user_id, now=now, calendar=calendar)
+    waiting = approvals.waiting_for(session, team_id, reader.user_id, today=now.date())
+    return blocks.home(reader, person, mine, waiting)

@@ -57,6 +57,15 @@ class Deps:
     def _fetch_and_save(self, client: WebClient, team_id: str, slack_user_id: str) -> users.Person | None:
         return profiles.refresh(client, self.session_factory, team_id, slack_user_id)
 
+    def locale_of(self, body: dict) -> str:
+        """The language to answer a payload in, without failing (for answers about failures)."""
+        try:
+            from handlers.interaction import identity
+
+            return self.cached_reader(*identity(body)).locale
+        except Exception:
+            return self.settings.locale
+
     def cached_reader(self, team_id: str, slack_user_id: str) -> Reader:
         """The reader from the cached profile only, for answers that cannot wait for users.info."""
         with self.session_factory() as session:

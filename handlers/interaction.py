@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.i18n import t
 from services import idempotency
 
 log = logging.getLogger(__name__)
@@ -167,3 +169,28 @@ def tell_user(
         except SlackApiError as error:
             log.info("ephemeral answer not possible in %s: %s", channel_id, error.response.get("error"))
     client.chat_postMessage(channel=user_id, **payload)
+
+
+def never_fails_a_submission(default_block: str, locale_of: Callable[[dict[str, Any]], str]):
+    """Wraps a view_submission listener so an unexpected error still answers Slack (an error shown on
+    `default_block`) instead of a 500, which would leave the person facing a form that says nothing."""
+
+    def decorate(listener):
+        def wrapped(ack, body, client, logger):
+            acked = []
+
+            def tracking_ack(*args, **kwargs):
+                acked.append(True)
+                return ack(*args, **kwargs)
+
+            try:
+                listener(tracking_ack, body, client, logger)
+            except Exception:
+                logger.exception("form %s failed", (body.get("view") or {}).get("callback_id"))
+                if not acked:
+                    text = t("common.unexpected", locale_of(body), plain=True)[:150]
+                    ack(response_action="errors", errors={default_block: text})
+
+        return wrapped
+
+    return decorate

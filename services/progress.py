@@ -233,7 +233,7 @@ def _own_update(
     session: Session, team_id: str, actor: str, update_id: int, *, for_update: bool = False
 ) -> tuple[ProgressUpdate, Project]:
     query = select(ProgressUpdate).where(ProgressUpdate.team_id == team_id, ProgressUpdate.id == update_id)
-    update = session.scalar(query.with_for_update() if for_update else query)
+    update = session.scalar(query.with_for_update(of=ProgressUpdate) if for_update else query)
     if update is None:
         raise DomainError("progress.not_found")
     if update.author.slack_user_id != actor:

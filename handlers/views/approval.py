@@ -9,7 +9,7 @@ from bot.i18n import t
 from bot.ids import Block, Callback
 from handlers.actions.approval import answer_for
 from handlers.deps import Deps
-from handlers.interaction import MalformedPayload, Submission, tell_user
+from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, tell_user
 from handlers.parsing import parse_date
 from services import approvals
 from services.approvals import Outcome
@@ -49,6 +49,7 @@ def register(app: App, deps: Deps) -> None:
         ack(response_action="errors", errors={ERROR_BLOCKS.get(error.code, default_block): message})
 
     @app.view(Callback.APPROVAL_REQUEST)
+    @never_fails_a_submission(Block.APPROVAL_TITLE, deps.locale_of)
     def requested(ack, body, client, logger) -> None:
         try:
             sub = Submission.from_body(body)
@@ -82,6 +83,7 @@ def register(app: App, deps: Deps) -> None:
         )
 
     @app.view(Callback.APPROVAL_REJECT)
+    @never_fails_a_submission(Block.APPROVAL_REASON, deps.locale_of)
     def returned(ack, body, client, logger) -> None:
         try:
             sub = Submission.from_body(body)
@@ -120,6 +122,7 @@ def register(app: App, deps: Deps) -> None:
         )
 
     @app.view(Callback.APPROVAL_COMMENT)
+    @never_fails_a_submission(Block.APPROVAL_COMMENT, deps.locale_of)
     def commented(ack, body, client, logger) -> None:
         try:
             sub = Submission.from_body(body)

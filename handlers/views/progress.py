@@ -8,7 +8,7 @@ from bot.blocks import progress as blocks
 from bot.i18n import t
 from bot.ids import Block, Callback
 from handlers.deps import Deps
-from handlers.interaction import MalformedPayload, Submission, tell_user
+from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, tell_user
 from models import Health
 from services import progress
 from services.errors import DomainError
@@ -30,6 +30,7 @@ def _entry(sub: Submission) -> progress.Entry:
 
 def register(app: App, deps: Deps) -> None:
     @app.view(Callback.PROGRESS)
+    @never_fails_a_submission(Block.PROGRESS_DONE, deps.locale_of)
     def submitted(ack, body, client, logger) -> None:
         try:
             sub = Submission.from_body(body)

@@ -8,7 +8,7 @@ from bot.blocks import projects as blocks
 from bot.i18n import t
 from bot.ids import Block, Callback
 from handlers.deps import Deps
-from handlers.interaction import MalformedPayload, Submission, tell_user
+from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, tell_user
 from handlers.parsing import parse_date
 from models import Cadence
 from services import projects
@@ -72,6 +72,7 @@ def _save(deps: Deps, sub: Submission, timezone: str) -> projects.ProjectInfo | 
 
 
 def register(app: App, deps: Deps) -> None:
+    @never_fails_a_submission(Block.PROJECT_NAME, deps.locale_of)
     def submitted(ack, body, client, logger) -> None:
         try:
             sub = Submission.from_body(body)

@@ -251,3 +251,22 @@ def test_english_reader_posts_through_the_form_and_edits_it(bot):
         "chat.postMessage", lambda c: c.params["channel"] == "U3" and "Updated your progress" in c.params["text"]
     )
     assert updates(bot)[0].done == "kick-off held, minutes shared"
+
+
+def test_an_unexpected_failure_in_a_form_is_an_error_on_the_form_not_a_500(bot, monkeypatch):
+    from services import progress as progress_service
+
+    setup_project(bot, "U2")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(progress_service, "post", broken)
+    values = {
+        Block.PROGRESS_PROJECT: {Action.PROGRESS_PROJECT_PICKED: R.static_select("JOBS")},
+        Block.PROGRESS_HEALTH: {"value": R.static_select("on_track")},
+        Block.PROGRESS_DONE: {"value": R.plain("x")},
+    }
+    reply = bot.slack.view_submission(Callback.PROGRESS, values, user_id="U2")
+    assert reply.status == 200
+    assert "죄송합니다" in reply.json["errors"][Block.PROGRESS_DONE] and "fire" not in reply.body

@@ -15,6 +15,14 @@ from models.approvals import (
 )
 from models.audit import AuditEvent
 from models.base import Base
+from models.directives import (
+    Directive,
+    DirectiveAssignee,
+    DirectiveKind,
+    DirectiveReport,
+    DirectiveStatus,
+    ReportKind,
+)
 from models.idempotency import ProcessedRequest
 from models.org import Department, User
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
@@ -39,6 +47,11 @@ __all__ = [
     "Base",
     "Cadence",
     "Department",
+    "Directive",
+    "DirectiveAssignee",
+    "DirectiveKind",
+    "DirectiveReport",
+    "DirectiveStatus",
     "Health",
     "MemberRole",
     "OutboxChannel",
@@ -51,6 +64,7 @@ __all__ = [
     "ProjectDepartmentRole",
     "ProjectMember",
     "ProjectStatus",
+    "ReportKind",
     "RequestStatus",
     "StepKind",
     "StepStatus",

@@ -1,0 +1,346 @@
+"""Directives (지시): issued on a project to assignees with a deadline, closed only on a completion
+report the issuer accepts. Every change is a compare-and-set, so clicks and retries act once."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from models import (
+    Directive,
+    DirectiveAssignee,
+    DirectiveKind,
+    DirectiveReport,
+    DirectiveStatus,
+    MemberRole,
+    Project,
+    ProjectStatus,
+    ReportKind,
+)
+from services import audit, outbox, projects, users
+from services.calendar import WorkCalendar
+from services.errors import DomainError
+
+DEFAULT_WORKING_DAYS = {DirectiveKind.REPORT: 3, DirectiveKind.PLAN: 10, DirectiveKind.ACTION: 5}
+TEXT_MAX = 3000
+OPEN = (DirectiveStatus.ISSUED, DirectiveStatus.ACKNOWLEDGED, DirectiveStatus.IN_PROGRESS, DirectiveStatus.RETURNED)
+
+
+class Outcome(enum.Enum):
+    DONE = "done"
+    ALREADY = "already"  # nothing to do: the same click or an earlier one did it
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    author: str
+    kind: ReportKind
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DirectiveInfo:
+    id: int
+    team_id: str
+    project_key: str
+    project_name: str
+    issuer: str
+    kind: DirectiveKind
+    text: str
+    due_date: date
+    status: DirectiveStatus
+    note: str
+    assignees: tuple[tuple[str, bool, bool], ...]  # (slack id, lead, acknowledged)
+    reports: tuple[ReportInfo, ...]
+    created_at: datetime
+
+    def overdue(self, today: date) -> bool:
+        return self.status is not DirectiveStatus.DONE and today > self.due_date
+
+    def is_assignee(self, slack_user_id: str) -> bool:
+        return any(a[0] == slack_user_id for a in self.assignees)
+
+
+def add_working_days(start: date, days: int, calendar: WorkCalendar) -> date:
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            days -= 1
+    return day
+
+
+def default_due(
+    kind: DirectiveKind, today: date, calendar: WorkCalendar, working_days: dict[DirectiveKind, int] | None = None
+) -> date:
+    return add_working_days(today, (working_days or DEFAULT_WORKING_DAYS)[kind], calendar)
+
+
+def _info(directive: Directive, project: Project) -> DirectiveInfo:
+    return DirectiveInfo(
+        id=directive.id,
+        team_id=directive.team_id,
+        project_key=project.key,
+        project_name=project.name,
+        issuer=directive.issuer.slack_user_id,
+        kind=directive.kind,
+        text=directive.text,
+        due_date=directive.due_date,
+        status=directive.status,
+        note=directive.note,
+        assignees=tuple((a.user.slack_user_id, a.lead, a.acknowledged_at is not None) for a in directive.assignees),
+        reports=tuple(ReportInfo(r.author.slack_user_id, r.kind, r.text, r.created_at) for r in directive.reports),
+        created_at=directive.created_at,
+    )
+
+
+def _load(session: Session, team_id: str, directive_id: int, *, for_update: bool = False) -> Directive:
+    query = (
+        select(Directive)
+        .where(Directive.team_id == team_id, Directive.id == directive_id)
+        .options(selectinload(Directive.assignees), selectinload(Directive.reports))
+    )
+    directive = session.scalar(query.with_for_update(of=Directive) if for_update else query)
+    if directive is None:
+        raise DomainError("directive.not_found", id=directive_id)
+    return directive
+
+
+def _with_project(session: Session, directive: Directive) -> DirectiveInfo:
+    return _info(directive, session.get(Project, directive.project_id))
+
+
+def get(session: Session, team_id: str, directive_id: int) -> DirectiveInfo:
+    return _with_project(session, _load(session, team_id, directive_id))
+
+
+def _notify(session: Session, directive: Directive, kind: str, recipient: str, key: str) -> None:
+    outbox.enqueue(
+        session,
+        team_id=directive.team_id,
+        kind=kind,
+        recipient=recipient,
+        dedupe_key=f"directive:{directive.id}:{key}",
+        payload={"directive_id": directive.id},
+    )
+
+
+def _refresh(session: Session, directive: Directive, reason: str) -> None:
+    """Every directive card already out redraws itself; the Homes of those involved follow."""
+    for card, recipient in outbox.keyed_like(
+        session, directive.team_id, "directive.card", f"directive:{directive.id}:card:%"
+    ):
+        outbox.enqueue(
+            session,
+            team_id=directive.team_id,
+            kind="directive.refresh",
+            recipient=recipient,
+            dedupe_key=f"{card}:refresh:{reason}",
+            payload={"directive_id": directive.id, "card": card},
+        )
+    people = [directive.issuer.slack_user_id, *(a.user.slack_user_id for a in directive.assignees)]
+    outbox.refresh_homes(session, directive.team_id, people, f"directive:{directive.id}:{reason}")
+
+
+def issue(
+    session: Session,
+    team_id: str,
+    actor: str,
+    key: str,
+    *,
+    assignees: Sequence[str],
+    text: str,
+    kind: DirectiveKind,
+    due_date: date | None,
+    is_admin: bool,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> DirectiveInfo:
+    """The first assignee leads (주무); the others cooperate. Only a lead of the project or an admin issues."""
+    project = projects.load(session, team_id, key)
+    if project.status is ProjectStatus.CLOSED:
+        raise DomainError("project.closed", key=project.key)
+    member = projects.membership(project, actor)
+    if not is_admin and (member is None or member.role is not MemberRole.LEAD):
+        raise DomainError("directive.not_allowed", key=project.key)
+    people = list(dict.fromkeys(assignees))
+    if not people:
+        raise DomainError("directive.no_assignees")
+    if not text.strip():
+        raise DomainError("directive.text_missing")
+    today = now.date()
+    due = due_date or default_due(kind, today, calendar)
+    if due < today:
+        raise DomainError("directive.due_past", due=due.isoformat())
+    directive = Directive(
+        team_id=team_id,
+        project_id=project.id,
+        issuer=users.ensure(session, team_id, actor),
+        kind=kind,
+        text=text.strip()[:TEXT_MAX],
+        due_date=due,
+        created_at=now,
+    )
+    for index, slack_id in enumerate(people):
+        directive.assignees.append(
+            DirectiveAssignee(team_id=team_id, user=users.ensure(session, team_id, slack_id), lead=index == 0)
+        )
+    session.add(directive)
+    session.flush()
+    audit.record(
+        session,
+        team_id,
+        actor,
+        "directive.issued",
+        "directive",
+        directive.id,
+        key=project.key,
+        assignees=people,
+        due=due.isoformat(),
+        kind=kind.value,
+    )
+    for slack_id in people:
+        _notify(session, directive, "directive.card", slack_id, f"card:{slack_id}")
+    outbox.refresh_homes(session, team_id, [actor, *people], f"directive:{directive.id}:issued")
+    return _info(directive, project)
+
+
+def _assignee(directive: Directive, actor: str) -> DirectiveAssignee:
+    found = next((a for a in directive.assignees if a.user.slack_user_id == actor), None)
+    if found is None:
+        raise DomainError("directive.not_assignee", id=directive.id)
+    return found
+
+
+def acknowledge(
+    session: Session, team_id: str, actor: str, directive_id: int, *, now: datetime
+) -> tuple[Outcome, DirectiveInfo]:
+    directive = _load(session, team_id, directive_id, for_update=True)
+    assignee = _assignee(directive, actor)
+    taken = session.execute(
+        update(DirectiveAssignee)
+        .where(DirectiveAssignee.id == assignee.id, DirectiveAssignee.acknowledged_at.is_(None))
+        .values(acknowledged_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(assignee)
+    if taken.rowcount != 1:
+        return Outcome.ALREADY, _with_project(session, directive)
+    if directive.status is DirectiveStatus.ISSUED:
+        directive.status = DirectiveStatus.ACKNOWLEDGED
+    session.flush()
+    audit.record(session, team_id, actor, "directive.acknowledged", "directive", directive.id)
+    _refresh(session, directive, f"ack:{assignee.id}")
+    return Outcome.DONE, _with_project(session, directive)
+
+
+def report(
+    session: Session, team_id: str, actor: str, directive_id: int, kind: ReportKind, text: str, *, now: datetime
+) -> DirectiveInfo:
+    """An interim or completion report; only assignees, and only while the directive is open."""
+    directive = _load(session, team_id, directive_id, for_update=True)
+    assignee = _assignee(directive, actor)
+    if directive.status not in OPEN:
+        raise DomainError("directive.not_open", id=directive.id)
+    if not text.strip():
+        raise DomainError("directive.report_missing")
+    directive.reports.append(
+        DirectiveReport(team_id=team_id, author=assignee.user, kind=kind, text=text.strip()[:TEXT_MAX], created_at=now)
+    )
+    if assignee.acknowledged_at is None:
+        assignee.acknowledged_at = now
+    directive.status = DirectiveStatus.REPORTED if kind is ReportKind.COMPLETION else DirectiveStatus.IN_PROGRESS
+    session.flush()
+    event = audit.record(session, team_id, actor, f"directive.{kind.value}_report", "directive", directive.id)
+    _notify(session, directive, "directive.reported", directive.issuer.slack_user_id, f"reported:{event.id}")
+    _refresh(session, directive, f"report:{event.id}")
+    return _with_project(session, directive)
+
+
+def _require_issuer(directive: Directive, actor: str, is_admin: bool) -> None:
+    if not is_admin and directive.issuer.slack_user_id != actor:
+        raise DomainError("directive.not_issuer", id=directive.id)
+
+
+def accept(
+    session: Session, team_id: str, actor: str, directive_id: int, *, is_admin: bool, now: datetime
+) -> tuple[Outcome, DirectiveInfo]:
+    """Closes it on its completion report; a second click finds it closed and changes nothing."""
+    directive = _load(session, team_id, directive_id, for_update=True)
+    _require_issuer(directive, actor, is_admin)
+    if directive.status is DirectiveStatus.DONE:
+        return Outcome.ALREADY, _with_project(session, directive)
+    if directive.status is not DirectiveStatus.REPORTED:
+        raise DomainError("directive.not_reported", id=directive.id)
+    directive.status = DirectiveStatus.DONE
+    directive.closed_at = now
+    session.flush()
+    audit.record(session, team_id, actor, "directive.accepted", "directive", directive.id)
+    for assignee in directive.assignees:
+        _notify(
+            session,
+            directive,
+            "directive.accepted",
+            assignee.user.slack_user_id,
+            f"accepted:{assignee.user.slack_user_id}",
+        )
+    _refresh(session, directive, "accepted")
+    return Outcome.DONE, _with_project(session, directive)
+
+
+def return_(
+    session: Session, team_id: str, actor: str, directive_id: int, note: str, *, is_admin: bool
+) -> tuple[Outcome, DirectiveInfo]:
+    """Sends the report back with a note; the directive reopens for another report."""
+    directive = _load(session, team_id, directive_id, for_update=True)
+    _require_issuer(directive, actor, is_admin)
+    if directive.status is DirectiveStatus.RETURNED:
+        return Outcome.ALREADY, _with_project(session, directive)
+    if directive.status is not DirectiveStatus.REPORTED:
+        raise DomainError("directive.not_reported", id=directive.id)
+    if not note.strip():
+        raise DomainError("directive.note_missing")
+    directive.status = DirectiveStatus.RETURNED
+    directive.note = note.strip()[:TEXT_MAX]
+    session.flush()
+    event = audit.record(session, team_id, actor, "directive.returned", "directive", directive.id, note=directive.note)
+    for assignee in directive.assignees:
+        _notify(
+            session,
+            directive,
+            "directive.returned",
+            assignee.user.slack_user_id,
+            f"returned:{event.id}:{assignee.user.slack_user_id}",
+        )
+    _refresh(session, directive, f"returned:{event.id}")
+    return Outcome.DONE, _with_project(session, directive)
+
+
+def for_person(
+    session: Session, team_id: str, actor: str, *, today: date
+) -> tuple[list[DirectiveInfo], list[DirectiveInfo]]:
+    """(assigned to me, issued by me), open ones overdue first, then by due date."""
+    me = users.find(session, team_id, actor)
+    if me is None:
+        return [], []
+    assigned_ids = select(DirectiveAssignee.directive_id).where(DirectiveAssignee.user_id == me.id)
+    rows = session.scalars(
+        select(Directive)
+        .where(Directive.team_id == team_id, (Directive.issuer_id == me.id) | Directive.id.in_(assigned_ids))
+        .options(selectinload(Directive.assignees), selectinload(Directive.reports))
+        .order_by(Directive.due_date, Directive.id)
+    ).all()
+    project_rows = {
+        p.id: p for p in session.scalars(select(Project).where(Project.id.in_({d.project_id for d in rows})))
+    }
+    infos = [_info(d, project_rows[d.project_id]) for d in rows]
+    order = lambda d: (d.status is DirectiveStatus.DONE, not d.overdue(today), d.due_date)  # noqa: E731
+    assigned = sorted((d for d in infos if d.is_assignee(actor)), key=order)
+    issued = sorted((d for d in infos if d.issuer == actor), key=order)
+    return assigned, issued

@@ -18,6 +18,12 @@ class Action(enum.StrEnum):
     APPROVAL_WITHDRAW = "approval_withdraw"
     APPROVAL_RESUBMIT = "approval_resubmit"
     APPROVAL_SHOW = "approval_show"
+    DIRECTIVE_ACK = "directive_ack"
+    DIRECTIVE_INTERIM = "directive_interim"
+    DIRECTIVE_COMPLETION = "directive_completion"
+    DIRECTIVE_ACCEPT = "directive_accept"
+    DIRECTIVE_RETURN = "directive_return"
+    DIRECTIVE_SHOW = "directive_show"
 
 
 class Callback(enum.StrEnum):
@@ -28,6 +34,9 @@ class Callback(enum.StrEnum):
     APPROVAL_REQUEST = "approval_request"
     APPROVAL_REJECT = "approval_reject"
     APPROVAL_COMMENT = "approval_comment"
+    DIRECTIVE_NEW = "directive_new"
+    DIRECTIVE_REPORT = "directive_report"
+    DIRECTIVE_RETURN = "directive_return"
 
 
 class Block(enum.StrEnum):
@@ -61,6 +70,14 @@ class Block(enum.StrEnum):
     APPROVAL_DUE = "approval_due"
     APPROVAL_REASON = "approval_reason"
     APPROVAL_COMMENT = "approval_comment"
+    DIRECTIVE_PROJECT = "directive_project"
+    DIRECTIVE_LEAD = "directive_lead"
+    DIRECTIVE_COOPERATING = "directive_cooperating"
+    DIRECTIVE_KIND = "directive_kind"
+    DIRECTIVE_DUE = "directive_due"
+    DIRECTIVE_TEXT = "directive_text"
+    DIRECTIVE_REPORT_TEXT = "directive_report_text"
+    DIRECTIVE_NOTE = "directive_note"
     DEPARTMENT = "department"
 
 

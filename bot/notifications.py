@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.blocks import approvals as approval_blocks
+from bot.blocks import directives as directive_blocks
 from bot.blocks import progress as progress_blocks
 from bot.blocks import projects as project_blocks
 from bot.home_view import home_view
 from bot.reader import Reader
 from models import OutboxStatus
-from services import approvals, outbox, progress, projects
+from services import approvals, directives, outbox, progress, projects
 from services.calendar import WorkCalendar
 from services.outbox import Pending
 
@@ -110,6 +111,40 @@ def _approval_notice(
     return Outgoing("chat.postMessage", {"channel": pending.recipient, **payload})
 
 
+def _directive_reader_today(reader: Reader, now: datetime):
+    return now.astimezone(reader.zone).date()
+
+
+def _directive_card(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, now: datetime
+) -> Rendered:
+    info = directives.get(session, pending.team_id, int(pending.payload["directive_id"]))
+    payload = directive_blocks.card(info, reader, _directive_reader_today(reader, now), viewer=pending.recipient)
+    return Outgoing("chat.postMessage", {"channel": pending.recipient, **payload})
+
+
+def _directive_refresh(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, now: datetime
+) -> Rendered:
+    posted = outbox.find(session, pending.team_id, str(pending.payload["card"]))
+    if posted is None or posted.status is OutboxStatus.DEAD:
+        return None
+    if posted.status is OutboxStatus.PENDING or not posted.sent_ts:
+        return NotYet(RETRY_EDIT_AFTER)
+    info = directives.get(session, pending.team_id, int(pending.payload["directive_id"]))
+    payload = directive_blocks.card(info, reader, _directive_reader_today(reader, now), viewer=pending.recipient)
+    return Outgoing("chat.update", {"channel": posted.sent_channel, "ts": posted.sent_ts, **payload})
+
+
+def _directive_notice(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, _now: datetime
+) -> Rendered:
+    info = directives.get(session, pending.team_id, int(pending.payload["directive_id"]))
+    return Outgoing(
+        "chat.postMessage", {"channel": pending.recipient, **directive_blocks.notification(pending.kind, info, reader)}
+    )
+
+
 def _home(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime) -> Rendered:
     view = home_view(session, pending.team_id, reader, now=now, calendar=calendar)
     return Outgoing("views.publish", {"user_id": pending.recipient, "view": view})
@@ -131,6 +166,11 @@ RENDERERS: dict[str, Renderer] = {
     "approval.returned": _approval_notice,
     "approval.completed": _approval_notice,
     "approval.record": _approval_notice,
+    "directive.card": _directive_card,
+    "directive.refresh": _directive_refresh,
+    "directive.reported": _directive_notice,
+    "directive.accepted": _directive_notice,
+    "directive.returned": _directive_notice,
 }
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
+    AuditEvent,
     Directive,
     DirectiveAssignee,
     DirectiveKind,
@@ -344,3 +345,15 @@ def for_person(
     assigned = sorted((d for d in infos if d.is_assignee(actor)), key=order)
     issued = sorted((d for d in infos if d.issuer == actor), key=order)
     return assigned, issued
+
+
+def history(session: Session, team_id: str, directive_id: int) -> list[tuple[datetime, str, str]]:
+    """(when, who, what) from the audit trail, oldest first."""
+    events = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.team_id == team_id, AuditEvent.subject_type == "directive", AuditEvent.subject_id == directive_id
+        )
+        .order_by(AuditEvent.id)
+    ).all()
+    return [(e.created_at, e.actor, e.action.removeprefix("directive.")) for e in events]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import approval, progress, project
+from handlers.actions import approval, directive, progress, project
 from handlers.deps import Deps
 
 
@@ -12,3 +12,4 @@ def register(app: App, deps: Deps) -> None:
     project.register(app, deps)
     progress.register(app, deps)
     approval.register(app, deps)
+    directive.register(app, deps)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.commands import approval, help_only, progress, project
+from handlers.commands import approval, directive, help_only, progress, project
 from handlers.deps import Deps
 
 
@@ -12,4 +12,5 @@ def register(app: App, deps: Deps) -> None:
     project.register(app, deps)
     progress.register(app, deps)
     approval.register(app, deps)
+    directive.register(app, deps)
     help_only.register(app, deps)

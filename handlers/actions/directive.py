@@ -1,0 +1,127 @@
+"""Directive buttons: Acknowledge, Interim / Completion report (forms), Accept, Send back (form), Details."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.blocks import directives as blocks
+from bot.ids import Action
+from handlers.deps import Deps, error_message
+from handlers.interaction import Click, MalformedPayload, tell_user
+from models import ReportKind
+from services import directives
+from services.directives import Outcome
+from services.errors import DomainError
+
+
+def register(app: App, deps: Deps) -> None:
+    def clicked(body, logger) -> Click | None:
+        try:
+            click = Click.from_body(body)
+        except MalformedPayload as error:
+            logger.warning("ignored a directive click: %s", error)
+            return None
+        return click if click.value.isdigit() else None
+
+    def answer(client, click: Click, respond, payload) -> None:
+        tell_user(
+            client,
+            click.user_id,
+            payload,
+            channel_id=click.channel_id,
+            respond=respond if click.has_response_url else None,
+        )
+
+    def act(body, client, respond, logger, run) -> None:
+        if (click := clicked(body, logger)) is None:
+            return
+        reader = deps.cached_reader(click.team_id, click.user_id)
+        try:
+            payload = run(click, reader)
+        except DomainError as error:
+            payload = error_message(error, reader.locale)
+        if payload is not None:
+            answer(client, click, respond, payload)
+
+    @app.action(Action.DIRECTIVE_ACK)
+    def acknowledge(ack, body, client, respond, logger) -> None:
+        ack()
+
+        def run(click, reader):
+            with deps.transaction() as session:
+                outcome, info = directives.acknowledge(
+                    session, click.team_id, click.user_id, int(click.value), now=deps.clock()
+                )
+            key = "directive.ack_ok" if outcome is Outcome.DONE else "directive.ack_already"
+            return blocks.outcome(key, info, reader)
+
+        act(body, client, respond, logger, run)
+
+    def report_form(kind: ReportKind):
+        def open_form(ack, body, client, respond, logger) -> None:
+            ack()
+
+            def run(click, reader):
+                with deps.session_factory() as session:
+                    info = directives.get(session, click.team_id, int(click.value))
+                if not info.is_assignee(click.user_id):
+                    raise DomainError("directive.not_assignee", id=info.id)
+                client.views_open(
+                    trigger_id=body.get("trigger_id", ""),
+                    view=blocks.report_modal(reader, info.id, kind, click.channel_id),
+                )
+                return None
+
+            act(body, client, respond, logger, run)
+
+        return open_form
+
+    app.action(Action.DIRECTIVE_INTERIM)(report_form(ReportKind.INTERIM))
+    app.action(Action.DIRECTIVE_COMPLETION)(report_form(ReportKind.COMPLETION))
+
+    @app.action(Action.DIRECTIVE_ACCEPT)
+    def accept(ack, body, client, respond, logger) -> None:
+        ack()
+
+        def run(click, reader):
+            with deps.transaction() as session:
+                outcome, info = directives.accept(
+                    session,
+                    click.team_id,
+                    click.user_id,
+                    int(click.value),
+                    is_admin=deps.is_admin(click.user_id),
+                    now=deps.clock(),
+                )
+            key = "directive.accepted_ok" if outcome is Outcome.DONE else "directive.accepted_already"
+            return blocks.outcome(key, info, reader)
+
+        act(body, client, respond, logger, run)
+
+    @app.action(Action.DIRECTIVE_RETURN)
+    def send_back(ack, body, client, respond, logger) -> None:
+        ack()
+
+        def run(click, reader):
+            with deps.session_factory() as session:
+                info = directives.get(session, click.team_id, int(click.value))
+            if info.issuer != click.user_id and not deps.is_admin(click.user_id):
+                raise DomainError("directive.not_issuer", id=info.id)
+            client.views_open(
+                trigger_id=body.get("trigger_id", ""), view=blocks.return_modal(reader, info.id, click.channel_id)
+            )
+            return None
+
+        act(body, client, respond, logger, run)
+
+    @app.action(Action.DIRECTIVE_SHOW)
+    def show(ack, body, client, respond, logger) -> None:
+        ack()
+
+        def run(click, reader):
+            with deps.session_factory() as session:
+                info = directives.get(session, click.team_id, int(click.value))
+                events = directives.history(session, click.team_id, info.id)
+            return blocks.show(info, events, reader, deps.clock().date())
+
+        act(body, client, respond, logger, run)

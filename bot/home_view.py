@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import home as blocks
 from bot.reader import Reader
-from services import approvals, progress, users
+from models import DirectiveStatus
+from services import approvals, directives, progress, users
 from services.calendar import WorkCalendar
 
 
@@ -19,4 +20,7 @@ def home_view(
     person = users.get_person(session, team_id, reader.user_id)
     mine = progress.my_projects(session, team_id, reader.user_id, now=now, calendar=calendar)
     waiting = approvals.waiting_for(session, team_id, reader.user_id, today=now.date())
-    return blocks.home(reader, person, mine, waiting)
+    today = now.astimezone(reader.zone).date()
+    assigned, _issued = directives.for_person(session, team_id, reader.user_id, today=today)
+    open_ones = [d for d in assigned if d.status is not DirectiveStatus.DONE]
+    return blocks.home(reader, person, mine, waiting, open_ones, today)

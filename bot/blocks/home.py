@@ -3,29 +3,40 @@ reported), and the places where approvals and directives will wait for me."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot.blocks.approvals import waiting_section
 from bot.blocks.common import Block, button, context, divider, header, input_block, modal, section
+from bot.blocks.directives import status_text as directive_status
 from bot.blocks.progress import health_text, progress_bar
 from bot.i18n import t
 from bot.ids import INPUT_ACTION, Action, Callback
 from bot.ids import Block as B
 from bot.reader import Reader
-from bot.text import Raw, escape, mention
+from bot.text import Raw, escape, mention, truncate
 from services.approvals import Waiting
+from services.directives import DirectiveInfo
 from services.progress import MyProject
 from services.users import Person
 
 HOME_PROJECTS = 20  # one block each; with the sections below Home stays well inside its 100
 APPROVALS_SHOWN = 8  # two blocks each
+DIRECTIVES_SHOWN = 10  # lines of one section
 LED_SHOWN = 15
 MISSING_SHOWN = 10
 DEPARTMENTS_HINTED = 12
 HINT_MAX = 2000
 
 
-def home(reader: Reader, person: Person | None, mine: list[MyProject], waiting: list[Waiting] = ()) -> dict[str, Any]:
+def home(
+    reader: Reader,
+    person: Person | None,
+    mine: list[MyProject],
+    waiting: list[Waiting] = (),
+    assigned: list[DirectiveInfo] = (),
+    today: date | None = None,
+) -> dict[str, Any]:
     locale = reader.locale
     department = person.department if person else None
     blocks: list[Block] = [
@@ -56,8 +67,13 @@ def home(reader: Reader, person: Person | None, mine: list[MyProject], waiting: 
         blocks += waiting_section(item, reader)
     if len(waiting) > APPROVALS_SHOWN:
         blocks.append(context(t("home.more_approvals", locale, count=len(waiting) - APPROVALS_SHOWN)))
+    blocks.append(
+        section(
+            f"*{t('home.directives', locale)}* ({len(assigned)})\n"
+            + _directive_lines(assigned, locale, today or date.today())
+        )
+    )
     blocks += [
-        section(f"*{t('home.directives', locale)}*\n{t('home.no_directives', locale)}"),
         divider(),
         context(t("home.help", locale)),
     ]
@@ -116,3 +132,16 @@ def _department_hint(reader: Reader, known: list[str]) -> str:
         names = ", ".join(known[:DEPARTMENTS_HINTED])
         hint += " " + t("home.departments_known", reader.locale, plain=True, names=names)
     return hint[:HINT_MAX]
+
+
+def _directive_lines(assigned: list[DirectiveInfo], locale: str, today: date) -> str:
+    if not assigned:
+        return t("home.no_directives", locale)
+    lines = [
+        f"*#{d.id}* {escape(truncate(d.text.replace(chr(10), ' '), 80))} · `{escape(d.project_key)}` · "
+        f"{d.due_date.isoformat()} · {directive_status(d, locale, today)}"
+        for d in assigned[:DIRECTIVES_SHOWN]
+    ]
+    if len(assigned) > DIRECTIVES_SHOWN:
+        lines.append(t("common.more", locale, count=len(assigned) - DIRECTIVES_SHOWN))
+    return "\n".join(lines)

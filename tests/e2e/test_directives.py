@@ -1,0 +1,153 @@
+"""Directives end to end: issue to acceptance, a returned one, the default deadline across a public
+holiday, and refusals for the wrong issuer or reporter."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from bot.ids import Action, Block, Callback
+from models import Directive, DirectiveStatus
+from tests.fakes.slack_requests import SlackRequests as R
+
+
+def setup(bot):
+    bot.fake.add_user("U9", name="u9", team_id="T1")
+    bot.command("/project", "new 아토피 없는 경기도 key=ATOPY <@U2|lee> <@U3|park>")
+
+
+def card_for(bot, user):
+    call = bot.fake.wait_for(
+        "chat.postMessage",
+        lambda c: c.params["channel"] == user and Action.DIRECTIVE_COMPLETION in json.dumps(c.params.get("blocks", [])),
+    )[-1]
+    return call
+
+
+def stored(bot, directive_id=1):
+    with bot.session_factory() as session:
+        return session.scalar(select(Directive).where(Directive.id == directive_id))
+
+
+def click(bot, action, user, value="1", **kwargs):
+    reply = bot.slack.block_action(action, value=value, user_id=user, channel_id=f"D{user[1:]}", **kwargs)
+    assert reply.status == 200
+    return reply
+
+
+def report(bot, user, kind, text, directive_id=1):
+    metadata = json.dumps({"directive_id": directive_id, "kind": kind, "channel_id": None})
+    return bot.slack.view_submission(
+        Callback.DIRECTIVE_REPORT,
+        {Block.DIRECTIVE_REPORT_TEXT: {"value": R.plain(text)}},
+        user_id=user,
+        private_metadata=metadata,
+    )
+
+
+def test_directive_from_issue_to_acceptance(bot):
+    setup(bot)
+    answer = bot.command("/directive", "ATOPY <@U2|lee> <@U3|park> due=2099-01-15 kind=plan 추진 계획 수립")
+    assert "지시 #1" in answer["text"] and "2099-01-15" in answer["text"]
+    card = card_for(bot, "U2")
+    assert "(주무)" in json.dumps(card.params["blocks"], ensure_ascii=False)
+    card_for(bot, "U3")
+    assert "확인했습니다" in bot.answer(click(bot, Action.DIRECTIVE_ACK, "U2"))["text"]
+    assert "이미 확인" in bot.answer(click(bot, Action.DIRECTIVE_ACK, "U2"))["text"]
+    assert stored(bot).status is DirectiveStatus.ACKNOWLEDGED
+    click(bot, Action.DIRECTIVE_COMPLETION, "U2", trigger_id="trig-done")
+    assert bot.modal_opened().params["view"]["callback_id"] == Callback.DIRECTIVE_REPORT
+    assert report(bot, "U2", "completion", "계획 초안 첨부").status == 200
+    assert stored(bot).status is DirectiveStatus.REPORTED
+    bot.fake.wait_for(
+        "chat.postMessage", lambda c: c.params["channel"] == "U1" and "계획 초안 첨부" in c.params["text"]
+    )
+    assert "완료 처리했습니다" in bot.answer(click(bot, Action.DIRECTIVE_ACCEPT, "U1"))["text"]
+    assert "이미 완료" in bot.answer(click(bot, Action.DIRECTIVE_ACCEPT, "U1"))["text"]
+    assert stored(bot).status is DirectiveStatus.DONE
+    bot.fake.wait_for(
+        "chat.update",
+        lambda c: (
+            c.params["ts"] == card.response["ts"] and Action.DIRECTIVE_COMPLETION not in json.dumps(c.params["blocks"])
+        ),
+    )
+    shown = json.dumps(bot.command("/directive", "show 1")["blocks"], ensure_ascii=False)
+    assert "completion_report" in shown and "accepted" in shown
+
+
+def test_returned_directive_reopens_for_another_report(bot):
+    setup(bot)
+    bot.command("/directive", "ATOPY <@U2|lee> kind=report 현황 보고")
+    card_for(bot, "U2")
+    report(bot, "U2", "completion", "1차 보고")
+    click(bot, Action.DIRECTIVE_RETURN, "U1", trigger_id="trig-back")
+    view = bot.modal_opened().params["view"]
+    metadata = view["private_metadata"]
+    empty = bot.slack.view_submission(
+        Callback.DIRECTIVE_RETURN, {Block.DIRECTIVE_NOTE: {"value": R.plain(" ")}}, private_metadata=metadata
+    )
+    assert empty.json["response_action"] == "errors"
+    back = bot.slack.view_submission(
+        Callback.DIRECTIVE_RETURN,
+        {Block.DIRECTIVE_NOTE: {"value": R.plain("통계 근거 보완")}},
+        private_metadata=metadata,
+    )
+    assert back.status == 200 and not back.body
+    assert stored(bot).status is DirectiveStatus.RETURNED and stored(bot).note == "통계 근거 보완"
+    bot.fake.wait_for(
+        "chat.postMessage", lambda c: c.params["channel"] == "U2" and "통계 근거 보완" in c.params["text"]
+    )
+    assert report(bot, "U2", "completion", "보완 보고").status == 200
+    assert stored(bot).status is DirectiveStatus.REPORTED
+
+
+def test_default_deadline_counts_working_days_across_a_public_holiday(bot):
+    setup(bot)
+    bot.clock.set(datetime(2026, 9, 23, 3, 0, tzinfo=UTC))  # Wednesday; Chuseok is Thu 24 - Sat 26 September
+    bot.command("/directive", "ATOPY <@U2|lee> kind=report 추석 전 보고")
+    # working days after Wed 23 Sep: Mon 28, Tue 29, Wed 30
+    assert stored(bot).due_date == date(2026, 9, 30)
+
+
+def test_only_a_lead_issues_and_only_assignees_report(bot):
+    setup(bot)
+    refused = bot.command("/directive", "ATOPY <@U3|park> 권한 없음", user="U2")
+    assert "주관 책임자나 관리자만 지시" in refused["text"]
+    assert stored(bot) is None
+    bot.command("/directive", "ATOPY <@U2|lee> 담당자만 보고")
+    card_for(bot, "U2")
+    intruder = report(bot, "U9", "completion", "남이 보고")
+    assert intruder.json["response_action"] == "errors"
+    assert stored(bot).status is DirectiveStatus.ISSUED
+    assert "담당자만" in bot.answer(click(bot, Action.DIRECTIVE_ACK, "U9"))["text"]
+    assert "지시한 사람이나 관리자만" in bot.answer(click(bot, Action.DIRECTIVE_ACCEPT, "U2"))["text"]
+
+
+def test_list_in_english_puts_overdue_first(bot):
+    setup(bot)
+    bot.command("/directive", "ATOPY <@U3|park> due=2099-12-31 later one")
+    bot.clock.set(datetime(2026, 11, 27, 3, 0, tzinfo=UTC))
+    bot.command("/directive", "ATOPY <@U3|park> due=2026-11-27 due today")
+    bot.clock.set(datetime(2026, 12, 2, 3, 0, tzinfo=UTC))
+    listing = bot.command("/directive", "list", user="U3")
+    blob = json.dumps(listing["blocks"])
+    assert "Assigned to me: 2" in listing["text"]
+    assert blob.index("due today") < blob.index("later one") and "overdue" in blob
+
+
+def test_home_lists_open_directives_with_due_dates_and_overdue_marks(bot):
+    setup(bot)
+    bot.clock.set(datetime(2026, 11, 27, 3, 0, tzinfo=UTC))
+    bot.command("/directive", "ATOPY <@U2|lee> due=2026-11-27 오늘까지 보고")
+    bot.clock.set(datetime(2026, 12, 1, 3, 0, tzinfo=UTC))
+    bot.settle()
+    bot.runtime.delivery.drain(timeout=15)
+    bot.slack.event({"type": "app_home_opened", "user": "U2", "tab": "home", "channel": "D2", "event_ts": "1.4"})
+    home = bot.fake.wait_for(
+        "views.publish",
+        lambda c: c.params["user_id"] == "U2" and "지시 사항* (1)" in json.dumps(c.params["view"], ensure_ascii=False),
+    )[-1]
+    blob = json.dumps(home.params["view"]["blocks"], ensure_ascii=False)
+    assert "오늘까지 보고" in blob and "2026-11-27" in blob and "기한 지남" in blob

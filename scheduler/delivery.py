@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 CHANNEL_SPACING = timedelta(seconds=1)
 # Kinds rendered whole from current state: one delivery stands for every older row of the same person.
 COALESCED = {"home.refresh"}
+HOME_SPACING = timedelta(seconds=3)
 POLL_INTERVAL = 5.0
 DRAIN_NAP = 0.25
 MAX_BACKOFF = timedelta(minutes=10)
@@ -158,13 +159,19 @@ class OutboxDelivery:
             # short naps: a row claimed by another worker looks due only when its lease ends
             time.sleep(min(max(self._seconds_until_next_due(), 0.05), DRAIN_NAP, remaining))
 
+    def _spacing(self, pending: Pending) -> timedelta:
+        # A Home redraws everything at once, so a slower pace lets one publish stand for a burst of changes.
+        return max(self.channel_spacing, HOME_SPACING) if pending.kind in COALESCED else self.channel_spacing
+
     def _deliver_one(self, message_id: int, stats: DeliveryStats) -> None:
         now = self.clock()
         with write_transaction(self.session_factory) as session:
             pending = outbox.claim(session, message_id, now)
             if pending is None:
                 return
-            busy_until = outbox.reserve_channel(session, pending.team_id, _pace_key(pending), now, self.channel_spacing)
+            busy_until = outbox.reserve_channel(
+                session, pending.team_id, _pace_key(pending), now, self._spacing(pending)
+            )
             if busy_until is not None:
                 outbox.release(session, pending.id, busy_until)
         if busy_until is not None:
@@ -229,7 +236,7 @@ class OutboxDelivery:
             return
         with write_transaction(self.session_factory) as session:
             # the pace counts from when Slack took the message, not from when the slot was reserved
-            outbox.hold_channel(session, pending.team_id, _pace_key(pending), self.clock() + self.channel_spacing)
+            outbox.hold_channel(session, pending.team_id, _pace_key(pending), self.clock() + self._spacing(pending))
             outbox.mark_sent(session, pending.id, channel=response.get("channel"), ts=response.get("ts"))
             stats.coalesced += outbox.coalesce(session, covered, self.clock())
         stats.sent += 1

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,22 +46,46 @@ def enqueue(
     not_before: datetime | None = None,
 ) -> bool:
     """Queues a message in the caller's transaction; False if that dedupe key was queued before."""
-    try:
-        with session.begin_nested():
-            session.add(
-                OutboxMessage(
-                    team_id=team_id,
-                    kind=kind,
-                    recipient=recipient,
-                    dedupe_key=dedupe_key,
-                    payload=payload or {},
-                    next_attempt_at=not_before or utcnow(),
-                )
-            )
-    except IntegrityError:
-        return False
-    session.info[OUTBOX_DIRTY] = True
-    return True
+    row = {
+        "team_id": team_id,
+        "kind": kind,
+        "recipient": recipient,
+        "dedupe_key": dedupe_key,
+        "payload": payload or {},
+        "next_attempt_at": not_before or utcnow(),
+    }
+    return _insert_new(session, [row]) == 1
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Inserts the rows whose (team, dedupe key) is new, in one statement; returns how many were new.
+    ON CONFLICT DO NOTHING, rather than a savepoint a row, keeps the caller's write transaction short."""
+    if not rows:
+        return 0
+    now = utcnow()
+    values = [{"status": OutboxStatus.PENDING, "attempts": 0, "created_at": now, **row} for row in rows]
+    dialect = session.get_bind().dialect.name
+    insert_for = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}.get(dialect)
+    if insert_for is None:  # any other database: one savepoint a row
+        inserted = 0
+        for value in values:
+            try:
+                with session.begin_nested():
+                    session.add(OutboxMessage(**value))
+                inserted += 1
+            except IntegrityError:
+                continue
+    else:
+        statement = (
+            insert_for(OutboxMessage)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["team_id", "dedupe_key"])
+            .returning(OutboxMessage.id)
+        )
+        inserted = len(session.execute(statement).all())  # rowcount is not reliable for multi-row inserts
+    if inserted:
+        session.info[OUTBOX_DIRTY] = True
+    return inserted
 
 
 @dataclass(frozen=True)
@@ -81,10 +107,19 @@ def find(session: Session, team_id: str, dedupe_key: str) -> Delivered | None:
 
 def refresh_homes(session: Session, team_id: str, people: Iterable[str], reason: str) -> None:
     """Re-publishes the App Home of each person, once per cause (`reason` names the change)."""
-    for slack_id in dict.fromkeys(people):
-        enqueue(
-            session, team_id=team_id, kind="home.refresh", recipient=slack_id, dedupe_key=f"home:{slack_id}:{reason}"
-        )
+    now = utcnow()
+    rows = [
+        {
+            "team_id": team_id,
+            "kind": "home.refresh",
+            "recipient": slack_id,
+            "dedupe_key": f"home:{slack_id}:{reason}",
+            "payload": {},
+            "next_attempt_at": now,
+        }
+        for slack_id in dict.fromkeys(people)
+    ]
+    _insert_new(session, rows)
 
 
 def keyed_like(session: Session, team_id: str, kind: str, pattern: str) -> list[tuple[str, str]]:

@@ -47,6 +47,16 @@ Rendered = Outgoing | NotYet | None
 Renderer = Callable[[Session, Pending, Reader, WorkCalendar, datetime], Rendered]
 
 
+def _redraw(session: Session, pending: Pending, card_key: str, payload: dict[str, Any]) -> Rendered:
+    """chat.update of a card already out; before it is out, wait; if it never went out, nothing to redraw."""
+    posted = outbox.find(session, pending.team_id, card_key)
+    if posted is None or posted.status is OutboxStatus.DEAD:
+        return None
+    if posted.status is OutboxStatus.PENDING or not posted.sent_ts:
+        return NotYet(RETRY_EDIT_AFTER)
+    return Outgoing("chat.update", {"channel": posted.sent_channel, "ts": posted.sent_ts, **payload})
+
+
 def _project(session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, _now: datetime) -> Rendered:
     info = projects.get_by_id(session, pending.team_id, int(pending.payload["project_id"]))
     if info is None:
@@ -69,13 +79,9 @@ def _progress_card_edit(
 ) -> Rendered:
     """The edited card replaces the posted one in place; before that one is out, wait for it."""
     update = progress.get_update(session, pending.team_id, int(pending.payload["update_id"]))
-    posted = outbox.find(session, pending.team_id, str(pending.payload["card"]))
-    if update is None or posted is None or posted.status is OutboxStatus.DEAD:
+    if update is None:
         return None
-    if posted.status is OutboxStatus.PENDING or not posted.sent_ts:
-        return NotYet(RETRY_EDIT_AFTER)
-    payload = progress_blocks.card(update, reader)
-    return Outgoing("chat.update", {"channel": posted.sent_channel, "ts": posted.sent_ts, **payload})
+    return _redraw(session, pending, str(pending.payload["card"]), progress_blocks.card(update, reader))
 
 
 def _approval_card(
@@ -92,15 +98,10 @@ def _approval_refresh(
     session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, _now: datetime
 ) -> Rendered:
     """A card already out, redrawn in place for the request's new state."""
-    posted = outbox.find(session, pending.team_id, str(pending.payload["card"]))
-    if posted is None or posted.status is OutboxStatus.DEAD:
-        return None
-    if posted.status is OutboxStatus.PENDING or not posted.sent_ts:
-        return NotYet(RETRY_EDIT_AFTER)
     info = approvals.get(session, pending.team_id, int(pending.payload["request_id"]))
     step_id = pending.payload.get("step_id")
     payload = approval_blocks.ask(info, reader, int(step_id)) if step_id else approval_blocks.card(info, reader)
-    return Outgoing("chat.update", {"channel": posted.sent_channel, "ts": posted.sent_ts, **payload})
+    return _redraw(session, pending, str(pending.payload["card"]), payload)
 
 
 def _approval_notice(
@@ -126,14 +127,9 @@ def _directive_card(
 def _directive_refresh(
     session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, now: datetime
 ) -> Rendered:
-    posted = outbox.find(session, pending.team_id, str(pending.payload["card"]))
-    if posted is None or posted.status is OutboxStatus.DEAD:
-        return None
-    if posted.status is OutboxStatus.PENDING or not posted.sent_ts:
-        return NotYet(RETRY_EDIT_AFTER)
     info = directives.get(session, pending.team_id, int(pending.payload["directive_id"]))
     payload = directive_blocks.card(info, reader, _directive_reader_today(reader, now), viewer=pending.recipient)
-    return Outgoing("chat.update", {"channel": posted.sent_channel, "ts": posted.sent_ts, **payload})
+    return _redraw(session, pending, str(pending.payload["card"]), payload)
 
 
 def _directive_notice(

@@ -84,6 +84,23 @@ class Click:
         )
 
 
+def id_click(body: dict[str, Any], logger) -> Click | None:
+    """A click on a button that carries a record id; anything else is logged and ignored."""
+    try:
+        click = Click.from_body(body)
+    except MalformedPayload as error:
+        logger.warning("ignored a click: %s", error)
+        return None
+    return click if click.value.isdigit() else None
+
+
+def answer_click(client: WebClient, click: Click, respond, payload: dict[str, Any]) -> None:
+    """Answers the person who clicked, where they clicked (see tell_user)."""
+    tell_user(
+        client, click.user_id, payload, channel_id=click.channel_id, respond=respond if click.has_response_url else None
+    )
+
+
 @dataclass(frozen=True)
 class Submission:
     team_id: str

@@ -9,7 +9,7 @@ from slack_bolt import App
 from bot.blocks import approvals as blocks
 from bot.ids import Action
 from handlers.deps import Deps, error_message
-from handlers.interaction import Click, MalformedPayload, tell_user
+from handlers.interaction import answer_click, id_click
 from services import approvals, projects
 from services.approvals import Outcome
 from services.errors import DomainError
@@ -29,27 +29,10 @@ def answer_for(result: approvals.Result, reader, decided_key: str):
 
 
 def register(app: App, deps: Deps) -> None:
-    def clicked(body, logger) -> Click | None:
-        try:
-            click = Click.from_body(body)
-        except MalformedPayload as error:
-            logger.warning("ignored an approval click: %s", error)
-            return None
-        return click if click.value.isdigit() else None
-
-    def answer(client, click: Click, respond, payload) -> None:
-        tell_user(
-            client,
-            click.user_id,
-            payload,
-            channel_id=click.channel_id,
-            respond=respond if click.has_response_url else None,
-        )
-
     @app.action(Action.APPROVAL_APPROVE)
     def approve(ack, body, client, respond, logger) -> None:
         ack()
-        if (click := clicked(body, logger)) is None:
+        if (click := id_click(body, logger)) is None:
             return
         reader = deps.cached_reader(click.team_id, click.user_id)
         try:
@@ -65,22 +48,22 @@ def register(app: App, deps: Deps) -> None:
             payload = answer_for(result, reader, "approval.approved_ok")
         except DomainError as error:
             payload = error_message(error, reader.locale)
-        answer(client, click, respond, payload)
+        answer_click(client, click, respond, payload)
 
     @app.action(Action.APPROVAL_REJECT)
     def reject(ack, body, client, respond, logger) -> None:
         ack()
-        if (click := clicked(body, logger)) is None:
+        if (click := id_click(body, logger)) is None:
             return
         reader = deps.cached_reader(click.team_id, click.user_id)
         try:
             with deps.session_factory() as session:
                 result = approvals.check(session, click.team_id, click.user_id, int(click.value), now=deps.clock())
         except DomainError as error:
-            answer(client, click, respond, error_message(error, reader.locale))
+            answer_click(client, click, respond, error_message(error, reader.locale))
             return
         if result.outcome is not Outcome.DECIDED:
-            answer(client, click, respond, answer_for(result, reader, "approval.rejected_ok"))
+            answer_click(client, click, respond, answer_for(result, reader, "approval.rejected_ok"))
             return
         client.views_open(
             trigger_id=body.get("trigger_id", ""), view=blocks.reason_modal(reader, int(click.value), click.channel_id)
@@ -89,7 +72,7 @@ def register(app: App, deps: Deps) -> None:
     @app.action(Action.APPROVAL_COMMENT)
     def comment(ack, body, client, logger) -> None:
         ack()
-        if (click := clicked(body, logger)) is None:
+        if (click := id_click(body, logger)) is None:
             return
         reader = deps.cached_reader(click.team_id, click.user_id)
         client.views_open(
@@ -99,7 +82,7 @@ def register(app: App, deps: Deps) -> None:
     @app.action(Action.APPROVAL_WITHDRAW)
     def withdraw(ack, body, client, respond, logger) -> None:
         ack()
-        if (click := clicked(body, logger)) is None:
+        if (click := id_click(body, logger)) is None:
             return
         reader = deps.cached_reader(click.team_id, click.user_id)
         try:
@@ -108,12 +91,12 @@ def register(app: App, deps: Deps) -> None:
             payload = blocks.outcome_message("approval.withdrawn_ok", info, reader)
         except DomainError as error:
             payload = error_message(error, reader.locale)
-        answer(client, click, respond, payload)
+        answer_click(client, click, respond, payload)
 
     @app.action(Action.APPROVAL_RESUBMIT)
     def resubmit(ack, body, client, respond, logger) -> None:
         ack()
-        if (click := clicked(body, logger)) is None:
+        if (click := id_click(body, logger)) is None:
             return
         reader = deps.cached_reader(click.team_id, click.user_id)
         try:
@@ -123,7 +106,7 @@ def register(app: App, deps: Deps) -> None:
                     raise DomainError("approval.not_requester", id=earlier.id)
                 choices = projects.list_mine(session, click.team_id, click.user_id)
         except DomainError as error:
-            answer(client, click, respond, error_message(error, reader.locale))
+            answer_click(client, click, respond, error_message(error, reader.locale))
             return
         client.views_open(
             trigger_id=body.get("trigger_id", ""),
@@ -133,7 +116,7 @@ def register(app: App, deps: Deps) -> None:
     @app.action(Action.APPROVAL_SHOW)
     def show(ack, body, client, respond, logger) -> None:
         ack()
-        if (click := clicked(body, logger)) is None:
+        if (click := id_click(body, logger)) is None:
             return
         reader = deps.cached_reader(click.team_id, click.user_id)
         try:
@@ -143,4 +126,4 @@ def register(app: App, deps: Deps) -> None:
             payload = blocks.show(info, events, reader)
         except DomainError as error:
             payload = error_message(error, reader.locale)
-        answer(client, click, respond, payload)
+        answer_click(client, click, respond, payload)

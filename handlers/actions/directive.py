@@ -7,7 +7,7 @@ from slack_bolt import App
 from bot.blocks import directives as blocks
 from bot.ids import Action
 from handlers.deps import Deps, error_message
-from handlers.interaction import Click, MalformedPayload, tell_user
+from handlers.interaction import answer_click, id_click
 from models import ReportKind
 from services import directives
 from services.directives import Outcome
@@ -15,25 +15,8 @@ from services.errors import DomainError
 
 
 def register(app: App, deps: Deps) -> None:
-    def clicked(body, logger) -> Click | None:
-        try:
-            click = Click.from_body(body)
-        except MalformedPayload as error:
-            logger.warning("ignored a directive click: %s", error)
-            return None
-        return click if click.value.isdigit() else None
-
-    def answer(client, click: Click, respond, payload) -> None:
-        tell_user(
-            client,
-            click.user_id,
-            payload,
-            channel_id=click.channel_id,
-            respond=respond if click.has_response_url else None,
-        )
-
     def act(body, client, respond, logger, run) -> None:
-        if (click := clicked(body, logger)) is None:
+        if (click := id_click(body, logger)) is None:
             return
         reader = deps.cached_reader(click.team_id, click.user_id)
         try:
@@ -41,7 +24,7 @@ def register(app: App, deps: Deps) -> None:
         except DomainError as error:
             payload = error_message(error, reader.locale)
         if payload is not None:
-            answer(client, click, respond, payload)
+            answer_click(client, click, respond, payload)
 
     @app.action(Action.DIRECTIVE_ACK)
     def acknowledge(ack, body, client, respond, logger) -> None:

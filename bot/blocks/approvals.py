@@ -18,6 +18,7 @@ from bot.blocks.common import (
     message,
     modal,
     section,
+    text_modal,
 )
 from bot.i18n import t
 from bot.ids import INPUT_ACTION, Action, Callback
@@ -348,25 +349,25 @@ def request_modal(
 
 def reason_modal(reader: Reader, step_id: int, channel_id: str | None) -> dict[str, Any]:
     label = lambda key: t(f"approval.modal.{key}", reader.locale, plain=True)  # noqa: E731
-    element = {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": True, "max_length": 1000}
-    return modal(
+    return text_modal(
         title=label("reject_title"),
         submit=label("reject_submit"),
         close=t("common.cancel", reader.locale, plain=True),
         callback_id=Callback.APPROVAL_REJECT,
-        private_metadata=json.dumps({"step_id": step_id, "channel_id": channel_id}),
-        blocks=[input_block(B.APPROVAL_REASON, label("reason"), element)],
+        metadata={"step_id": step_id, "channel_id": channel_id},
+        block_id=B.APPROVAL_REASON,
+        label=label("reason"),
     )
 
 
 def comment_modal(reader: Reader, request_id: int, channel_id: str | None) -> dict[str, Any]:
     label = lambda key: t(f"approval.modal.{key}", reader.locale, plain=True)  # noqa: E731
-    element = {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": True, "max_length": 1000}
-    return modal(
+    return text_modal(
         title=label("comment_title"),
         submit=label("comment_submit"),
         close=t("common.cancel", reader.locale, plain=True),
         callback_id=Callback.APPROVAL_COMMENT,
-        private_metadata=json.dumps({"request_id": request_id, "channel_id": channel_id}),
-        blocks=[input_block(B.APPROVAL_COMMENT, label("comment"), element)],
+        metadata={"request_id": request_id, "channel_id": channel_id},
+        block_id=B.APPROVAL_COMMENT,
+        label=label("comment"),
     )

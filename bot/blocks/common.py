@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.text import truncate
@@ -117,3 +118,26 @@ def input_block(
     if hint:
         block["hint"] = plain_text(hint, 2000)
     return block
+
+
+def text_modal(
+    *,
+    title: str,
+    submit: str,
+    close: str,
+    callback_id: str,
+    metadata: dict[str, Any],
+    block_id: str,
+    label: str,
+    max_length: int = 1000,
+) -> dict[str, Any]:
+    """A form with one multi-line text: a reason, a comment, a report."""
+    element = {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": max_length}
+    return modal(
+        title=title,
+        submit=submit,
+        close=close,
+        callback_id=callback_id,
+        private_metadata=json.dumps(metadata),
+        blocks=[input_block(block_id, label, element)],
+    )

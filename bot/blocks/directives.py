@@ -18,6 +18,7 @@ from bot.blocks.common import (
     message,
     modal,
     section,
+    text_modal,
 )
 from bot.i18n import t
 from bot.ids import INPUT_ACTION, Action, Callback
@@ -213,26 +214,26 @@ def directive_modal(reader: Reader, choices: list[ProjectInfo], *, channel_id: s
 
 def report_modal(reader: Reader, directive_id: int, kind: ReportKind, channel_id: str | None) -> dict[str, Any]:
     label = lambda key: t(f"directive.modal.{key}", reader.locale, plain=True)  # noqa: E731
-    title = t(f"directive.{kind.value}", reader.locale, plain=True)
-    element = {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": True, "max_length": 3000}
-    return modal(
-        title=title[:24],
+    return text_modal(
+        title=t(f"directive.{kind.value}", reader.locale, plain=True)[:24],
         submit=label("report_submit"),
         close=t("common.cancel", reader.locale, plain=True),
         callback_id=Callback.DIRECTIVE_REPORT,
-        private_metadata=json.dumps({"directive_id": directive_id, "kind": kind.value, "channel_id": channel_id}),
-        blocks=[input_block(B.DIRECTIVE_REPORT_TEXT, label("report_text"), element)],
+        metadata={"directive_id": directive_id, "kind": kind.value, "channel_id": channel_id},
+        block_id=B.DIRECTIVE_REPORT_TEXT,
+        label=label("report_text"),
+        max_length=3000,
     )
 
 
 def return_modal(reader: Reader, directive_id: int, channel_id: str | None) -> dict[str, Any]:
     label = lambda key: t(f"directive.modal.{key}", reader.locale, plain=True)  # noqa: E731
-    element = {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": True, "max_length": 1000}
-    return modal(
+    return text_modal(
         title=label("return_title"),
         submit=label("return_submit"),
         close=t("common.cancel", reader.locale, plain=True),
         callback_id=Callback.DIRECTIVE_RETURN,
-        private_metadata=json.dumps({"directive_id": directive_id, "channel_id": channel_id}),
-        blocks=[input_block(B.DIRECTIVE_NOTE, label("return_note"), element)],
+        metadata={"directive_id": directive_id, "channel_id": channel_id},
+        block_id=B.DIRECTIVE_NOTE,
+        label=label("return_note"),
     )

@@ -24,6 +24,9 @@ class Action(enum.StrEnum):
     DIRECTIVE_ACCEPT = "directive_accept"
     DIRECTIVE_RETURN = "directive_return"
     DIRECTIVE_SHOW = "directive_show"
+    DISCUSSION_VOTE = "discussion_vote"  # a prefix: each option's button adds its position
+    DISCUSSION_POLL = "discussion_poll"
+    DISCUSSION_CLOSE = "discussion_close"
 
 
 class Callback(enum.StrEnum):
@@ -37,6 +40,9 @@ class Callback(enum.StrEnum):
     DIRECTIVE_NEW = "directive_new"
     DIRECTIVE_REPORT = "directive_report"
     DIRECTIVE_RETURN = "directive_return"
+    DISCUSSION_NEW = "discussion_new"
+    DISCUSSION_POLL = "discussion_poll"
+    DISCUSSION_CLOSE = "discussion_close"
 
 
 class Block(enum.StrEnum):
@@ -78,6 +84,13 @@ class Block(enum.StrEnum):
     DIRECTIVE_TEXT = "directive_text"
     DIRECTIVE_REPORT_TEXT = "directive_report_text"
     DIRECTIVE_NOTE = "directive_note"
+    DISCUSSION_PROJECT = "discussion_project"
+    DISCUSSION_TOPIC = "discussion_topic"
+    DISCUSSION_BACKGROUND = "discussion_background"
+    DISCUSSION_OPTIONS = "discussion_options"
+    DISCUSSION_ANONYMOUS = "discussion_anonymous"
+    DISCUSSION_CLOSES_ON = "discussion_closes_on"
+    DISCUSSION_CONCLUSION = "discussion_conclusion"
     DEPARTMENT = "department"
 
 

@@ -15,6 +15,8 @@ BOT_SCOPES = (
     "chat:write.public",
     "channels:join",
     "users:read",
+    "channels:history",  # replies in discussion threads (who and when) through message events
+    "groups:history",
 )
 
 COMMAND_INFO: dict[Command, tuple[str, str]] = {
@@ -33,7 +35,7 @@ COMMAND_INFO: dict[Command, tuple[str, str]] = {
     Command.REPORT: ("Participation reports (참여 실적)", "me [YYYY-MM] | participation [YYYY-MM] | help"),
 }
 
-BOT_EVENTS: tuple[str, ...] = ("app_home_opened",)
+BOT_EVENTS: tuple[str, ...] = ("app_home_opened", "message.channels", "message.groups")
 
 
 class InvalidURL(ValueError):
@@ -79,7 +81,7 @@ def build(url: str | None = None) -> dict[str, Any]:
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
             "name": "Onnuri",
-            "description": "융합행정 — cross-department projects, progress, approvals and directives in chat",
+            "description": "융합행정 — cross-department projects: progress, approvals, directives, discussions",
             "background_color": "#1d4e89",
         },
         "features": {

@@ -16,24 +16,30 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import approvals as approval_blocks
 from bot.blocks import directives as directive_blocks
+from bot.blocks import discussions as discussion_blocks
 from bot.blocks import progress as progress_blocks
 from bot.blocks import projects as project_blocks
 from bot.home_view import home_view
 from bot.reader import Reader
 from models import OutboxStatus
-from services import approvals, directives, outbox, progress, projects
+from services import approvals, directives, discussions, outbox, progress, projects
 from services.calendar import WorkCalendar
 from services.outbox import Pending
 
 RETRY_EDIT_AFTER = timedelta(seconds=2)
 
 
+SentHook = Callable[[Session, str | None, str | None], None]
+
+
 @dataclass(frozen=True)
 class Outgoing:
-    """One Web API call: chat.postMessage, chat.update or views.publish, with its arguments."""
+    """One Web API call: chat.postMessage, chat.update or views.publish, with its arguments.
+    `on_sent(session, channel, ts)` runs in the transaction that records the delivery."""
 
     method: str
     args: dict[str, Any]
+    on_sent: SentHook | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,41 @@ def _directive_notice(
     )
 
 
+def _discussion_card(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, now: datetime
+) -> Rendered:
+    """The card in the channel; once posted, its ts names the discussion's thread."""
+    info = discussions.get(session, pending.team_id, int(pending.payload["discussion_id"]))
+    payload = discussion_blocks.card(info, reader, reader.local_date(now))
+
+    def started(s: Session, channel: str | None, ts: str | None) -> None:
+        discussions.thread_started(s, info.team_id, info.id, channel, ts)
+
+    return Outgoing("chat.postMessage", {"channel": pending.recipient, **payload}, on_sent=started)
+
+
+def _discussion_refresh(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, now: datetime
+) -> Rendered:
+    info = discussions.get(session, pending.team_id, int(pending.payload["discussion_id"]))
+    payload = discussion_blocks.card(info, reader, reader.local_date(now))
+    return _redraw(session, pending, str(pending.payload["card"]), payload)
+
+
+def _discussion_summary(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, _now: datetime
+) -> Rendered:
+    """The closing summary goes into the card's thread; a card that never went out leaves it in the channel."""
+    info = discussions.get(session, pending.team_id, int(pending.payload["discussion_id"]))
+    posted = outbox.find(session, pending.team_id, str(pending.payload["card"]))
+    if posted is not None and posted.status is OutboxStatus.PENDING:
+        return NotYet(RETRY_EDIT_AFTER)
+    args: dict[str, Any] = {"channel": pending.recipient, **discussion_blocks.summary(info, reader)}
+    if posted is not None and posted.sent_ts:
+        args["thread_ts"] = posted.sent_ts
+    return Outgoing("chat.postMessage", args)
+
+
 def _home(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime) -> Rendered:
     view = home_view(session, pending.team_id, reader, now=now, calendar=calendar)
     return Outgoing("views.publish", {"user_id": pending.recipient, "view": view})
@@ -167,6 +208,9 @@ RENDERERS: dict[str, Renderer] = {
     "directive.reported": _directive_notice,
     "directive.accepted": _directive_notice,
     "directive.returned": _directive_notice,
+    "discussion.card": _discussion_card,
+    "discussion.refresh": _discussion_refresh,
+    "discussion.summary": _discussion_summary,
 }
 
 

@@ -154,6 +154,12 @@ class Submission:
         value = element.get("selected_conversation") or element.get("selected_channel")
         return value if isinstance(value, str) and value else None
 
+    def checked(self, block_id: str) -> set[str]:
+        """The values of the ticked checkboxes."""
+        found = self.element(block_id).get("selected_options")
+        options = found if isinstance(found, list) else []
+        return {str(o.get("value")) for o in options if isinstance(o, dict) and o.get("value")}
+
     def date(self, block_id: str) -> str | None:
         value = self.element(block_id).get("selected_date")
         return value if isinstance(value, str) and value else None

@@ -23,6 +23,7 @@ from models.directives import (
     DirectiveStatus,
     ReportKind,
 )
+from models.discussions import Discussion, DiscussionReply, DiscussionStatus, PollOption, PollVote
 from models.idempotency import ProcessedRequest
 from models.org import Department, User
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
@@ -52,11 +53,16 @@ __all__ = [
     "DirectiveKind",
     "DirectiveReport",
     "DirectiveStatus",
+    "Discussion",
+    "DiscussionReply",
+    "DiscussionStatus",
     "Health",
     "MemberRole",
     "OutboxChannel",
     "OutboxMessage",
     "OutboxStatus",
+    "PollOption",
+    "PollVote",
     "ProcessedRequest",
     "ProgressUpdate",
     "Project",

@@ -31,8 +31,13 @@ from services.outbox import Pending
 log = logging.getLogger(__name__)
 
 CHANNEL_SPACING = timedelta(seconds=1)
-# Kinds rendered whole from current state: one delivery stands for every older row of the same person.
-COALESCED = {"home.refresh"}
+# Kinds rendered whole from current state: one delivery stands for every older pending row of the
+# same subject (a person's Home, a discussion card), named by the dedupe key's prefix.
+COALESCED: dict[str, Callable[[Pending], str]] = {
+    "home.refresh": lambda p: f"home:{p.recipient}:",
+    "discussion.refresh": lambda p: f"discussion:{p.payload.get('discussion_id')}:refresh:",
+}
+HOME = "home.refresh"
 HOME_SPACING = timedelta(seconds=3)
 POLL_INTERVAL = 5.0
 DRAIN_NAP = 0.25
@@ -161,7 +166,7 @@ class OutboxDelivery:
 
     def _spacing(self, pending: Pending) -> timedelta:
         # A Home redraws everything at once, so a slower pace lets one publish stand for a burst of changes.
-        return max(self.channel_spacing, HOME_SPACING) if pending.kind in COALESCED else self.channel_spacing
+        return max(self.channel_spacing, HOME_SPACING) if pending.kind == HOME else self.channel_spacing
 
     def _deliver_one(self, message_id: int, stats: DeliveryStats) -> None:
         now = self.clock()
@@ -182,7 +187,7 @@ class OutboxDelivery:
             reader = self._reader(pending)
             with self.session_factory() as session:
                 if pending.kind in COALESCED:
-                    covered = outbox.siblings(session, pending)
+                    covered = outbox.siblings(session, pending, COALESCED[pending.kind](pending))
                 outgoing = notifications.render(session, pending, reader, self.calendar, self.content_clock())
         except Exception as error:
             log.exception("outbox %s (%s) could not be rendered", pending.id, pending.kind)
@@ -238,6 +243,8 @@ class OutboxDelivery:
             # the pace counts from when Slack took the message, not from when the slot was reserved
             outbox.hold_channel(session, pending.team_id, _pace_key(pending), self.clock() + self._spacing(pending))
             outbox.mark_sent(session, pending.id, channel=response.get("channel"), ts=response.get("ts"))
+            if outgoing.on_sent is not None:
+                outgoing.on_sent(session, response.get("channel"), response.get("ts"))
             stats.coalesced += outbox.coalesce(session, covered, self.clock())
         stats.sent += 1
 
@@ -269,7 +276,7 @@ class OutboxDelivery:
 
 def _pace_key(pending: Pending) -> str:
     """Messages to a channel or DM keep one pace; a person's App Home keeps its own."""
-    return f"home:{pending.recipient}" if pending.kind in COALESCED else pending.recipient
+    return f"home:{pending.recipient}" if pending.kind == HOME else pending.recipient
 
 
 def _retry_after(error: SlackApiError) -> int:

@@ -224,15 +224,17 @@ def next_due_at(session: Session) -> datetime | None:
     )
 
 
-def siblings(session: Session, delivered: Pending) -> list[int]:
-    """Other pending rows of the same kind and recipient that this session can see. Read in the same
-    session as the render, so every one of them is already shown by what is about to be delivered."""
+def siblings(session: Session, delivered: Pending, key_prefix: str) -> list[int]:
+    """Other pending rows of the same kind, recipient and subject (dedupe keys starting with `key_prefix`)
+    that this session can see. Read in the same session as the render, so every one of them is already
+    shown by what is about to be delivered."""
     return list(
         session.scalars(
             select(OutboxMessage.id).where(
                 OutboxMessage.team_id == delivered.team_id,
                 OutboxMessage.kind == delivered.kind,
                 OutboxMessage.recipient == delivered.recipient,
+                OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.id != delivered.id,
             )

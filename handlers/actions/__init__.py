@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import approval, directive, progress, project
+from handlers.actions import approval, directive, discussion, progress, project
 from handlers.deps import Deps
 
 
@@ -13,3 +13,4 @@ def register(app: App, deps: Deps) -> None:
     progress.register(app, deps)
     approval.register(app, deps)
     directive.register(app, deps)
+    discussion.register(app, deps)

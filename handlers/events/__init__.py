@@ -5,8 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.deps import Deps
-from handlers.events import home
+from handlers.events import home, messages
 
 
 def register(app: App, deps: Deps) -> None:
     home.register(app, deps)
+    messages.register(app, deps)

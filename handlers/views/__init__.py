@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.deps import Deps
-from handlers.views import approval, directive, progress, project
+from handlers.views import approval, directive, discussion, progress, project
 
 
 def register(app: App, deps: Deps) -> None:
@@ -13,3 +13,4 @@ def register(app: App, deps: Deps) -> None:
     progress.register(app, deps)
     approval.register(app, deps)
     directive.register(app, deps)
+    discussion.register(app, deps)

@@ -1,0 +1,110 @@
+"""Quick polls on a discussion: one vote per person, changeable until the poll closes."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Discussion, DiscussionStatus, PollOption, PollVote
+from services import audit, discussions, users
+from services.discussions import DiscussionInfo
+from services.errors import DomainError
+
+MIN_OPTIONS = 2
+MAX_OPTIONS = 10
+LABEL_MAX = 75  # a button label's limit
+
+
+class VoteOutcome(enum.Enum):
+    VOTED = "voted"
+    CHANGED = "changed"
+    SAME = "same"  # the same choice again: a double click or a retry
+
+
+def clean_options(raw: Sequence[str]) -> list[str]:
+    """No poll, or 2 to 10 distinct labels that fit on a button."""
+    labels = list(dict.fromkeys(label.strip() for label in raw if label.strip()))
+    if not labels:
+        return []
+    if len(labels) < MIN_OPTIONS:
+        raise DomainError("poll.too_few", minimum=MIN_OPTIONS)
+    if len(labels) > MAX_OPTIONS:
+        raise DomainError("poll.too_many", maximum=MAX_OPTIONS)
+    too_long = next((label for label in labels if len(label) > LABEL_MAX), None)
+    if too_long is not None:
+        raise DomainError("poll.option_too_long", limit=LABEL_MAX, option=too_long[:30])
+    return labels
+
+
+def check_closing_date(closes_on: date | None, today: date) -> None:
+    if closes_on is not None and closes_on < today:
+        raise DomainError("poll.closes_past", date=closes_on.isoformat())
+
+
+def add_options(discussion: Discussion, labels: Sequence[str]) -> None:
+    for position, label in enumerate(labels, start=1):
+        discussion.options.append(PollOption(team_id=discussion.team_id, position=position, label=label))
+
+
+def add_poll(
+    session: Session,
+    team_id: str,
+    actor: str,
+    discussion_id: int,
+    options: Sequence[str],
+    *,
+    anonymous: bool,
+    closes_on: date | None,
+    is_admin: bool,
+    today: date,
+) -> DiscussionInfo:
+    discussion = discussions.load(session, team_id, discussion_id, for_update=True)
+    discussions.require_manager(session, discussion, actor, is_admin)
+    if discussion.status is DiscussionStatus.CLOSED:
+        raise DomainError("discussion.closed", id=discussion.id)
+    if discussion.options:
+        raise DomainError("poll.exists", id=discussion.id)
+    labels = clean_options(options)
+    if not labels:
+        raise DomainError("poll.too_few", minimum=MIN_OPTIONS)
+    check_closing_date(closes_on, today)
+    add_options(discussion, labels)
+    discussion.anonymous = anonymous
+    discussion.closes_on = closes_on
+    session.flush()
+    audit.record(session, team_id, actor, "discussion.poll_added", "discussion", discussion.id, options=len(labels))
+    discussions.refresh_card(session, discussion, "poll")
+    return discussions.info_of(session, discussion)
+
+
+def vote(
+    session: Session, team_id: str, actor: str, option_id: int, *, today: date, now: datetime
+) -> tuple[VoteOutcome, DiscussionInfo, str]:
+    """Records the actor's choice; returns the outcome, the discussion and the chosen label."""
+    option = session.scalar(select(PollOption).where(PollOption.team_id == team_id, PollOption.id == option_id))
+    if option is None:
+        raise DomainError("poll.not_found")
+    # the row lock serialises voters, so the version and the vote stay in step
+    discussion = discussions.load(session, team_id, option.discussion_id, for_update=True)
+    if discussion.status is DiscussionStatus.CLOSED or (discussion.closes_on and today > discussion.closes_on):
+        raise DomainError("poll.closed", id=discussion.id)
+    voter = users.ensure(session, team_id, actor)
+    existing = session.scalar(
+        select(PollVote).where(PollVote.discussion_id == discussion.id, PollVote.user_id == voter.id)
+    )
+    if existing is not None and existing.option_id == option.id:
+        return VoteOutcome.SAME, discussions.info_of(session, discussion), option.label
+    if existing is None:
+        session.add(PollVote(team_id=team_id, discussion_id=discussion.id, user=voter, option_id=option.id))
+        outcome = VoteOutcome.VOTED
+    else:
+        existing.option_id = option.id
+        existing.changed_at = now
+        outcome = VoteOutcome.CHANGED
+    session.flush()
+    discussions.refresh_card(session, discussion, "vote")
+    return outcome, discussions.info_of(session, discussion), option.label

@@ -134,6 +134,24 @@ def keyed_like(session: Session, team_id: str, kind: str, pattern: str) -> list[
     ]
 
 
+def in_flight(session: Session, team_id: str, kind: str, recipient: str) -> bool:
+    """Whether a message of this kind to this recipient is being sent right now (claimed, not yet recorded)."""
+    return (
+        session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.team_id == team_id,
+                OutboxMessage.kind == kind,
+                OutboxMessage.recipient == recipient,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.claimed_until.is_not(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def due_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:
     return list(
         session.scalars(

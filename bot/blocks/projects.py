@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.blocks.common import (
     modal,
     section,
 )
+from bot.blocks.discussions import decision_log
 from bot.blocks.progress import status_blocks
 from bot.i18n import t
 from bot.ids import INPUT_ACTION, Action, Callback
@@ -26,6 +28,7 @@ from bot.ids import Block as B
 from bot.reader import Reader
 from bot.text import Raw, channel_link, escape, mention
 from models import Cadence, MemberRole, ProjectStatus
+from services.discussions import DiscussionInfo
 from services.progress import ProjectProgress
 from services.projects import ProjectInfo
 
@@ -110,7 +113,12 @@ def _field(label_key: str, value: str, locale: str) -> str:
     return f"*{t(label_key, locale)}*\n{value}"
 
 
-def detail(info: ProjectInfo, reader: Reader, progress: ProjectProgress | None = None) -> dict[str, Any]:
+def detail(
+    info: ProjectInfo,
+    reader: Reader,
+    progress: ProjectProgress | None = None,
+    decisions: Sequence[DiscussionInfo] = (),
+) -> dict[str, Any]:
     locale = reader.locale
     status = t("project.status_active" if info.status is ProjectStatus.ACTIVE else "project.status_closed", locale)
     none = t("common.none", locale)
@@ -135,6 +143,8 @@ def detail(info: ProjectInfo, reader: Reader, progress: ProjectProgress | None =
     blocks.append(section(f"*{t('project.field_members', locale, count=len(info.members))}*\n{members}"))
     if progress is not None:
         blocks += [divider(), *status_blocks(progress, reader)]
+    if decisions:
+        blocks += [divider(), *decision_log(list(decisions), reader)]
     if info.role_of(reader.user_id) is None and info.status is ProjectStatus.ACTIVE:
         blocks.append(actions(button(t("project.button_join", locale), Action.PROJECT_JOIN, info.key, "primary")))
     return message(f"{escape(info.name)} ({escape(info.key)})", blocks)

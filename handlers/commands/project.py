@@ -9,7 +9,7 @@ from bot.ids import Command
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
 from handlers.parsing import tokenize
-from services import progress, projects
+from services import discussions, progress, projects
 
 
 def _key_arg(inv: Invocation, example: str) -> str | None:
@@ -56,7 +56,8 @@ def show(inv: Invocation) -> None:
         status = progress.project_progress(
             session, inv.cmd.team_id, key, now=inv.deps.clock(), calendar=inv.deps.calendar
         )
-    inv.reply(blocks.detail(info, inv.reader, status))
+        decided = discussions.decisions(session, inv.cmd.team_id, info.id)
+    inv.reply(blocks.detail(info, inv.reader, status, decided))
 
 
 def edit(inv: Invocation) -> None:

@@ -5,6 +5,7 @@ replayed delivery counts once. Messages outside any discussion thread cost no da
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,8 @@ from handlers.interaction import team_of
 from services import discussions
 
 COUNTED_SUBTYPES = {None, "thread_broadcast", "file_share"}
+THREAD_WAITS = 20
+THREAD_WAIT_SECONDS = 0.1
 
 
 def _moment(ts: str) -> datetime | None:
@@ -26,6 +29,19 @@ def _moment(ts: str) -> datetime | None:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _wait_for_thread(deps: Deps, team_id: str, channel: str, thread_ts: str) -> bool:
+    """Whether the thread is an open discussion's. A reply can arrive while the card that started the
+    thread is still being recorded as sent; then the answer waits for that, briefly."""
+    for _ in range(THREAD_WAITS):
+        with deps.session_factory() as session:
+            if discussions.is_open_thread(session, team_id, channel, thread_ts):
+                return True
+            if not discussions.card_in_flight(session, team_id, channel):
+                return False
+        time.sleep(THREAD_WAIT_SECONDS)
+    return False
 
 
 def register(app: App, deps: Deps) -> None:
@@ -51,9 +67,8 @@ def register(app: App, deps: Deps) -> None:
         at = _moment(message_ts)
         if not thread_ts or thread_ts == message_ts or not author or at is None:
             return  # not a reply in a thread
-        with deps.session_factory() as session:
-            if not discussions.is_open_thread(session, team_id, channel, thread_ts):
-                return
+        if not _wait_for_thread(deps, team_id, channel, thread_ts):
+            return
         with deps.transaction() as session:
             counted = discussions.record_reply(
                 session, team_id, channel=channel, thread_ts=thread_ts, author=author, message_ts=message_ts, at=at

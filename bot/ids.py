@@ -56,6 +56,7 @@ class Block(enum.StrEnum):
     PROJECT_CHANNEL = "project_channel"
     PROJECT_LEADS = "project_leads"
     PROJECT_MEMBERS = "project_members"
+    PROJECT_MANAGERS = "project_managers"
     PROJECT_TARGET_DATE = "project_target_date"
     PROJECT_CADENCE = "project_cadence"
     PROGRESS_PROJECT = "progress_project"

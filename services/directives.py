@@ -18,7 +18,6 @@ from models import (
     DirectiveKind,
     DirectiveReport,
     DirectiveStatus,
-    MemberRole,
     Project,
     ProjectStatus,
     ReportKind,
@@ -167,8 +166,7 @@ def issue(
     project = projects.load(session, team_id, key)
     if project.status is ProjectStatus.CLOSED:
         raise DomainError("project.closed", key=project.key)
-    member = projects.membership(project, actor)
-    if not is_admin and (member is None or member.role is not MemberRole.LEAD):
+    if not is_admin and not projects.may_direct(project, actor):
         raise DomainError("directive.not_allowed", key=project.key)
     people = list(dict.fromkeys(assignees))
     if not people:

@@ -54,6 +54,7 @@ class Member:
     display_name: str
     department: str | None
     role: MemberRole
+    manager: bool = False  # may issue directives, as a lead may
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,10 @@ class ProjectInfo:
     def leads(self) -> tuple[Member, ...]:
         return tuple(m for m in self.members if m.role is MemberRole.LEAD)
 
+    @property
+    def managers(self) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.manager)
+
     def role_of(self, slack_user_id: str) -> MemberRole | None:
         return next((m.role for m in self.members if m.slack_user_id == slack_user_id), None)
 
@@ -96,6 +101,7 @@ class ProjectDraft:
     cooperating_departments: Sequence[str] = ()
     member_ids: Sequence[str] = ()
     lead_ids: Sequence[str] | None = None
+    manager_ids: Sequence[str] | None = None  # when editing: exactly these may issue directives
     target_date: date | None = None
     cadence: Cadence = Cadence.WEEKLY
     timezone: str | None = None  # the project's zone for due times; the creator's, when registering
@@ -148,6 +154,7 @@ def _info(project: Project) -> ProjectInfo:
             display_name=m.user.display_name,
             department=m.user.department.name if m.user.department else None,
             role=m.role,
+            manager=m.manager,
         )
         for m in project.members
         if m.active
@@ -421,6 +428,30 @@ def _apply_leads(session: Session, project: Project, lead_ids: Sequence[str]) ->
     return changes
 
 
+def _apply_managers(session: Session, project: Project, manager_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Makes exactly `manager_ids` the managers; someone named who is not a member joins as one."""
+    wanted = set(manager_ids)
+    changes: dict[str, list[str]] = {}
+    for member in project.members:
+        if member.active and member.manager and member.user.slack_user_id not in wanted:
+            member.manager = False
+            changes.setdefault("managers_removed", []).append(member.user.slack_user_id)
+    for slack_id in dict.fromkeys(manager_ids):
+        current = membership(project, slack_id) or _add_member(
+            session, project, users.ensure(session, project.team_id, slack_id), MemberRole.MEMBER
+        )
+        if current is not None and not current.manager:
+            current.manager = True
+            changes.setdefault("managers_added", []).append(slack_id)
+    return changes
+
+
+def may_direct(project: Project, actor: str) -> bool:
+    """A lead or a manager of the project may issue directives on it."""
+    member = membership(project, actor)
+    return member is not None and (member.role is MemberRole.LEAD or member.manager)
+
+
 def edit(
     session: Session,
     team_id: str,
@@ -461,7 +492,9 @@ def edit(
         changes["departments"] = True
     if draft.lead_ids is not None:
         changes.update(_apply_leads(session, project, draft.lead_ids))
-    keep = set(draft.member_ids) | set(draft.lead_ids or ())
+    if draft.manager_ids is not None:
+        changes.update(_apply_managers(session, project, draft.manager_ids))
+    keep = set(draft.member_ids) | set(draft.lead_ids or ()) | set(draft.manager_ids or ())
     now = utcnow()
     for slack_id in dict.fromkeys(members_shown):
         member = membership(project, slack_id)

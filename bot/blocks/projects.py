@@ -99,10 +99,13 @@ def _members_by_department(info: ProjectInfo, locale: str) -> str:
         MemberRole.LEAD: " " + t("project.lead_mark", locale),
         MemberRole.OBSERVER: " " + t("project.observer_mark", locale),
     }
+    manager = " " + t("project.manager_mark", locale)
     ordered = sorted(info.members, key=lambda m: (m.department is None, m.department or "", m.role.value))
     shown, lines = ordered[:MEMBERS_SHOWN], []
     for department, group in groupby(shown, key=lambda m: m.department):
-        people = ", ".join(mention(m.slack_user_id) + marks.get(m.role, "") for m in group)
+        people = ", ".join(
+            mention(m.slack_user_id) + marks.get(m.role, "") + (manager if m.manager else "") for m in group
+        )
         lines.append(f"*{escape(department) if department else t('project.no_department', locale)}*: {people}")
     if len(ordered) > MEMBERS_SHOWN:
         lines.append(t("common.more", locale, count=len(ordered) - MEMBERS_SHOWN))
@@ -240,6 +243,12 @@ def project_modal(reader: Reader, info: ProjectInfo | None = None, *, channel_id
             "initial_users": [m.slack_user_id for m in info.leads][:MODAL_MEMBERS],
         }
         blocks.append(input_block(B.PROJECT_LEADS, label("leads"), leads, hint=label("leads_hint")))
+        managers: dict[str, Any] = {"type": "multi_users_select", "action_id": INPUT_ACTION}
+        if info.managers:
+            managers["initial_users"] = [m.slack_user_id for m in info.managers][:MODAL_MEMBERS]
+        blocks.append(
+            input_block(B.PROJECT_MANAGERS, label("managers"), managers, optional=True, hint=label("managers_hint"))
+        )
     blocks += [
         input_block(B.PROJECT_CHANNEL, label("channel"), channel, optional=True),
         input_block(

@@ -39,6 +39,7 @@ def _draft(sub: Submission, timezone: str) -> projects.ProjectDraft:
         channel_id=sub.conversation(Block.PROJECT_CHANNEL),
         member_ids=sub.users(Block.PROJECT_MEMBERS),
         lead_ids=sub.users(Block.PROJECT_LEADS) if editing else None,
+        manager_ids=sub.users(Block.PROJECT_MANAGERS) if editing else None,
         target_date=target,
         cadence=_cadence(sub.option(Block.PROJECT_CADENCE)),
         timezone=timezone,

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from bot.ids import Action, Block, Callback
-from models import Directive, DirectiveStatus
+from models import Directive, DirectiveStatus, Project
 from tests.fakes.slack_requests import SlackRequests as R
 
 
@@ -114,7 +114,7 @@ def test_default_deadline_counts_working_days_across_a_public_holiday(bot):
 def test_only_a_lead_issues_and_only_assignees_report(bot):
     setup(bot)
     refused = bot.command("/directive", "ATOPY <@U3|park> 권한 없음", user="U2")
-    assert "주관 책임자나 관리자만 지시" in refused["text"]
+    assert "주관 책임자·관리 담당이나 관리자만 지시" in refused["text"]
     assert stored(bot) is None
     bot.command("/directive", "ATOPY <@U2|lee> 담당자만 보고")
     card_for(bot, "U2")
@@ -151,3 +151,25 @@ def test_home_lists_open_directives_with_due_dates_and_overdue_marks(bot):
     )[-1]
     blob = json.dumps(home.params["view"]["blocks"], ensure_ascii=False)
     assert "오늘까지 보고" in blob and "2026-11-27" in blob and "기한 지남" in blob
+
+
+def test_a_manager_marked_on_the_project_may_issue(bot):
+    setup(bot)
+    with bot.session_factory() as session:
+        project_id = session.scalar(select(Project.id).where(Project.key == "ATOPY"))
+    form = bot.slack.view_submission(
+        Callback.PROJECT_EDIT,
+        {
+            Block.PROJECT_NAME: {"value": R.plain("아토피 없는 경기도")},
+            Block.PROJECT_LEADS: {"value": R.multi_users(["U1"])},
+            Block.PROJECT_MANAGERS: {"value": R.multi_users(["U3", "U9"])},
+            Block.PROJECT_MEMBERS: {"value": R.multi_users(["U2", "U3"])},
+        },
+        private_metadata=json.dumps({"project_id": project_id, "channel_id": "C1", "members_shown": ["U2", "U3"]}),
+    )
+    assert form.status == 200 and not form.body, form.body
+    answer = bot.command("/directive", "ATOPY <@U2|lee> kind=report manager's directive", user="U3")
+    assert "Directive #1 issued" in answer["text"]
+    assert stored(bot).issuer.slack_user_id == "U3"
+    shown = json.dumps(bot.command("/project", "show ATOPY")["blocks"], ensure_ascii=False)
+    assert "<@U9> (관리 담당)" in shown  # named a manager, so made a member too

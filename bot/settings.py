@@ -15,6 +15,8 @@ import holidays
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from services.working_time import QuietHours
+
 DEFAULT_API_URL = "https://slack.com/api/"
 SUPPORTED_LOCALES = ("ko", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -42,6 +44,9 @@ class Settings:
     admins: frozenset[str] = frozenset()
     port: int = 3000
     log_level: str = "INFO"
+    quiet_hours: str = "19:00-08:00"  # local hours when the scheduler messages nobody
+    approval_remind_hours: int = 24  # working hours a step waits before its approver is reminded
+    approval_escalate_hours: int = 72  # ... before the requester and the project lead are told
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -87,6 +92,21 @@ class Settings:
         if log_level not in LOG_LEVELS:
             raise SettingsError("ONNURI_LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
 
+        quiet_hours = get("ONNURI_QUIET_HOURS") or cls.quiet_hours
+        try:
+            QuietHours.parse(quiet_hours)
+        except ValueError:
+            raise SettingsError(
+                "ONNURI_QUIET_HOURS", f"must look like 19:00-08:00 or off, got {quiet_hours!r}"
+            ) from None
+        remind, escalate = (
+            _hours(get(name), default, name)
+            for name, default in (
+                ("ONNURI_APPROVAL_REMIND_HOURS", cls.approval_remind_hours),
+                ("ONNURI_APPROVAL_ESCALATE_HOURS", cls.approval_escalate_hours),
+            )
+        )
+
         port_text = get("PORT") or str(cls.port)
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise SettingsError("PORT", f"must be a port number, got {port_text!r}")
@@ -103,6 +123,9 @@ class Settings:
             admins=admins,
             port=int(port_text),
             log_level=log_level,
+            quiet_hours=quiet_hours,
+            approval_remind_hours=remind,
+            approval_escalate_hours=escalate,
         )
 
     def require(self, *names: str) -> None:
@@ -114,6 +137,14 @@ class Settings:
     @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token) if s)
+
+
+def _hours(text: str | None, default: int, name: str) -> int:
+    if text is None:
+        return default
+    if not text.isdigit() or not 0 < int(text) <= 10_000:
+        raise SettingsError(name, f"must be a number of working hours, got {text!r}")
+    return int(text)
 
 
 def _checked_database_url(url: str) -> str:

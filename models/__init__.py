@@ -37,6 +37,7 @@ from models.projects import (
     ProjectMember,
     ProjectStatus,
 )
+from models.scheduling import DigestSubscription, NudgeSnooze, SchedulerLease
 
 __all__ = [
     "Absence",
@@ -48,6 +49,7 @@ __all__ = [
     "Base",
     "Cadence",
     "Department",
+    "DigestSubscription",
     "Directive",
     "DirectiveAssignee",
     "DirectiveKind",
@@ -58,6 +60,7 @@ __all__ = [
     "DiscussionStatus",
     "Health",
     "MemberRole",
+    "NudgeSnooze",
     "OutboxChannel",
     "OutboxMessage",
     "OutboxStatus",
@@ -72,6 +75,7 @@ __all__ = [
     "ProjectStatus",
     "ReportKind",
     "RequestStatus",
+    "SchedulerLease",
     "StepKind",
     "StepStatus",
     "User",

@@ -144,7 +144,7 @@ def in_flight(session: Session, team_id: str, kind: str, recipient: str) -> bool
                 OutboxMessage.kind == kind,
                 OutboxMessage.recipient == recipient,
                 OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.claimed_until.is_not(None),
+                OutboxMessage.claimed_until > utcnow(),  # a lapsed claim is a crashed sender, not a send
             )
             .limit(1)
         )

@@ -23,7 +23,7 @@ from bot.i18n import t
 from bot.ids import INPUT_ACTION, Action, Callback
 from bot.ids import Block as B
 from bot.reader import Reader
-from bot.text import escape, escape_within, mention, truncate
+from bot.text import Raw, escape, escape_within, mention, truncate
 from services.discussions import DiscussionInfo, OptionInfo
 from services.projects import ProjectInfo
 
@@ -111,16 +111,19 @@ def summary(info: DiscussionInfo, reader: Reader) -> dict[str, Any]:
     """Posted in the thread when the discussion closes."""
     locale = reader.locale
     people = info.participants
-    names = ", ".join(mention(p) for p in people[:PARTICIPANTS_SHOWN])
-    if len(people) > PARTICIPANTS_SHOWN:
-        names += " " + t("common.more", locale, count=len(people) - PARTICIPANTS_SHOWN)
+    # an anonymous poll names nobody for voting alone, or a one-sided vote would tell who chose what
+    named = [p for p in people if p == info.opener or any(p == who for who, _ in info.replies)]
+    shown = named if info.anonymous else list(people)
+    names = ", ".join(mention(p) for p in shown[:PARTICIPANTS_SHOWN])
+    if len(shown) > PARTICIPANTS_SHOWN:
+        names += " " + t("common.more", locale, count=len(shown) - PARTICIPANTS_SHOWN)
     lines = [
         t("discussion.summary_title", locale, id=info.id),
-        t("discussion.summary_participants", locale, count=len(people), names=names),
+        t("discussion.summary_participants", locale, count=len(people), names=Raw(names)),
         t("discussion.summary_replies", locale, count=info.reply_count),
     ]
     if info.has_poll:
-        votes = " · ".join(f"{escape(o.label)} {len(o.voters)}" for o in info.options)
+        votes = Raw(" · ".join(f"{escape(o.label)} {len(o.voters)}" for o in info.options))
         lines.append(t("discussion.summary_votes", locale, count=info.votes, votes=votes))
     text = "\n".join(lines)
     blocks = [section(text), section(_conclusion(info, reader))]
@@ -146,6 +149,7 @@ def discussion_list(project: ProjectInfo, infos: list[DiscussionInfo], reader: R
     if not infos:
         text = t("discussion.list_empty", locale, key=project.key)
         return message(text, [header(title), section(text)])
+    fallback = t("discussion.list_title", locale, name=project.name, key=project.key)
     blocks: list[Block] = [header(title)]
     open_ones = [d for d in infos if d.is_open]
     closed = [d for d in infos if not d.is_open]
@@ -160,7 +164,7 @@ def discussion_list(project: ProjectInfo, infos: list[DiscussionInfo], reader: R
     if closed:
         lines = [_decision_line(d, reader) for d in closed[:LIST_SHOWN]]
         blocks.append(section(f"*{t('discussion.decision_log', locale)}*\n" + "\n".join(lines)))
-    return message(title, blocks)
+    return message(fallback, blocks)
 
 
 def outcome(key: str, info: DiscussionInfo, reader: Reader, **extra: Any) -> dict[str, Any]:

@@ -45,6 +45,7 @@ def reply_event(bot, user, ts, thread_ts, *, event_id, retry_num=None):
     event = {"type": "message", "channel": CHANNEL, "user": user, "text": "의견", "ts": ts, "thread_ts": thread_ts}
     answer = bot.slack.event(event, event_id=event_id, retry_num=retry_num)
     assert answer.status == 200
+    bot.settle()  # the listener runs after the ack
     return answer
 
 

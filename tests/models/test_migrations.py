@@ -20,11 +20,13 @@ TABLES = {
     "approval_steps",
     "audit_events",
     "departments",
+    "digest_subscriptions",
     "directive_assignees",
     "directive_reports",
     "directives",
     "discussion_replies",
     "discussions",
+    "nudge_snoozes",
     "outbox",
     "poll_options",
     "poll_votes",
@@ -34,6 +36,7 @@ TABLES = {
     "project_departments",
     "project_members",
     "projects",
+    "scheduler_leases",
     "users",
 }
 

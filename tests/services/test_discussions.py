@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import AuditEvent, Discussion, DiscussionReply, DiscussionStatus, OutboxMessage, PollOption
 from models.db import write_transaction
 from services import discussions, polls, projects
+from services import outbox as outbox_service
 from services.discussions import DiscussionInfo, Outcome
 from services.errors import DomainError
 
@@ -402,6 +403,27 @@ def test_is_open_thread_only_for_the_thread_of_an_open_discussion(session_factor
     close(sf, info.id)
     with sf() as s:
         assert not discussions.is_open_thread(s, TEAM, "C9", THREAD)
+
+
+def test_a_card_is_in_flight_only_while_it_is_being_posted(session_factory):
+    """A reply can beat the recording of the card's ts; the message listener waits only while a card is out."""
+    sf = session_factory
+    make_project(sf)
+    info = open_discussion(sf)
+    [card] = outbox(sf, "discussion.card")
+
+    def in_flight(channel: str = "C9", team: str = TEAM) -> bool:
+        with sf() as s:
+            return discussions.card_in_flight(s, team, channel)
+
+    assert not in_flight()  # queued, not yet taken by the sender
+    with write_transaction(sf) as s:
+        assert outbox_service.claim(s, card.id, NOW) is not None
+    assert in_flight() and not in_flight("C10") and not in_flight(team=OTHER_TEAM)
+    with write_transaction(sf) as s:
+        outbox_service.mark_sent(s, card.id, channel="C9", ts=THREAD)
+        discussions.thread_started(s, TEAM, info.id, "C9", THREAD)
+    assert not in_flight()
 
 
 def test_a_reply_counts_once_even_when_its_event_comes_twice(session_factory):

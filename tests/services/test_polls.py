@@ -66,7 +66,9 @@ def refused(sf: sessionmaker[Session], action) -> DomainError:
 def refreshes(sf: sessionmaker[Session]) -> list[OutboxMessage]:
     with sf() as s:
         return list(
-            s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "discussion.refresh").order_by(OutboxMessage.id))
+            s.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "discussion.refresh").order_by(OutboxMessage.id)
+            )
         )
 
 
@@ -352,7 +354,9 @@ def test_votes_after_the_discussion_closes_are_refused(session_factory):
     before = len(refreshes(sf))
 
     for actor, option in ((MEMBER, b.id), (MEMBER, a.id), (LEAD, a.id)):
-        error = refused(sf, lambda s, actor=actor, option=option: polls.vote(s, TEAM, actor, option, today=TODAY, now=NOW))
+        error = refused(
+            sf, lambda s, actor=actor, option=option: polls.vote(s, TEAM, actor, option, today=TODAY, now=NOW)
+        )
         assert error.code == "poll.closed"
 
     assert votes_in_db(sf) == [(MEMBER, a.id)]

@@ -1,0 +1,104 @@
+"""When a person may be reached: working days in their own time zone, outside quiet hours.
+
+Everything here takes aware UTC moments and a zone name; the local wall clock is computed with
+zoneinfo, so daylight-saving changes move the UTC instant, never the local hour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from services.calendar import WorkCalendar
+
+SEND_TIME = time(10, 0)  # nudges and reminders go out at 10:00 in the reader's own zone
+MAX_SEARCH_DAYS = 60
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Local hours when nobody is messaged; the span may wrap midnight (19:00-08:00)."""
+
+    start: time = time(19, 0)
+    end: time = time(8, 0)
+
+    @classmethod
+    def parse(cls, text: str) -> QuietHours:
+        """ "19:00-08:00"; an empty string or "off" means no quiet hours."""
+        text = text.strip().lower()
+        if text in ("", "off", "none"):
+            return cls(time(0, 0), time(0, 0))
+        first, sep, second = text.partition("-")
+        if not sep:
+            raise ValueError(f"quiet hours must look like 19:00-08:00, not {text!r}")
+        return cls(time.fromisoformat(first.strip()), time.fromisoformat(second.strip()))
+
+    def contains(self, local: time) -> bool:
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class WorkingTime:
+    calendar: WorkCalendar
+    quiet: QuietHours = QuietHours()
+
+    def local(self, moment: datetime, tz: str) -> datetime:
+        return moment.astimezone(zone(tz))
+
+    def is_working_day(self, moment: datetime, tz: str) -> bool:
+        return self.calendar.is_working_day(self.local(moment, tz).date())
+
+    def reachable(self, moment: datetime, tz: str) -> bool:
+        """A working day where the person is, and not inside their quiet hours."""
+        local = self.local(moment, tz)
+        return self.calendar.is_working_day(local.date()) and not self.quiet.contains(local.time())
+
+    def slot(self, day: date, tz: str, at: time = SEND_TIME) -> datetime:
+        """`at` o'clock on `day` in the zone, as UTC (a time skipped by a DST jump moves forward)."""
+        local = datetime.combine(day, at, tzinfo=zone(tz))
+        return local.astimezone(UTC)
+
+    def next_slot(self, moment: datetime, tz: str, at: time = SEND_TIME) -> datetime:
+        """The first `at` o'clock on a local working day at or after `moment`."""
+        day = self.local(moment, tz).date()
+        for _ in range(MAX_SEARCH_DAYS):
+            if self.calendar.is_working_day(day):
+                candidate = self.slot(day, tz, at)
+                if candidate >= moment:
+                    return candidate
+            day += timedelta(days=1)
+        return self.slot(day, tz, at)
+
+    def slot_after(self, moment: datetime, tz: str, at: time = SEND_TIME) -> datetime:
+        """The `at` o'clock of the working day after the local day of `moment`."""
+        day = self.local(moment, tz).date() + timedelta(days=1)
+        return self.next_slot(self.slot(day, tz, time(0, 0)), tz, at)
+
+    def working_hours(self, start: datetime, end: datetime, tz: str) -> float:
+        """Hours between two moments that fall on working days (whole local days count 24 hours)."""
+        if end <= start:
+            return 0.0
+        total = timedelta()
+        cursor = self.local(start, tz)
+        finish = self.local(end, tz)
+        while cursor < finish:
+            next_midnight = datetime.combine(cursor.date() + timedelta(days=1), time(0, 0), tzinfo=cursor.tzinfo)
+            stop = min(next_midnight, finish)
+            if self.calendar.is_working_day(cursor.date()):
+                total += stop.astimezone(UTC) - cursor.astimezone(UTC)
+            cursor = stop
+        return total.total_seconds() / 3600

@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--url", help="public base URL for HTTP mode, e.g. https://onnuri.example.go.kr")
 
     sub.add_parser("doctor", help="check settings, database, token and scopes")
+
+    scheduler = sub.add_parser("scheduler", help="timed jobs")
+    scheduler_sub = scheduler.add_subparsers(dest="scheduler_command", required=True, metavar="TASK")
+    once = scheduler_sub.add_parser("run-once", help="run every job due at that instant once, deliver, exit")
+    once.add_argument("--at", help="the instant, ISO-8601 (e.g. 2026-12-07T10:00+09:00); default now")
     return parser
 
 
@@ -85,7 +90,25 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _db_upgrade(settings)
     if args.command == "doctor":
         return _doctor(settings)
+    if args.command == "scheduler":
+        return _scheduler_once(settings, args.at)
     return _run(args, settings)
+
+
+def _scheduler_once(settings: Settings, at: str | None) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from scheduler.once import InvalidInstant, run_once
+
+    try:
+        report = run_once(settings, at)
+    except InvalidInstant as error:
+        print(f"onnuri: --at: {error}", file=sys.stderr)
+        return EXIT_SETTINGS
+    except SQLAlchemyError as error:
+        raise CommandFailed(f"database: {_one_line(error)}; check DATABASE_URL or run `onnuri doctor`") from None
+    print(report)
+    return 0
 
 
 def _db_upgrade(settings: Settings) -> int:

@@ -23,6 +23,7 @@ from models import migrate
 from models.base import utcnow
 from models.db import make_engine, make_session_factory
 from scheduler.delivery import OutboxDelivery
+from scheduler.runner import SchedulerRunner
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,19 @@ class Runtime:
     session_factory: sessionmaker[Session]
     delivery: OutboxDelivery
     app: App
+    scheduler: SchedulerRunner | None = None
+
+    def start_scheduler(self) -> None:
+        self.scheduler = SchedulerRunner(self.engine, self.session_factory, self.settings, self.delivery.wake)
+        self.scheduler.start()
+
+    @property
+    def scheduler_role(self) -> str:
+        return self.scheduler.role if self.scheduler else "off"
 
     def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
         self.delivery.stop()
         self.engine.dispose()
 
@@ -84,7 +96,9 @@ def run(settings: Settings, *, socket: bool, scheduler: bool) -> None:
     check_token(runtime.app.client, settings)
     runtime.delivery.start()
     if scheduler:
-        log.info("timed jobs: none are registered in this build; outbox delivery is running")
+        runtime.start_scheduler()
+    else:
+        log.info("timed jobs are off (--no-scheduler); notifications caused by people are still delivered")
     try:
         if socket:
             _run_socket_mode(runtime)
@@ -100,7 +114,7 @@ def _on_signals(callback) -> None:
 
 
 def _run_http(runtime: Runtime) -> None:
-    server = serve(make_wsgi_app(runtime.app, runtime.engine), runtime.settings.port)
+    server = serve(make_wsgi_app(runtime.app, runtime.engine, lambda: runtime.scheduler_role), runtime.settings.port)
     _on_signals(server.close)
     log.info("Onnuri listening on :%s (POST /slack/events, GET /healthz)", runtime.settings.port)
     run_until_closed(server)

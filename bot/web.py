@@ -17,7 +17,10 @@ EVENTS_PATH = "/slack/events"
 SERVER_THREADS = 32
 
 
-def make_wsgi_app(app: App, engine: Engine) -> Callable[..., Iterable[bytes]]:
+def make_wsgi_app(
+    app: App, engine: Engine, scheduler_role: Callable[[], str] = lambda: "off"
+) -> Callable[..., Iterable[bytes]]:
+    """`scheduler_role` says whether this process leads the scheduler ("leader", "standby" or "off")."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def wsgi(environ: dict[str, Any], start_response) -> Iterable[bytes]:
@@ -25,7 +28,8 @@ def make_wsgi_app(app: App, engine: Engine) -> Callable[..., Iterable[bytes]]:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
             ok = database_answers(engine)
-            body = json.dumps({"status": "ok" if ok else "unavailable", "database": ok}).encode()
+            status = {"status": "ok" if ok else "unavailable", "database": ok, "scheduler": scheduler_role()}
+            body = json.dumps(status).encode()
             start_response(
                 "200 OK" if ok else "503 Service Unavailable",
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],

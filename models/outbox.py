@@ -23,6 +23,7 @@ class OutboxMessage(TeamScoped, Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("team_id", "dedupe_key"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_kind_created", "kind", "created_at"),  # what the scheduler already queued
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -257,9 +257,9 @@ def is_open_thread(session: Session, team_id: str, channel: str, thread_ts: str)
     return found is not None and found.status is DiscussionStatus.OPEN
 
 
-def card_in_flight(session: Session, team_id: str, channel: str) -> bool:
+def card_in_flight(session: Session, team_id: str, channel: str, now: datetime) -> bool:
     """A card is being posted to the channel and its ts is not recorded yet: a reply may be to it."""
-    return outbox.in_flight(session, team_id, "discussion.card", channel)
+    return outbox.in_flight(session, team_id, "discussion.card", channel, now)
 
 
 def record_reply(

@@ -134,7 +134,24 @@ def keyed_like(session: Session, team_id: str, kind: str, pattern: str) -> list[
     ]
 
 
-def in_flight(session: Session, team_id: str, kind: str, recipient: str) -> bool:
+def queued_since(session: Session, kinds: Iterable[str], since: datetime) -> dict[tuple[str, str], datetime]:
+    """(team, dedupe key) -> when it was queued, for rows of these kinds queued since `since`: what the
+    scheduler already did, so a job run twice, in two processes or after a crash queues nothing twice."""
+    rows = session.execute(
+        select(OutboxMessage.team_id, OutboxMessage.dedupe_key, OutboxMessage.created_at).where(
+            OutboxMessage.kind.in_(list(kinds)), OutboxMessage.created_at >= since
+        )
+    )
+    return {(team, key): created for team, key, created in rows}
+
+
+def enqueue_many(session: Session, rows: list[dict[str, Any]], *, at: datetime) -> int:
+    """Queues many messages in one statement (keys: team_id, kind, recipient, dedupe_key, payload),
+    as of `at` (the scheduler's clock); returns how many were new."""
+    return _insert_new(session, [{"payload": {}, "next_attempt_at": at, "created_at": at, **row} for row in rows])
+
+
+def in_flight(session: Session, team_id: str, kind: str, recipient: str, now: datetime) -> bool:
     """Whether a message of this kind to this recipient is being sent right now (claimed, not yet recorded)."""
     return (
         session.scalar(
@@ -144,7 +161,7 @@ def in_flight(session: Session, team_id: str, kind: str, recipient: str) -> bool
                 OutboxMessage.kind == kind,
                 OutboxMessage.recipient == recipient,
                 OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.claimed_until > utcnow(),  # a lapsed claim is a crashed sender, not a send
+                OutboxMessage.claimed_until > now,  # a lapsed claim is a crashed sender, not a send
             )
             .limit(1)
         )

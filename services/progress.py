@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import enum
 import re
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -306,6 +308,14 @@ def _status(period: Period, now: datetime, mine: list[UpdateInfo]) -> MyStatus:
     return MyStatus.LATE if now > period.due_at else MyStatus.DUE
 
 
+def _by_project(updates: Sequence[ProgressUpdate]) -> dict[int, list[ProgressUpdate]]:
+    """Rows grouped by project in one pass, each group in the rows' order."""
+    grouped: dict[int, list[ProgressUpdate]] = defaultdict(list)
+    for update in updates:
+        grouped[update.project_id].append(update)
+    return grouped
+
+
 def _summaries(
     session: Session, infos: list[ProjectInfo], now: datetime, calendar: WorkCalendar, *, trend: bool
 ) -> dict[int, tuple[ProjectProgress, list[UpdateInfo]]]:
@@ -326,12 +336,14 @@ def _summaries(
         .group_by(ProgressUpdate.project_id, ProgressUpdate.author_id)
     )
     latest = session.scalars(select(ProgressUpdate).where(ProgressUpdate.id.in_(latest_ids))).all()
+    recent_of = _by_project(recent)
+    latest_of = _by_project(latest)
     result = {}
     for info in infos:
         period = periods[info.id]
-        mine_recent = [_info(u, info) for u in recent if u.project_id == info.id]
+        mine_recent = [_info(u, info) for u in recent_of.get(info.id, ())]
         current = [u for u in mine_recent if u.period_start == period.start]
-        by_member = sorted((_info(u, info) for u in latest if u.project_id == info.id), key=lambda u: -u.id)
+        by_member = sorted((_info(u, info) for u in latest_of.get(info.id, ())), key=lambda u: -u.id)
         result[info.id] = (
             ProjectProgress(
                 project=info,
@@ -375,6 +387,13 @@ def _trend(updates: list[UpdateInfo], period: Period, info: ProjectInfo) -> tupl
         standing = reported[-1] if reported else standing
         values.append(standing)
     return tuple(values)
+
+
+def summaries(
+    session: Session, infos: list[ProjectInfo], *, now: datetime, calendar: WorkCalendar, trend: bool = False
+) -> dict[int, ProjectProgress]:
+    """Progress of many projects by project id, in a fixed number of queries."""
+    return {pid: summary for pid, (summary, _current) in _summaries(session, infos, now, calendar, trend=trend).items()}
 
 
 def project_progress(

@@ -322,6 +322,17 @@ def list_active(session: Session, team_id: str, viewer: str) -> list[ProjectInfo
     return sorted(infos, key=lambda p: p.role_of(viewer) is None)
 
 
+def all_active(session: Session) -> list[ProjectInfo]:
+    """Every active project of every workspace, for the scheduler (a fixed number of queries)."""
+    query = (
+        select(Project)
+        .where(Project.status == ProjectStatus.ACTIVE)
+        .options(selectinload(Project.members), selectinload(Project.departments))
+        .order_by(Project.id)
+    )
+    return [_info(p) for p in session.scalars(query)]
+
+
 def list_mine(session: Session, team_id: str, slack_user_id: str) -> list[ProjectInfo]:
     """Active projects the person belongs to, newest first."""
     mine = (

@@ -13,6 +13,7 @@ from slack_bolt import App
 
 from handlers.deps import Deps
 from handlers.interaction import team_of
+from models.base import utcnow
 from services import discussions
 
 COUNTED_SUBTYPES = {None, "thread_broadcast", "file_share"}
@@ -38,7 +39,7 @@ def _wait_for_thread(deps: Deps, team_id: str, channel: str, thread_ts: str) -> 
         with deps.session_factory() as session:
             if discussions.is_open_thread(session, team_id, channel, thread_ts):
                 return True
-            if not discussions.card_in_flight(session, team_id, channel):
+            if not discussions.card_in_flight(session, team_id, channel, utcnow()):  # on the sender's clock
                 return False
         time.sleep(THREAD_WAIT_SECONDS)
     return False

@@ -414,7 +414,7 @@ def test_a_card_is_in_flight_only_while_it_is_being_posted(session_factory):
 
     def in_flight(channel: str = "C9", team: str = TEAM) -> bool:
         with sf() as s:
-            return discussions.card_in_flight(s, team, channel)
+            return discussions.card_in_flight(s, team, channel, NOW)
 
     assert not in_flight()  # queued, not yet taken by the sender
     with write_transaction(sf) as s:

@@ -2,7 +2,7 @@
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-27 11:02:00.905562
+Create Date: 2026-11-27 11:04:50.193436
 """
 
 import sqlalchemy as sa
@@ -61,8 +61,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_nudge_snoozes_team_id"), ["team_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_nudge_snoozes_user_id"), ["user_id"], unique=False)
 
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_kind_created", ["kind", "created_at"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_kind_created")
+
     with op.batch_alter_table("nudge_snoozes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_nudge_snoozes_user_id"))
         batch_op.drop_index(batch_op.f("ix_nudge_snoozes_team_id"))

@@ -1,0 +1,170 @@
+"""Reminders for approvals and directives, computed from the database at `now`.
+
+Approvals: a step waiting more than N working hours reminds its approver; after M the requester
+and the project's leads are told. Directives: each assignee hears one working day before the due
+date, on the due date and once it is overdue; the working day after that, the issuer hears.
+Only the stage that applies today is queued, so after an outage nobody gets a backlog of stages.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import ApprovalRequest, Directive, MemberRole, ProjectMember, RequestStatus, StepStatus, User
+from services import outbox
+from services.audience import Audience
+from services.directives import OPEN
+
+APPROVAL_REMINDER = "reminder.approval"
+APPROVAL_OVERDUE = "reminder.approval_overdue"
+DIRECTIVE_REMINDER = "reminder.directive"
+KINDS = (APPROVAL_REMINDER, APPROVAL_OVERDUE, DIRECTIVE_REMINDER)
+LOOKBACK = timedelta(days=400)  # a reminder is queued once for the life of its subject
+
+
+def _row(team_id: str, kind: str, recipient: str, key: str, **payload: Any) -> dict[str, Any]:
+    return {"team_id": team_id, "kind": kind, "recipient": recipient, "dedupe_key": key, "payload": payload}
+
+
+def _leads(session: Session, project_ids: set[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    if not project_ids:
+        return found
+    rows = session.execute(
+        select(ProjectMember.project_id, User.slack_user_id)
+        .join(User, User.id == ProjectMember.user_id)
+        .where(
+            ProjectMember.project_id.in_(project_ids),
+            ProjectMember.left_at.is_(None),
+            ProjectMember.role == MemberRole.LEAD,
+        )
+    )
+    for project_id, slack_id in rows:
+        found.setdefault(project_id, []).append(slack_id)
+    return found
+
+
+def waiting_since(request: ApprovalRequest) -> datetime:
+    """When the current position's turn began: the last decision before it, or the request itself."""
+    earlier = [s.decided_at for s in request.steps if s.position < request.position and s.decided_at is not None]
+    return max(earlier, default=request.created_at)
+
+
+def approvals_due(
+    session: Session,
+    now: datetime,
+    audience: Audience,
+    *,
+    remind_hours: int,
+    escalate_hours: int,
+    org_tz: str,
+    queued: dict[tuple[str, str], datetime],
+) -> list[dict[str, Any]]:
+    requests = session.scalars(
+        select(ApprovalRequest)
+        .where(ApprovalRequest.status == RequestStatus.PENDING)
+        .options(selectinload(ApprovalRequest.steps))
+    ).all()
+    leads = _leads(session, {r.project_id for r in requests})
+    wt = audience.working_time
+    rows: list[dict[str, Any]] = []
+
+    def add(team: str, kind: str, recipient: str, key: str, **payload: Any) -> None:
+        if (team, key) not in queued and audience.reachable(team, recipient, now):
+            rows.append(_row(team, kind, recipient, key, **payload))
+
+    for request in requests:
+        waited = wt.working_hours(waiting_since(request), now, org_tz)
+        if waited < remind_hours:
+            continue
+        team = request.team_id
+        for step in request.steps:
+            if step.position != request.position or step.status is not StepStatus.PENDING:
+                continue
+            base = f"approval:{request.id}:step:{step.id}"
+            payload = {"request_id": request.id, "step_id": step.id, "hours": int(waited)}
+            add(team, APPROVAL_REMINDER, step.approver.slack_user_id, f"{base}:remind", **payload)
+            if waited >= escalate_hours:
+                told = [request.requester.slack_user_id, *leads.get(request.project_id, [])]
+                for person in dict.fromkeys(told):
+                    if person != step.approver.slack_user_id:
+                        add(team, APPROVAL_OVERDUE, person, f"{base}:overdue:{person}", **payload)
+    return rows
+
+
+def _previous_working_day(day: date, audience: Audience) -> date:
+    day -= timedelta(days=1)
+    while not audience.working_time.calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def directives_due(
+    session: Session, now: datetime, audience: Audience, *, queued: dict[tuple[str, str], datetime]
+) -> list[dict[str, Any]]:
+    open_ones = session.scalars(
+        select(Directive).where(Directive.status.in_(OPEN)).options(selectinload(Directive.assignees))
+    ).all()
+    wt = audience.working_time
+    rows: list[dict[str, Any]] = []
+    for directive in open_ones:
+        team, due_day = directive.team_id, directive.due_date
+        base = f"directive:{directive.id}:remind"
+        for assignee in directive.assignees:
+            person = assignee.user.slack_user_id
+            tz = audience.tz(team, person)
+            today = wt.local(now, tz).date()
+            if today > due_day:
+                stage, start = "overdue", wt.next_slot(wt.slot(due_day + timedelta(days=1), tz, time(0, 0)), tz)
+            elif today == due_day:
+                stage, start = "due", wt.slot(due_day, tz)
+            elif today == _previous_working_day(due_day, audience):
+                stage, start = "before", wt.slot(today, tz)
+            else:
+                continue
+            key = f"{base}:{stage}:{person}"
+            if now >= start and (team, key) not in queued and audience.reachable(team, person, now):
+                rows.append(_row(team, DIRECTIVE_REMINDER, person, key, directive_id=directive.id, stage=stage))
+        issuer = directive.issuer.slack_user_id
+        told_assignees = [
+            queued[(team, f"{base}:overdue:{a.user.slack_user_id}")]
+            for a in directive.assignees
+            if (team, f"{base}:overdue:{a.user.slack_user_id}") in queued
+        ]
+        key = f"{base}:overdue-issuer:{issuer}"
+        if (
+            told_assignees
+            and (team, key) not in queued
+            and audience.reachable(team, issuer, now)
+            and now >= wt.slot_after(min(told_assignees), audience.tz(team, issuer))
+        ):
+            rows.append(_row(team, DIRECTIVE_REMINDER, issuer, key, directive_id=directive.id, stage="issuer"))
+    return rows
+
+
+def due(
+    session: Session,
+    now: datetime,
+    audience: Audience,
+    *,
+    remind_hours: int,
+    escalate_hours: int,
+    org_tz: str,
+) -> list[dict[str, Any]]:
+    queued = outbox.queued_since(session, KINDS, now - LOOKBACK)
+    return [
+        *approvals_due(
+            session,
+            now,
+            audience,
+            remind_hours=remind_hours,
+            escalate_hours=escalate_hours,
+            org_tz=org_tz,
+            queued=queued,
+        ),
+        *directives_due(session, now, audience, queued=queued),
+    ]

@@ -27,6 +27,7 @@ class Action(enum.StrEnum):
     DISCUSSION_VOTE = "discussion_vote"  # a prefix: each option's button adds its position
     DISCUSSION_POLL = "discussion_poll"
     DISCUSSION_CLOSE = "discussion_close"
+    NUDGE_SNOOZE = "nudge_snooze"
 
 
 class Callback(enum.StrEnum):

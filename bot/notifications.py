@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from bot.blocks import approvals as approval_blocks
 from bot.blocks import directives as directive_blocks
 from bot.blocks import discussions as discussion_blocks
+from bot.blocks import nudges as nudge_blocks
 from bot.blocks import progress as progress_blocks
 from bot.blocks import projects as project_blocks
 from bot.home_view import home_view
 from bot.reader import Reader
-from models import OutboxStatus
-from services import approvals, directives, discussions, outbox, progress, projects
+from models import OutboxStatus, StepStatus
+from services import approvals, directives, discussions, nudges, outbox, progress, projects, reminders
 from services.calendar import WorkCalendar
 from services.outbox import Pending
 
@@ -182,6 +183,48 @@ def _discussion_summary(
     return Outgoing("chat.postMessage", args)
 
 
+def _progress_nudge(
+    session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime
+) -> Rendered:
+    """A nudge, or the leads' list of who is missing; nothing once everyone has reported or the period is over."""
+    period_start = date.fromisoformat(str(pending.payload["period_start"]))
+    found = nudges.still_missing(
+        session, pending.team_id, int(pending.payload["project_id"]), period_start, now, calendar
+    )
+    if found is None:
+        return None
+    info, missing = found
+    if pending.kind == nudges.ESCALATION:
+        payload = nudge_blocks.escalation(info, period_start, missing, reader) if missing else None
+    elif pending.recipient in missing:
+        payload = nudge_blocks.progress_nudge(info, period_start, int(pending.payload.get("stage", 1)), reader)
+    else:
+        payload = None
+    return Outgoing("chat.postMessage", {"channel": pending.recipient, **payload}) if payload else None
+
+
+def _approval_reminder(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, _now: datetime
+) -> Rendered:
+    info = approvals.get(session, pending.team_id, int(pending.payload["request_id"]))
+    step = info.step(int(pending.payload["step_id"]))
+    if step is None or step.status is not StepStatus.PENDING:
+        return None  # decided meanwhile
+    overdue = pending.kind == reminders.APPROVAL_OVERDUE
+    payload = nudge_blocks.approval_reminder(info, step.approver, int(pending.payload["hours"]), overdue, reader)
+    return Outgoing("chat.postMessage", {"channel": pending.recipient, **payload})
+
+
+def _directive_reminder(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, _now: datetime
+) -> Rendered:
+    info = directives.get(session, pending.team_id, int(pending.payload["directive_id"]))
+    if info.status not in directives.OPEN:
+        return None  # reported or done meanwhile
+    payload = nudge_blocks.directive_reminder(info, str(pending.payload["stage"]), reader)
+    return Outgoing("chat.postMessage", {"channel": pending.recipient, **payload})
+
+
 def _home(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime) -> Rendered:
     view = home_view(session, pending.team_id, reader, now=now, calendar=calendar)
     return Outgoing("views.publish", {"user_id": pending.recipient, "view": view})
@@ -211,6 +254,11 @@ RENDERERS: dict[str, Renderer] = {
     "discussion.card": _discussion_card,
     "discussion.refresh": _discussion_refresh,
     "discussion.summary": _discussion_summary,
+    nudges.NUDGE: _progress_nudge,
+    nudges.ESCALATION: _progress_nudge,
+    reminders.APPROVAL_REMINDER: _approval_reminder,
+    reminders.APPROVAL_OVERDUE: _approval_reminder,
+    reminders.DIRECTIVE_REMINDER: _directive_reminder,
 }
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from models.db import write_transaction
 from services import audience as audiences
-from services import nudges, outbox, projects, reminders
+from services import digests, nudges, outbox, projects, reminders
 from services.audience import Audience
 from services.calendar import WorkCalendar
 from services.projects import ProjectInfo
@@ -42,8 +42,6 @@ def digest_rows(
 ) -> list[dict[str, Any]]:
     """This week's digests whose time has come: each project's to its channel (covering last week),
     and the cross-project one to admins and subscribers."""
-    from services import digests  # TEMP until services/digests.py lands
-
     wt, calendar = audience.working_time, audience.working_time.calendar
     rows: list[dict[str, Any]] = []
     for info in infos:

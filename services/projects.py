@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, subqueryload
 
 from models import (
     Cadence,
@@ -323,13 +323,28 @@ def list_active(session: Session, team_id: str, viewer: str) -> list[ProjectInfo
 
 
 def all_active(session: Session) -> list[ProjectInfo]:
-    """Every active project of every workspace, for the scheduler (a fixed number of queries)."""
+    """Every active project of every workspace, for the scheduler, in three queries however many there are
+    (subquery loading: selectinload would split its IN lists into batches of 500)."""
     query = (
         select(Project)
         .where(Project.status == ProjectStatus.ACTIVE)
-        .options(selectinload(Project.members), selectinload(Project.departments))
+        .options(subqueryload(Project.members), subqueryload(Project.departments))
         .order_by(Project.id)
     )
+    return [_info(p) for p in session.scalars(query)]
+
+
+def active_in_team(session: Session, team_id: str, keys: Iterable[str] | None = None) -> list[ProjectInfo]:
+    """The workspace's active projects (or those of `keys`) by key, in three queries however many there
+    are: subquery loading, where selectinload would split its IN lists into batches of 500."""
+    query = (
+        select(Project)
+        .where(Project.team_id == team_id, Project.status == ProjectStatus.ACTIVE)
+        .options(subqueryload(Project.members), subqueryload(Project.departments))
+        .order_by(Project.key)
+    )
+    if keys is not None:
+        query = query.where(Project.key.in_(sorted({key.strip().upper() for key in keys})))
     return [_info(p) for p in session.scalars(query)]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import approval, directive, discussion, progress, project
+from handlers.actions import approval, directive, discussion, nudge, progress, project
 from handlers.deps import Deps
 
 
@@ -14,3 +14,4 @@ def register(app: App, deps: Deps) -> None:
     approval.register(app, deps)
     directive.register(app, deps)
     discussion.register(app, deps)
+    nudge.register(app, deps)

@@ -1,0 +1,81 @@
+"""Block Kit for what the scheduler sends people: progress nudges, escalations and reminders."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.blocks.common import actions, button, message, section
+from bot.i18n import t
+from bot.ids import Action
+from bot.reader import Reader
+from bot.text import Raw, mention, truncate
+from services.approvals import RequestInfo
+from services.directives import DirectiveInfo
+from services.projects import ProjectInfo
+
+MENTIONS_SHOWN = 20
+
+
+def snooze_value(project_id: int, period_start: date) -> str:
+    return f"{project_id}:{period_start.isoformat()}"
+
+
+def progress_nudge(info: ProjectInfo, period_start: date, stage: int, reader: Reader) -> dict[str, Any]:
+    locale = reader.locale
+    key = "nudge.progress_first" if stage == 1 else "nudge.progress_second"
+    text = t(key, locale, name=info.name, key=info.key, start=reader.format_date(period_start))
+    buttons = [
+        button(t("nudge.button_post", locale, plain=True), Action.PROGRESS_OPEN, info.key, "primary"),
+        button(t("nudge.button_snooze", locale, plain=True), Action.NUDGE_SNOOZE, snooze_value(info.id, period_start)),
+    ]
+    return message(text, [section(text), actions(*buttons)])
+
+
+def _people(people: list[str], locale: str) -> Raw:
+    shown = ", ".join(mention(p) for p in people[:MENTIONS_SHOWN])
+    if len(people) > MENTIONS_SHOWN:
+        shown += " " + t("common.more", locale, count=len(people) - MENTIONS_SHOWN)
+    return Raw(shown)
+
+
+def escalation(info: ProjectInfo, period_start: date, missing: list[str], reader: Reader) -> dict[str, Any]:
+    locale = reader.locale
+    text = t(
+        "nudge.escalation",
+        locale,
+        name=info.name,
+        key=info.key,
+        start=reader.format_date(period_start),
+        count=len(missing),
+        people=_people(missing, locale),
+    )
+    return message(text, [section(text)])
+
+
+def approval_reminder(info: RequestInfo, approver: str, hours: int, overdue: bool, reader: Reader) -> dict[str, Any]:
+    locale = reader.locale
+    key = "nudge.approval_overdue" if overdue else "nudge.approval_waiting"
+    text = t(key, locale, id=info.id, title=truncate(info.title, 150), hours=hours, approver=mention(approver))
+    details = button(t("approval.button_details", locale, plain=True), Action.APPROVAL_SHOW, str(info.id))
+    return message(text, [section(text, accessory=details)])
+
+
+def directive_reminder(info: DirectiveInfo, stage: str, reader: Reader) -> dict[str, Any]:
+    locale = reader.locale
+    late = [a for a, _, _ in info.assignees]
+    text = t(
+        f"nudge.directive_{stage}",
+        locale,
+        id=info.id,
+        text=truncate(info.text, 150),
+        due=reader.format_date(info.due_date),
+        people=_people(late, locale),
+    )
+    details = button(t("directive.button_details", locale, plain=True), Action.DIRECTIVE_SHOW, str(info.id))
+    return message(text, [section(text, accessory=details)])
+
+
+def snoozed(info_name: str, until: str, locale: str) -> dict[str, Any]:
+    text = t("nudge.snoozed", locale, name=info_name, until=until)
+    return message(text, [section(text)])

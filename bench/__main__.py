@@ -7,9 +7,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import ack_latency
+from bench import ack_latency, scheduler_tick
 
-BENCHMARKS = {"Acknowledging slash commands (vs. a bare Bolt app that only acks)": ack_latency.run}
+BENCHMARKS = {
+    "Acknowledging slash commands (vs. a bare Bolt app that only acks)": ack_latency.run,
+    "Scheduler: one tick and one cross-project digest (vs. a tenth of the organisation)": scheduler_tick.run,
+}
 OUT = Path(__file__).parents[1] / "docs" / "benchmarks.md"
 
 

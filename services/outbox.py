@@ -78,11 +78,12 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
     else:
         statement = (
             insert_for(OutboxMessage)
-            .values(values)
             .on_conflict_do_nothing(index_elements=["team_id", "dedupe_key"])
             .returning(OutboxMessage.id)
         )
-        inserted = len(session.execute(statement).all())  # rowcount is not reliable for multi-row inserts
+        # executemany with RETURNING: SQLAlchemy sends it as batched multi-row INSERTs ("insertmanyvalues"),
+        # compiled once; a conflict returns no row, so the rows returned are the new ones
+        inserted = len(session.execute(statement, values).all())
     if inserted:
         session.info[OUTBOX_DIRTY] = True
     return inserted

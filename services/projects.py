@@ -10,10 +10,11 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, subqueryload
+from sqlalchemy.orm import Session, selectinload
 
 from models import (
     Cadence,
+    Department,
     MemberRole,
     Project,
     ProjectDepartment,
@@ -322,30 +323,86 @@ def list_active(session: Session, team_id: str, viewer: str) -> list[ProjectInfo
     return sorted(infos, key=lambda p: p.role_of(viewer) is None)
 
 
+def _bulk_infos(session: Session, *conditions) -> list[ProjectInfo]:
+    """Infos for every project matching `conditions`, in three column queries however many there are:
+    the scheduler and the digests read thousands, where loading ORM objects costs seconds."""
+    rows = session.execute(select(*PROJECT_COLUMNS).where(*conditions).order_by(Project.id)).all()
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    members: dict[int, list[Member]] = {}
+    for row in session.execute(
+        select(
+            ProjectMember.project_id,
+            User.slack_user_id,
+            User.display_name,
+            Department.name,
+            ProjectMember.role,
+            ProjectMember.manager,
+        )
+        .join(User, User.id == ProjectMember.user_id)
+        .outerjoin(Department, Department.id == User.department_id)
+        .where(ProjectMember.project_id.in_(ids), ProjectMember.left_at.is_(None))
+        .order_by(ProjectMember.id)
+    ):
+        members.setdefault(row[0], []).append(Member(*row[1:]))
+    departments: dict[int, list[tuple[str, ProjectDepartmentRole]]] = {}
+    for project_id, name, role in session.execute(
+        select(ProjectDepartment.project_id, Department.name, ProjectDepartment.role)
+        .join(Department, Department.id == ProjectDepartment.department_id)
+        .where(ProjectDepartment.project_id.in_(ids))
+        .order_by(ProjectDepartment.id)
+    ):
+        departments.setdefault(project_id, []).append((name, role))
+    return [
+        ProjectInfo(
+            id=row.id,
+            team_id=row.team_id,
+            key=row.key,
+            name=row.name,
+            description=row.description,
+            status=row.status,
+            channel_id=row.channel_id,
+            target_date=row.target_date,
+            lead_department=next((n for n, r in departments.get(row.id, ()) if r is ProjectDepartmentRole.LEAD), None),
+            cooperating_departments=tuple(
+                n for n, r in departments.get(row.id, ()) if r is ProjectDepartmentRole.COOPERATING
+            ),
+            members=tuple(members.get(row.id, ())),
+            created_at=row.created_at,
+            cadence=row.cadence,
+            timezone=row.timezone,
+        )
+        for row in rows
+    ]
+
+
+PROJECT_COLUMNS = (
+    Project.id,
+    Project.team_id,
+    Project.key,
+    Project.name,
+    Project.description,
+    Project.status,
+    Project.channel_id,
+    Project.target_date,
+    Project.created_at,
+    Project.cadence,
+    Project.timezone,
+)
+
+
 def all_active(session: Session) -> list[ProjectInfo]:
-    """Every active project of every workspace, for the scheduler, in three queries however many there are
-    (subquery loading: selectinload would split its IN lists into batches of 500)."""
-    query = (
-        select(Project)
-        .where(Project.status == ProjectStatus.ACTIVE)
-        .options(subqueryload(Project.members), subqueryload(Project.departments))
-        .order_by(Project.id)
-    )
-    return [_info(p) for p in session.scalars(query)]
+    """Every active project of every workspace, for the scheduler."""
+    return _bulk_infos(session, Project.status == ProjectStatus.ACTIVE)
 
 
 def active_in_team(session: Session, team_id: str, keys: Iterable[str] | None = None) -> list[ProjectInfo]:
-    """The workspace's active projects (or those of `keys`) by key, in three queries however many there
-    are: subquery loading, where selectinload would split its IN lists into batches of 500."""
-    query = (
-        select(Project)
-        .where(Project.team_id == team_id, Project.status == ProjectStatus.ACTIVE)
-        .options(subqueryload(Project.members), subqueryload(Project.departments))
-        .order_by(Project.key)
-    )
+    """The workspace's active projects (or those of `keys`), ordered by key."""
+    conditions = [Project.team_id == team_id, Project.status == ProjectStatus.ACTIVE]
     if keys is not None:
-        query = query.where(Project.key.in_(sorted({key.strip().upper() for key in keys})))
-    return [_info(p) for p in session.scalars(query)]
+        conditions.append(Project.key.in_(sorted({key.strip().upper() for key in keys})))
+    return sorted(_bulk_infos(session, *conditions), key=lambda info: info.key)
 
 
 def list_mine(session: Session, team_id: str, slack_user_id: str) -> list[ProjectInfo]:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.blocks import approvals as approval_blocks
+from bot.blocks import digests as digest_blocks
 from bot.blocks import directives as directive_blocks
 from bot.blocks import discussions as discussion_blocks
 from bot.blocks import nudges as nudge_blocks
@@ -22,8 +23,8 @@ from bot.blocks import progress as progress_blocks
 from bot.blocks import projects as project_blocks
 from bot.home_view import home_view
 from bot.reader import Reader
-from models import OutboxStatus, StepStatus
-from services import approvals, directives, discussions, nudges, outbox, progress, projects, reminders
+from models import OutboxStatus, ProjectStatus, StepStatus
+from services import approvals, digests, directives, discussions, nudges, outbox, progress, projects, reminders
 from services.calendar import WorkCalendar
 from services.outbox import Pending
 
@@ -225,6 +226,33 @@ def _directive_reminder(
     return Outgoing("chat.postMessage", {"channel": pending.recipient, **payload})
 
 
+def _project_digest(
+    session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime
+) -> Rendered:
+    """A project's weekly digest to its channel; nothing for a project that is gone or closed."""
+    digest = digests.project_week(
+        session,
+        pending.team_id,
+        int(pending.payload["project_id"]),
+        week_start=date.fromisoformat(str(pending.payload["week_start"])),
+        now=now,
+        calendar=calendar,
+    )
+    if digest is None or digest.project.status is ProjectStatus.CLOSED:
+        return None
+    return Outgoing("chat.postMessage", {"channel": pending.recipient, **digest_blocks.project_digest(digest, reader)})
+
+
+def _cross_digest(
+    session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime
+) -> Rendered:
+    """The cross-project digest of the row's workspace, to an admin or subscriber; nothing when no project is active."""
+    lines = digests.cross_project(session, pending.team_id, now=now, calendar=calendar)
+    if not lines:
+        return None
+    return Outgoing("chat.postMessage", {"channel": pending.recipient, **digest_blocks.cross_digest(lines, reader)})
+
+
 def _home(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime) -> Rendered:
     view = home_view(session, pending.team_id, reader, now=now, calendar=calendar)
     return Outgoing("views.publish", {"user_id": pending.recipient, "view": view})
@@ -259,6 +287,8 @@ RENDERERS: dict[str, Renderer] = {
     reminders.APPROVAL_REMINDER: _approval_reminder,
     reminders.APPROVAL_OVERDUE: _approval_reminder,
     reminders.DIRECTIVE_REMINDER: _directive_reminder,
+    "digest.project": _project_digest,
+    "digest.cross": _cross_digest,
 }
 
 

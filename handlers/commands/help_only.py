@@ -10,7 +10,6 @@ from handlers.commands.base import Invocation, Subcommand, help_for, register_co
 from handlers.deps import Deps
 
 PENDING = {
-    Command.DIGEST: "digest",
     Command.REPORT: "report",
 }
 

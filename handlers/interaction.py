@@ -17,6 +17,9 @@ from services import idempotency
 log = logging.getLogger(__name__)
 
 
+MAX_ID = 2**31 - 1  # a database integer: a larger "id" in a button is forged
+
+
 class MalformedPayload(ValueError):
     """A payload without the workspace or the person it is about; it is acknowledged and ignored."""
 
@@ -91,7 +94,7 @@ def id_click(body: dict[str, Any], logger) -> Click | None:
     except MalformedPayload as error:
         logger.warning("ignored a click: %s", error)
         return None
-    return click if click.value.isdigit() else None
+    return click if click.value.isascii() and click.value.isdigit() and 0 < int(click.value) <= MAX_ID else None
 
 
 def answer_click(client: WebClient, click: Click, respond, payload: dict[str, Any]) -> None:

@@ -109,7 +109,8 @@ def due(
             first = state.queued.get((team, nudge_key(info.id, member, start, 1)))
             second = state.queued.get((team, nudge_key(info.id, member, start, 2)))
             if second is not None:
-                second_nudges.append(second)
+                # the member has until their next working day's 10:00 before the leads hear of it
+                second_nudges.append(wt.slot_after(second, tz))
                 continue
             if not audience.reachable(team, member, now):
                 continue
@@ -131,7 +132,7 @@ def due(
             key = escalation_key(info.id, start, lead)
             if (team, key) in state.queued or not audience.reachable(team, lead, now):
                 continue
-            if now >= wt.slot_after(min(second_nudges), audience.tz(team, lead)):
+            if now >= wt.next_slot(min(second_nudges), audience.tz(team, lead)):
                 rows.append(_row(ESCALATION, info, lead, key, period_start=start.isoformat()))
     return rows
 

@@ -87,11 +87,13 @@ def approvals_due(
                 continue
             base = f"approval:{request.id}:step:{step.id}"
             payload = {"request_id": request.id, "step_id": step.id, "hours": int(waited)}
-            add(team, APPROVAL_REMINDER, step.approver.slack_user_id, f"{base}:remind", **payload)
+            # an away approver's proxy decides meanwhile (대결), so the proxy is the one reminded
+            approver = audience.stand_in(team, step.approver.slack_user_id, now)
+            add(team, APPROVAL_REMINDER, approver, f"{base}:remind", **payload)
             if waited >= escalate_hours:
                 told = [request.requester.slack_user_id, *leads.get(request.project_id, [])]
                 for person in dict.fromkeys(told):
-                    if person != step.approver.slack_user_id:
+                    if person not in (step.approver.slack_user_id, approver):
                         add(team, APPROVAL_OVERDUE, person, f"{base}:overdue:{person}", **payload)
     return rows
 
@@ -114,6 +116,7 @@ def directives_due(
     for directive in open_ones:
         team, due_day = directive.team_id, directive.due_date
         base = f"directive:{directive.id}:remind"
+        told: list[datetime] = []  # when assignees were told it is overdue
         for assignee in directive.assignees:
             person = assignee.user.slack_user_id
             tz = audience.tz(team, person)
@@ -127,20 +130,22 @@ def directives_due(
             else:
                 continue
             key = f"{base}:{stage}:{person}"
-            if now >= start and (team, key) not in queued and audience.reachable(team, person, now):
+            if stage == "overdue" and (team, key) in queued:
+                told.append(queued[(team, key)])
+            elif now >= start and (team, key) not in queued and audience.reachable(team, person, now):
                 rows.append(_row(team, DIRECTIVE_REMINDER, person, key, directive_id=directive.id, stage=stage))
+                if stage == "overdue":
+                    told.append(now)
+        # the issuer hears the working day after an assignee was told it is overdue, or, when none could
+        # be told (all away), the working day after the first overdue one
         issuer = directive.issuer.slack_user_id
-        told_assignees = [
-            queued[(team, f"{base}:overdue:{a.user.slack_user_id}")]
-            for a in directive.assignees
-            if (team, f"{base}:overdue:{a.user.slack_user_id}") in queued
-        ]
+        issuer_tz = audience.tz(team, issuer)
+        first_overdue = wt.next_slot(wt.slot(due_day + timedelta(days=1), issuer_tz, time(0, 0)), issuer_tz)
         key = f"{base}:overdue-issuer:{issuer}"
         if (
-            told_assignees
-            and (team, key) not in queued
+            (team, key) not in queued
+            and now >= wt.slot_after(min(told, default=first_overdue), issuer_tz)
             and audience.reachable(team, issuer, now)
-            and now >= wt.slot_after(min(told_assignees), audience.tz(team, issuer))
         ):
             rows.append(_row(team, DIRECTIVE_REMINDER, issuer, key, directive_id=directive.id, stage="issuer"))
     return rows

@@ -15,13 +15,16 @@ from services import nudges, projects
 from services.errors import DomainError
 from services.working_time import QuietHours, WorkingTime
 
+MAX_ID = 2**31 - 1  # a database integer; anything larger is forged
+
 
 def _parse(value: str) -> tuple[int, date] | None:
     project, _, start = value.partition(":")
     try:
-        return int(project), date.fromisoformat(start)
+        project_id, period_start = int(project), date.fromisoformat(start)
     except ValueError:
         return None
+    return (project_id, period_start) if 0 < project_id <= MAX_ID else None
 
 
 def register(app: App, deps: Deps) -> None:

@@ -100,6 +100,7 @@ def _scheduler_once(settings: Settings, at: str | None) -> int:
 
     from scheduler.once import InvalidInstant, run_once
 
+    settings.require("SLACK_BOT_TOKEN")  # without it every message would be refused, and then never retried
     try:
         report = run_once(settings, at)
     except InvalidInstant as error:

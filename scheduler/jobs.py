@@ -49,7 +49,11 @@ def digest_rows(
             continue
         week = _week_start(now, info.timezone, audience)
         first = calendar.first_working_day(week, week + timedelta(days=7))
-        if first is None or now < wt.slot(first, info.timezone, DIGEST_TIME):
+        if (
+            first is None
+            or now < wt.slot(first, info.timezone, DIGEST_TIME)
+            or not wt.reachable(now, info.timezone)  # a late digest waits for working hours
+        ):
             continue
         rows.append(
             {

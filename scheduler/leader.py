@@ -51,7 +51,13 @@ class AdvisoryLockLeader:
         except SQLAlchemyError as error:
             log.warning("scheduler lock: database unreachable (%s)", type(error).__name__)
             return False
-        if conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar():
+        try:
+            locked = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar()
+        except SQLAlchemyError as error:
+            conn.close()
+            log.warning("scheduler lock: not taken (%s)", type(error).__name__)
+            return False
+        if locked:
             self._conn = conn
             return True
         conn.close()

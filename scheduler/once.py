@@ -14,6 +14,7 @@ from models import migrate
 from models.db import make_engine, make_session_factory
 from scheduler import jobs
 from scheduler.delivery import OutboxDelivery
+from services import outbox
 from services.calendar import WorkCalendar
 
 DRAIN_SECONDS = 120.0
@@ -56,10 +57,12 @@ def run_once(settings: Settings, at: str | None) -> str:
             clock=lambda: now + timedelta(seconds=time.monotonic() - started),
         )
         stats = delivery.drain(timeout=DRAIN_SECONDS)
+        with session_factory() as session:
+            pending = outbox.pending_count(session)
     finally:
         engine.dispose()
     jobs_text = ", ".join(f"{name} {count}" for name, count in queued.items())
     return (
         f"scheduler at {now.isoformat(timespec='minutes')}: queued {jobs_text}; "
-        f"sent {stats.sent}, waiting {stats.waiting}, failed {stats.dead}"
+        f"sent {stats.sent}, failed {stats.dead}, still queued {pending}"
     )

@@ -44,7 +44,7 @@ class SchedulerRunner:
         self.check_seconds = min(check_seconds, tick_seconds)
         self.calendar = WorkCalendar(settings.holidays_country)
         self.leader = make_leader(engine, session_factory)
-        self.role = "starting"
+        self.role = "standby"  # until the first check says otherwise
         self._last_tick: datetime | None = None
         self._lock = threading.Lock()
         # an explicit zone: APScheduler would otherwise take the host's, and jobs are about Korea's day

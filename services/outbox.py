@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -247,6 +247,10 @@ def release(session: Session, message_id: int, retry_at: datetime) -> None:
     row.attempts = max(0, row.attempts - 1)
     row.claimed_until = None
     row.next_attempt_at = retry_at
+
+
+def pending_count(session: Session) -> int:
+    return session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)) or 0
 
 
 def next_due_at(session: Session) -> datetime | None:

@@ -17,11 +17,11 @@ from pathlib import Path
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.fakeslack.payloads import SlackRequests
+from bot.fakeslack.web_api import FakeSlack
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from bot.web import make_wsgi_app, run_until_closed, serve
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_requests import SlackRequests
 
 SECRET = "bench-signing-secret"
 REQUESTS = 400

@@ -15,6 +15,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import models
+from bot.fakeslack.payloads import Reply, SlackRequests
+from bot.fakeslack.web_api import Call, FakeSlack
 from bot.manifest import BOT_SCOPES
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
@@ -24,8 +26,6 @@ from models.base import utcnow
 from models.db import make_engine, make_session_factory
 from tests.fakes.blockkit import all_problems
 from tests.fakes.executor import TrackingExecutor
-from tests.fakes.slack_api import Call, FakeSlack
-from tests.fakes.slack_requests import Reply, SlackRequests
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-0000-bot-token"

@@ -88,7 +88,7 @@ def test_doctor_all_good_against_slack(monkeypatch, capsys, fake_slack, upgraded
 
 
 def test_doctor_names_missing_scopes_and_pending_migrations(monkeypatch, capsys, tmp_path):
-    from tests.fakes.slack_api import FakeSlack
+    from bot.fakeslack.web_api import FakeSlack
 
     with FakeSlack(scopes=["commands", "chat:write"]) as fake:
         code, out = _doctor(

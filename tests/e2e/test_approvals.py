@@ -7,9 +7,9 @@ import json
 
 from sqlalchemy import func, select
 
+from bot.fakeslack.payloads import SlackRequests as R
 from bot.ids import Action, Block, Callback
 from models import ApprovalRequest, ApprovalStep, AuditEvent, RequestStatus, StepStatus
-from tests.fakes.slack_requests import SlackRequests as R
 
 
 def setup(bot):

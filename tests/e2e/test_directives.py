@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from bot.fakeslack.payloads import SlackRequests as R
 from bot.ids import Action, Block, Callback
 from models import Directive, DirectiveStatus, Project
-from tests.fakes.slack_requests import SlackRequests as R
 
 
 def setup(bot):

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.blocks.discussions import vote_action
+from bot.fakeslack.payloads import SlackRequests as R
 from bot.ids import Action, Block, Callback
 from models import DiscussionReply, PollVote
 from tests.conftest import ADMIN, start_bot
-from tests.fakes.slack_requests import SlackRequests as R
 
 CHANNEL = "C0ATOPY"
 

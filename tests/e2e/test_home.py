@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.fakeslack.payloads import SlackRequests as R
 from bot.ids import Action, Block, Callback
-from tests.fakes.slack_requests import SlackRequests as R
 
 
 def published(bot, user):

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from bot.fakeslack.payloads import SlackRequests as R
 from bot.ids import Action, Block, Callback
 from models import ProgressUpdate
-from tests.fakes.slack_requests import SlackRequests as R
 
 MONDAY_9_KST = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 MONDAY_11_KST = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

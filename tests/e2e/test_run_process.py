@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.fakeslack.payloads import SlackRequests
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.fakes.slack_requests import SlackRequests
 
 ROOT = Path(__file__).parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from tests.fakes.slack_requests import Reply
+from bot.fakeslack.payloads import Reply
 
 
 def test_stuck_listeners_do_not_delay_other_requests_acks(bot):

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from tests.fakes.slack_api import Call
+from bot.fakeslack.web_api import Call
 
 MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update", "response_url"}
 VIEW_METHODS = {"views.open", "views.update", "views.push", "views.publish"}

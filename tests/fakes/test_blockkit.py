@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.fakeslack.web_api import Call
 from tests.fakes.blockkit import all_problems
-from tests.fakes.slack_api import Call
 
 
 def call(method: str, **params) -> Call:

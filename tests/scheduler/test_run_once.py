@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
+from bot.fakeslack.web_api import Call, FakeSlack
 from bot.ids import Action
 from models import OutboxMessage, OutboxStatus, migrate
 from models.db import make_engine, make_session_factory
 from scheduler.once import parse_instant
 from services import nudges, projects, users
 from tests.conftest import ADMIN, BOT_TOKEN, TEAM
-from tests.fakes.slack_api import Call, FakeSlack
 
 ROOT = Path(__file__).parents[2]
 MONDAY = "2026-12-07T10:00+09:00"  # a working Monday in Seoul; the weekly report was due at 10:00

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.blocks import digests as blocks
+from bot.fakeslack.web_api import Call
 from bot.reader import Reader
 from models import Cadence, Health, MemberRole, ProjectDepartmentRole, ProjectStatus
 from services.digests import (
@@ -24,7 +25,6 @@ from services.digests import (
 from services.periods import Period
 from services.projects import Member, ProjectInfo
 from tests.fakes.blockkit import all_problems
-from tests.fakes.slack_api import Call
 
 KO = Reader("U1", "ko", "Asia/Seoul")
 EN = Reader("U3", "en", "America/New_York")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.blocks import discussions as blocks
+from bot.fakeslack.web_api import Call
 from bot.ids import Action, Block, Callback
 from bot.reader import Reader
 from models import Cadence, DiscussionStatus, MemberRole, ProjectStatus
@@ -17,7 +18,6 @@ from services import discussions, polls
 from services.discussions import DiscussionInfo, OptionInfo
 from services.projects import Member, ProjectInfo
 from tests.fakes.blockkit import all_problems
-from tests.fakes.slack_api import Call
 
 KO = Reader("U2", "ko", "Asia/Seoul")
 EN = Reader("U2", "en", "Europe/London")

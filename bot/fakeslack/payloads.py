@@ -22,7 +22,7 @@ from urllib.request import ProxyHandler, Request, build_opener
 
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakes.slack_api import APP_ID, BOT_ID, BOT_USER_ID, FakeSlack
+from bot.fakeslack.web_api import APP_ID, BOT_ID, BOT_USER_ID, FakeSlack
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

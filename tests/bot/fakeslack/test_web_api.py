@@ -15,7 +15,7 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
-from tests.fakes.slack_api import FakeSlack
+from bot.fakeslack.web_api import FakeSlack
 
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}}]
 

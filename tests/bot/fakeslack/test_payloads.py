@@ -18,8 +18,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_requests import SlackRequests
+from bot.fakeslack.payloads import SlackRequests
+from bot.fakeslack.web_api import FakeSlack
 
 SECRET = "test-signing-secret"
 S = SlackRequests  # state-entry helpers are static

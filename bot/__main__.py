@@ -13,6 +13,7 @@ from dotenv import load_dotenv
 
 from bot.settings import Settings, SettingsError
 
+DEMO_DB = "sqlite:///onnuri-demo.db"
 EXIT_FAILED = 1
 EXIT_SETTINGS = 2
 
@@ -48,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("doctor", help="check settings, database, token and scopes")
 
+    console = sub.add_parser("console", help="try the bot offline in the terminal, no Slack workspace needed")
+    console.add_argument("--as", dest="as_user", default="U0KIM", help="who you are at first (default U0KIM)")
+    console.add_argument("--db", help=f"database URL (default {DEMO_DB})")
+    demo = sub.add_parser("demo", help="seed a demo organisation (the article's 14 projects) for the console")
+    demo.add_argument("--db", help=f"database URL (default {DEMO_DB})")
+
     scheduler = sub.add_parser("scheduler", help="timed jobs")
     scheduler_sub = scheduler.add_subparsers(dest="scheduler_command", required=True, metavar="TASK")
     once = scheduler_sub.add_parser("run-once", help="run every job due at that instant once, deliver, exit")
@@ -59,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "manifest":  # needs no settings, so a half-configured install can still make its app
         return _manifest(args.url)
+    if args.command in ("console", "demo"):  # offline: no Slack settings, a database of their own
+        return _offline(args)
     load_dotenv(Path.cwd() / ".env", override=False)
     try:
         settings = Settings.from_env(os.environ)
@@ -69,6 +78,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandFailed as error:
         print(f"onnuri: {error}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _offline(args: argparse.Namespace) -> int:
+    from bot import logs
+    from bot.console import main as console_main
+
+    logs.configure("WARNING", ())
+    url = args.db or DEMO_DB
+    if args.command == "demo":
+        return console_main.demo(url)
+    return console_main.console(url, args.as_user)
 
 
 def _manifest(url: str | None) -> int:

@@ -241,6 +241,17 @@ class FakeSlack:
         with self._cond:
             return copy.deepcopy(self._messages.get((channel, ts)))
 
+    def snapshot(self) -> dict[str, Any]:
+        """The workspace's messages, to keep between console sessions (see restore)."""
+        with self._cond:
+            return {"next_ts": self._next_ts, "messages": [copy.deepcopy(m) for m in self._messages.values()]}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        with self._cond:
+            for message in state.get("messages", []):
+                self._messages[(message["channel"], message["ts"])] = message
+            self._next_ts = max(self._next_ts, int(state.get("next_ts", 0)))
+
     # -- inspecting calls ------------------------------------------------------------------
 
     @property

@@ -1,0 +1,1 @@
+"""`onnuri console`: the real bot in the terminal, through the local fake Slack."""

@@ -1,0 +1,68 @@
+"""The console's read-eval-print loop: slash commands as the current person, and colon commands."""
+
+from __future__ import annotations
+
+from bot.console.session import Console
+
+HELP = """Type a slash command as the current person, e.g. /project list or /progress ATOPY 40% 초안 완료.
+  :as USER        act as someone else (a user id like U0KIM, a handle like kim, or a name)
+  :click N        press button [N] on the screen (options of a menu are numbered too)
+  :home           open the App Home tab
+  :inbox          direct messages from Onnuri to the current person
+  :time ISO       move the clock (e.g. :time 2026-12-07T10:00) and run what the scheduler would
+  :channel C...   the channel the next commands are typed in (default C0GENERAL)
+  :who            the people in this organisation
+  :help           this list        :quit  leave (also Ctrl-D)
+In forms, answer each question; Enter keeps the value shown in [brackets]; \\n in a text starts a new line."""
+
+
+def run(console: Console) -> None:
+    console.say(f"Onnuri console. You are {console.name(console.user)} ({console.user}). :help for help.")
+    while True:
+        try:
+            line = console.ask(f"{console.name(console.user)}> ")
+        except EOFError:
+            break
+        line = line.strip()
+        if not line:
+            continue
+        if line in (":quit", ":q", ":exit"):
+            break
+        try:
+            step(console, line)
+        except EOFError:
+            break
+
+
+def step(console: Console, line: str) -> None:
+    head, _, rest = line.partition(" ")
+    if line.startswith("/"):
+        console.command(line)
+    elif head == ":as":
+        found = console.find_person(rest.strip())
+        if found is None:
+            console.say(f"No one called {rest.strip()!r}. :who lists everyone.")
+        else:
+            console.user = found
+            console.say(f"You are now {console.name(found)} ({found}).")
+    elif head == ":click":
+        if not rest.strip().isdigit():
+            console.say("Which button? e.g. :click 2")
+        else:
+            console.click(int(rest.strip()))
+    elif head == ":home":
+        console.home()
+    elif head == ":inbox":
+        console.inbox()
+    elif head == ":time":
+        console.move_clock(rest)
+    elif head == ":channel":
+        console.channel = rest.strip() or console.channel
+        console.say(f"Commands now come from #{console.channel}.")
+    elif head == ":who":
+        for person in console.people.values():
+            console.say(f"  {person.user_id:<10} @{person.name:<8} {person.real_name}")
+    elif head == ":help":
+        console.say(HELP)
+    else:
+        console.say(f"{head}: not a command. :help lists them.")

@@ -9,6 +9,7 @@ import json
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from bot.settings import Settings
 from bot.web import make_wsgi_app, run_until_closed, serve
 from scheduler import jobs
 from scheduler.delivery import OutboxDelivery
+from services import projects
 from services.calendar import WorkCalendar
 
 TEAM = "T0DEMO"
@@ -130,6 +132,8 @@ class Console:
         self.user = user
         self.channel = DEFAULT_CHANNEL
         self.screen = Screen()
+        self._elsewhere: Counter[str] = Counter()
+        self._my_channels: set[str] = set()
         self._seen = 0
         self.deliver()
         self._seen = len(self.fake.calls)
@@ -262,11 +266,20 @@ class Console:
         """Delivers what the step queued, then shows what the current person would see of it."""
         self.deliver()
         self.screen.controls.clear()
+        self._elsewhere: Counter[str] = Counter()
+        self._my_channels = self.channels_of(self.user)
         while calls := self.fake.calls[self._seen :]:  # a form filled in along the way brings more
             self._seen += len(calls)
             for call in calls:
                 if call.ok:
                     self.show(call)
+        if self._elsewhere:
+            self.say("  → also sent: " + ", ".join(f"{where} ({n})" for where, n in self._elsewhere.items()))
+
+    def channels_of(self, user: str) -> set[str]:
+        """The channels of the person's projects: the ones they would be reading."""
+        with self.runtime.session_factory() as session:
+            return {p.channel_id for p in projects.list_mine(session, TEAM, user) if p.channel_id}
 
     def show(self, call: Call) -> None:
         params = call.params
@@ -286,7 +299,10 @@ class Console:
             if channel == self.fake.dm_channel(me):
                 title = "── DM from Onnuri ──"
             elif channel.startswith("D"):
-                self.say(f"  → a DM went to {self.name('U' + channel[1:])} (:as U{channel[1:]} to read it)")
+                self._elsewhere[f"DM to {self.name('U' + channel[1:])}"] += 1
+                return
+            elif channel not in self._my_channels and channel != self.channel:
+                self._elsewhere[f"#{channel}"] += 1
                 return
             else:
                 thread = " (in a thread)" if params.get("thread_ts") else ""
@@ -294,7 +310,7 @@ class Console:
             self.say("\n".join([title, *render.message(params, self.screen.controls, where, self.name)]))
         elif call.method == "chat.update":
             channel = str(params.get("channel"))
-            if channel.startswith("D") and channel != self.fake.dm_channel(me):
+            if channel != self.fake.dm_channel(me) and channel not in self._my_channels and channel != self.channel:
                 return
             where = {"channel": channel, "ts": params.get("ts")}
             self.say(

@@ -17,6 +17,8 @@ BOT_SCOPES = (
     "users:read",
     "channels:history",  # replies in discussion threads (who and when) through message events
     "groups:history",
+    "im:write",  # participation files go to the person's DM
+    "files:write",
 )
 
 COMMAND_INFO: dict[Command, tuple[str, str]] = {

@@ -15,6 +15,7 @@ import holidays
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from services.ledger import parse_weights
 from services.working_time import QuietHours
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -47,6 +48,7 @@ class Settings:
     quiet_hours: str = "19:00-08:00"  # local hours when the scheduler messages nobody
     approval_remind_hours: int = 24  # working hours a step waits before its approver is reminded
     approval_escalate_hours: int = 72  # ... before the requester and the project lead are told
+    score_weights: str = "progress=50,approvals=20,directives=20,discussions=10"  # the participation score
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -107,6 +109,12 @@ class Settings:
             )
         )
 
+        score_weights = get("ONNURI_SCORE_WEIGHTS") or cls.score_weights
+        try:
+            parse_weights(score_weights)
+        except ValueError as error:
+            raise SettingsError("ONNURI_SCORE_WEIGHTS", str(error)) from None
+
         port_text = get("PORT") or str(cls.port)
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise SettingsError("PORT", f"must be a port number, got {port_text!r}")
@@ -126,6 +134,7 @@ class Settings:
             quiet_hours=quiet_hours,
             approval_remind_hours=remind,
             approval_escalate_hours=escalate,
+            score_weights=score_weights,
         )
 
     def require(self, *names: str) -> None:

@@ -27,6 +27,7 @@ from models.discussions import Discussion, DiscussionReply, DiscussionStatus, Po
 from models.idempotency import ProcessedRequest
 from models.org import Department, User
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
+from models.participation import LedgerAdjustment
 from models.progress import Health, ProgressUpdate
 from models.projects import (
     Cadence,
@@ -59,6 +60,7 @@ __all__ = [
     "DiscussionReply",
     "DiscussionStatus",
     "Health",
+    "LedgerAdjustment",
     "MemberRole",
     "NudgeSnooze",
     "OutboxChannel",

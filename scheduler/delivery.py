@@ -84,6 +84,7 @@ class OutboxDelivery:
         content_clock: Callable[[], datetime] | None = None,
         retry_base_seconds: float = 2.0,
         channel_spacing: timedelta = CHANNEL_SPACING,
+        home_spacing: timedelta = HOME_SPACING,
     ) -> None:
         self.session_factory = session_factory
         self.client = client
@@ -92,6 +93,7 @@ class OutboxDelivery:
         self.content_clock = content_clock or clock  # what "now" is in what the messages say
         self.retry_base_seconds = retry_base_seconds
         self.channel_spacing = channel_spacing
+        self.home_spacing = home_spacing
         self.calendar = WorkCalendar(settings.holidays_country)
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -166,7 +168,7 @@ class OutboxDelivery:
 
     def _spacing(self, pending: Pending) -> timedelta:
         # A Home redraws everything at once, so a slower pace lets one publish stand for a burst of changes.
-        return max(self.channel_spacing, HOME_SPACING) if pending.kind == HOME else self.channel_spacing
+        return max(self.channel_spacing, self.home_spacing) if pending.kind == HOME else self.channel_spacing
 
     def _deliver_one(self, message_id: int, stats: DeliveryStats) -> None:
         now = self.clock()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.commands import approval, digest, directive, discuss, help_only, progress, project
+from handlers.commands import approval, digest, directive, discuss, progress, project, report
 from handlers.deps import Deps
 
 
@@ -15,4 +15,4 @@ def register(app: App, deps: Deps) -> None:
     directive.register(app, deps)
     discuss.register(app, deps)
     digest.register(app, deps)
-    help_only.register(app, deps)
+    report.register(app, deps)

@@ -26,6 +26,7 @@ TABLES = {
     "directives",
     "discussion_replies",
     "discussions",
+    "ledger_adjustments",
     "nudge_snoozes",
     "outbox",
     "poll_options",

@@ -1,0 +1,116 @@
+"""Block Kit for the participation ledger: my record with its breakdown, and the summary for admins and leads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks.common import Block, context, divider, header, message, section
+from bot.i18n import t
+from bot.reader import Reader
+from bot.text import Raw, mention
+from services.ledger import Component, PersonMonth
+
+PEOPLE_SHOWN = 25
+LINES_SHOWN = 15
+
+
+def score_text(record: PersonMonth, locale: str) -> str:
+    return "-" if record.score is None else f"{record.score:g}"
+
+
+def describe(component: Component, locale: str, *, plain: bool = False) -> str:
+    """One part of the score in words: what it is, its value, its weight and what it was counted from."""
+    value = (
+        t("report.component_none", locale, plain=plain)
+        if component.value is None
+        else f"{round(component.value * 100)}%"
+    )
+    return t(
+        "report.component_line",
+        locale,
+        plain=plain,
+        name=t(f"report.component_{component.name}", locale, plain=plain),
+        value=value if plain else Raw(value),
+        weight=component.weight,
+        basis=t(f"report.basis_{component.name}", locale, plain=plain, **component.counts),
+    )
+
+
+def _components(record: PersonMonth, locale: str) -> list[str]:
+    return [describe(c, locale) for c in record.components]
+
+
+def my_record(record: PersonMonth | None, month: str, weights: dict[str, int], reader: Reader) -> dict[str, Any]:
+    locale = reader.locale
+    title = t("report.me_title", locale, plain=True, month=month)
+    blocks: list[Block] = [header(title)]
+    if record is None or record.score is None:
+        blocks.append(section(t("report.not_scored", locale)))
+    else:
+        blocks.append(section(t("report.score", locale, score=score_text(record, locale))))
+    if record is not None:
+        blocks.append(section(f"*{t('report.breakdown', locale)}*\n" + "\n".join(_components(record, locale))))
+        if record.lines:
+            shown = [_project_line(line, locale) for line in record.lines[:LINES_SHOWN]]
+            blocks.append(section(f"*{t('report.per_project', locale)}*\n" + "\n".join(shown)))
+        if record.adjustments:
+            notes = [
+                t("report.adjustment_line", locale, points=f"{a.points:+d}", reason=a.reason, who=mention(a.author))
+                for a in record.adjustments
+            ]
+            blocks.append(section(f"*{t('report.adjustments', locale)}*\n" + "\n".join(notes)))
+    blocks += [divider(), context(t("report.formula", locale, **weights))]
+    return message(t("report.me_title", locale, month=month), blocks)
+
+
+def _project_line(line, locale: str) -> str:
+    excused = t("report.excused", locale, count=line.not_due) if line.not_due else ""
+    return t(
+        "report.project_line",
+        locale,
+        key=line.project_key,
+        name=line.project_name,
+        on_time=line.on_time,
+        late=line.late,
+        missed=line.missed,
+        due=line.progress_due,
+        excused=Raw(excused),
+        approvals=line.approvals_decided,
+        directives=f"{line.directives_on_time + line.directives_late}/{line.directives_assigned}",
+        replies=line.replies,
+        votes=line.votes,
+    )
+
+
+def participation(records: list[PersonMonth], month: str, key: str | None, reader: Reader) -> dict[str, Any]:
+    locale = reader.locale
+    scope = t("report.scope_project", locale, plain=True, key=key) if key else ""
+    title = t("report.participation_title", locale, plain=True, month=month, scope=scope)
+    scored = [r.score for r in records if r.score is not None]
+    average = f"{sum(scored) / len(scored):.1f}" if scored else "-"
+    lines = [
+        t("report.person_line", locale, name=r.name or r.person, score=score_text(r, locale))
+        for r in sorted(records, key=lambda r: (r.score is None, -(r.score or 0)))[:PEOPLE_SHOWN]
+    ]
+    if len(records) > PEOPLE_SHOWN:
+        lines.append(t("report.more", locale, count=len(records) - PEOPLE_SHOWN))
+    blocks: list[Block] = [
+        header(title),
+        section(t("report.summary", locale, count=len(records), average=average)),
+    ]
+    if lines:
+        blocks.append(section("\n".join(lines)))
+    blocks.append(context(t("report.files_sent", locale)))
+    return message(t("report.participation_title", locale, month=month, scope=scope), blocks)
+
+
+def home_section(record: PersonMonth | None, reader: Reader) -> list[Block]:
+    """App Home: my current month at a glance."""
+    locale = reader.locale
+    if record is None:
+        return []
+    due = sum(line.progress_due for line in record.lines)
+    on_time = sum(line.on_time for line in record.lines)
+    score = score_text(record, locale)
+    text = t("report.home_line", locale, score=score, due=due, on_time=on_time)
+    return [section(f"*{t('report.home_title', locale)}*\n{text}")]

@@ -1,0 +1,139 @@
+"""/report: my participation, everyone's (admins; leads for their projects) with files, and admin notes."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import App
+
+from bot.blocks import reports as blocks
+from bot.i18n import t
+from bot.ids import Command
+from bot.text import mention, plain
+from handlers.commands.base import Invocation, help_for, register_command
+from handlers.deps import Deps
+from handlers.parsing import tokenize
+from models import MemberRole
+from services import exports, ledger, projects
+from services.errors import DomainError
+from services.ledger import Month, parse_weights
+from services.working_time import QuietHours, WorkingTime
+
+_MONTH = re.compile(r"^\d{4}-\d{1,2}$")
+_POINTS = re.compile(r"^[+-]?\d{1,3}$")
+
+
+def _month(inv: Invocation, words: list[str]) -> Month:
+    given = next((w for w in words if _MONTH.match(w)), None)
+    return Month.parse(given) if given else Month.of(inv.deps.clock(), inv.reader.tz)
+
+
+def _records(inv: Invocation, session, month: Month, **scope):
+    deps = inv.deps
+    return ledger.month_records(
+        session,
+        inv.cmd.team_id,
+        month,
+        now=deps.clock(),
+        calendar=deps.calendar,
+        working_time=WorkingTime(deps.calendar, QuietHours.parse(deps.settings.quiet_hours)),
+        org_tz=deps.settings.timezone,
+        weights=parse_weights(deps.settings.score_weights),
+        **scope,
+    )
+
+
+def me(inv: Invocation) -> None:
+    words = inv.args.split()
+    bad = next((w for w in words if not _MONTH.match(w)), None)
+    if bad:
+        raise DomainError("report.bad_month", value=plain(bad, from_command=True)[:20])
+    month = _month(inv, words)
+    with inv.deps.session_factory() as session:
+        records = _records(inv, session, month, people={inv.cmd.user_id})
+    weights = parse_weights(inv.deps.settings.score_weights)
+    inv.reply(blocks.my_record(records[0] if records else None, str(month), weights, inv.reader))
+
+
+def _scope(inv: Invocation, session, key: str | None) -> list[str] | None:
+    """The projects the caller may see: every one for an admin, else the ones they lead."""
+    if inv.deps.is_admin(inv.cmd.user_id):
+        return [key] if key else None
+    if key:
+        info = projects.get(session, inv.cmd.team_id, key)
+        if info.role_of(inv.cmd.user_id) is not MemberRole.LEAD:
+            raise DomainError("report.not_lead", key=info.key)
+        return [info.key]
+    led = [
+        p.key
+        for p in projects.list_mine(session, inv.cmd.team_id, inv.cmd.user_id)
+        if p.role_of(inv.cmd.user_id) is MemberRole.LEAD
+    ]
+    if not led:
+        raise DomainError("report.not_allowed")
+    return led
+
+
+def participation(inv: Invocation) -> None:
+    words = [plain(w, from_command=True) for w in inv.args.split()]
+    month = _month(inv, words)
+    key = next((w.upper() for w in words if not _MONTH.match(w)), None)
+    with inv.deps.session_factory() as session:
+        keys = _scope(inv, session, key)
+        records = _records(inv, session, month, keys=keys)
+    locale = inv.locale
+    header = [t(f"report.column.{c}", locale, plain=True) for c in exports.PARTICIPATION_COLUMNS]
+    rows = exports.participation_rows(records, lambda c: blocks.describe(c, locale, plain=True))
+    scope = t("report.scope_project", locale, plain=True, key=key) if key else ""
+    name = f"participation-{month}{'-' + key if key else ''}"
+    dm = inv.client.conversations_open(users=inv.cmd.user_id)["channel"]["id"]
+    inv.client.files_upload_v2(
+        channel=dm,
+        initial_comment=t("report.files_comment", locale, month=str(month), scope=scope),
+        file_uploads=[
+            {"content": exports.to_csv(header, rows), "filename": f"{name}.csv", "title": f"{name}.csv"},
+            {"content": exports.to_xlsx(header, rows, str(month)), "filename": f"{name}.xlsx", "title": f"{name}.xlsx"},
+        ],
+    )
+    inv.reply(blocks.participation(records, str(month), key, inv.reader))
+
+
+def adjust(inv: Invocation) -> None:
+    tokens = tokenize(inv.args)
+    if not tokens.users:
+        raise DomainError("report.no_person")
+    words = list(tokens.words)
+    month_word = next((w for w in words if _MONTH.match(w)), None)
+    if month_word is None:
+        raise DomainError("report.bad_month", value=(words[0] if words else "-")[:20])
+    words.remove(month_word)
+    points = 0
+    if words and _POINTS.match(words[0]):
+        points = int(words.pop(0))
+    reason = tokenize(" ".join(words)).text
+    with inv.deps.transaction() as session:
+        if not inv.first_time(session):
+            return
+        ledger.adjust(
+            session,
+            inv.cmd.team_id,
+            inv.cmd.user_id,
+            tokens.users[0],
+            Month.parse(month_word),
+            points,
+            reason,
+            is_admin=inv.deps.is_admin(inv.cmd.user_id),
+        )
+    inv.say(
+        "report.adjusted", who=mention(tokens.users[0]), month=month_word, points=f"{points:+d}", reason=reason[:200]
+    )
+
+
+def register(app: App, deps: Deps) -> None:
+    register_command(
+        app,
+        deps,
+        Command.REPORT,
+        {"me": me, "participation": participation, "adjust": adjust, "help": help_for("report")},
+        default=help_for("report"),
+    )

@@ -55,6 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="seed a demo organisation (the article's 14 projects) for the console")
     demo.add_argument("--db", help=f"database URL (default {DEMO_DB})")
 
+    report = sub.add_parser("report", help="exports: participation ledger, audit trail")
+    report_sub = report.add_subparsers(dest="report_command", required=True, metavar="EXPORT")
+    ledger = report_sub.add_parser("participation", help="the month's participation ledger (CSV or XLSX)")
+    ledger.add_argument("--month", required=True, help="YYYY-MM")
+    ledger.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    ledger.add_argument("--out", help="file to write (default: participation-YYYY-MM.csv|xlsx)")
+    ledger.add_argument("--team", help="Slack team id (default: the only one in the database)")
+    audit = report_sub.add_parser("audit", help="the audit trail between two dates (CSV)")
+    audit.add_argument("--from", dest="start", required=True, help="YYYY-MM-DD, first day")
+    audit.add_argument("--to", dest="end", required=True, help="YYYY-MM-DD, last day (included)")
+    audit.add_argument("--out", help="file to write (default: audit-FROM-TO.csv)")
+
     scheduler = sub.add_parser("scheduler", help="timed jobs")
     scheduler_sub = scheduler.add_subparsers(dest="scheduler_command", required=True, metavar="TASK")
     once = scheduler_sub.add_parser("run-once", help="run every job due at that instant once, deliver, exit")
@@ -112,7 +124,27 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _doctor(settings)
     if args.command == "scheduler":
         return _scheduler_once(settings, args.at)
+    if args.command == "report":
+        return _report(args, settings)
     return _run(args, settings)
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import report_files
+
+    try:
+        path = report_files.write(args, settings)
+    except report_files.BadArgument as error:
+        print(f"onnuri: {error}", file=sys.stderr)
+        return EXIT_SETTINGS
+    except SQLAlchemyError as error:
+        raise CommandFailed(f"database: {_one_line(error)}; check DATABASE_URL or run `onnuri doctor`") from None
+    except OSError as error:
+        raise CommandFailed(f"cannot write the file: {error.strerror or error}") from None
+    print(path)
+    return 0
 
 
 def _scheduler_once(settings: Settings, at: str | None) -> int:

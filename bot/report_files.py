@@ -1,0 +1,81 @@
+"""`onnuri report participation|audit`: the same exports as /report, written to a file."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.blocks.reports import describe
+from bot.i18n import t
+from bot.settings import Settings
+from models import Project, migrate
+from models.db import make_engine, make_session_factory
+from services import exports, ledger
+from services.calendar import WorkCalendar
+from services.errors import DomainError
+from services.working_time import QuietHours, WorkingTime
+
+
+class BadArgument(ValueError):
+    pass
+
+
+def _date(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadArgument(f"{name}: not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def write(args: argparse.Namespace, settings: Settings) -> Path:
+    engine = make_engine(settings.database_url)
+    try:
+        migrate.upgrade(engine)
+        session_factory = make_session_factory(engine)
+        with session_factory() as session:
+            if args.report_command == "audit":
+                return _audit(args, session)
+            return _participation(args, settings, session)
+    finally:
+        engine.dispose()
+
+
+def _audit(args: argparse.Namespace, session) -> Path:
+    start, end = _date(args.start, "--from"), _date(args.end, "--to")
+    if end < start:
+        raise BadArgument("--to is before --from")
+    path = Path(args.out or f"audit-{start}-{end}.csv")
+    path.write_bytes(exports.to_csv(exports.AUDIT_COLUMNS, exports.audit_rows(session, start, end)))
+    return path
+
+
+def _participation(args: argparse.Namespace, settings: Settings, session) -> Path:
+    try:
+        month = ledger.Month.parse(args.month)
+    except DomainError:
+        raise BadArgument(f"--month: not a month (YYYY-MM): {args.month!r}") from None
+    teams = list(session.scalars(select(Project.team_id).distinct()))
+    team = args.team or (teams[0] if len(teams) == 1 else None)
+    if team is None:
+        raise BadArgument(f"--team: the database holds {len(teams)} workspaces; name one ({', '.join(teams)})")
+    calendar = WorkCalendar(settings.holidays_country)
+    records = ledger.month_records(
+        session,
+        team,
+        month,
+        now=datetime.now(UTC),
+        calendar=calendar,
+        working_time=WorkingTime(calendar, QuietHours.parse(settings.quiet_hours)),
+        org_tz=settings.timezone,
+        weights=ledger.parse_weights(settings.score_weights),
+    )
+    locale = settings.locale
+    header = [t(f"report.column.{c}", locale, plain=True) for c in exports.PARTICIPATION_COLUMNS]
+    rows = exports.participation_rows(records, lambda c: describe(c, locale, plain=True))
+    path = Path(args.out or f"participation-{month}.{args.format}")
+    data = exports.to_csv(header, rows) if args.format == "csv" else exports.to_xlsx(header, rows, str(month))
+    path.write_bytes(data)
+    return path

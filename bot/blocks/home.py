@@ -36,6 +36,7 @@ def home(
     waiting: list[Waiting] = (),
     assigned: list[DirectiveInfo] = (),
     today: date | None = None,
+    participation: list[Block] = (),
 ) -> dict[str, Any]:
     locale = reader.locale
     department = person.department if person else None
@@ -73,6 +74,8 @@ def home(
             + _directive_lines(assigned, locale, today or date.today())
         )
     )
+    if participation:
+        blocks += [divider(), *participation]
     blocks += [
         divider(),
         context(t("home.help", locale)),

@@ -105,12 +105,17 @@ def participation(records: list[PersonMonth], month: str, key: str | None, reade
 
 
 def home_section(record: PersonMonth | None, reader: Reader) -> list[Block]:
-    """App Home: my current month at a glance."""
-    locale = reader.locale
-    if record is None:
+    """App Home: my current month at a glance (the score itself is in /report me)."""
+    if record is None or not record.lines:
         return []
-    due = sum(line.progress_due for line in record.lines)
-    on_time = sum(line.on_time for line in record.lines)
-    score = score_text(record, locale)
-    text = t("report.home_line", locale, score=score, due=due, on_time=on_time)
-    return [section(f"*{t('report.home_title', locale)}*\n{text}")]
+    lines = record.lines
+    text = t(
+        "report.home_line",
+        reader.locale,
+        due=sum(x.progress_due for x in lines),
+        on_time=sum(x.on_time for x in lines),
+        approvals=sum(x.approvals_decided for x in lines),
+        directives=sum(x.directives_on_time + x.directives_late for x in lines),
+        discussions=sum(x.replies + x.votes for x in lines),
+    )
+    return [section(f"*{t('report.home_title', reader.locale)}*\n{text}")]

@@ -7,11 +7,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import ack_latency, scheduler_tick
+from bench import ack_latency, ledger_month, scheduler_tick
 
 BENCHMARKS = {
     "Acknowledging slash commands (vs. a bare Bolt app that only acks)": ack_latency.run,
     "Scheduler: one tick and one cross-project digest (vs. a tenth of the organisation)": scheduler_tick.run,
+    "Participation ledger: one month (vs. a tenth of the organisation)": ledger_month.run,
 }
 OUT = Path(__file__).parents[1] / "docs" / "benchmarks.md"
 

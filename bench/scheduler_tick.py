@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -67,20 +69,28 @@ def _sqlite(users: int, projects: int) -> dict[str, float]:
         return _measure(f"sqlite:///{Path(tmp) / 'bench.db'}", users, projects)
 
 
-def _postgres(users: int, projects: int) -> dict[str, float] | None:
+@contextmanager
+def _postgres_database() -> Iterator[str | None]:
+    """A fresh, throwaway PostgreSQL database (its URL), or None when PostgreSQL is not reachable."""
     try:
         admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
             conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
     except Exception:
-        return None
+        yield None
+        return
     try:
-        return _measure(POSTGRES_URL.rsplit("/", 1)[0] + f"/{BENCH_DB}", users, projects)
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{BENCH_DB}"
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
+            conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
         admin.dispose()
+
+
+def _postgres(users: int, projects: int) -> dict[str, float] | None:
+    with _postgres_database() as url:
+        return None if url is None else _measure(url, users, projects)
 
 
 def run() -> list[tuple[str, str, str, str]]:

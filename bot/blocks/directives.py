@@ -156,7 +156,9 @@ def directive_list(
 def show(info: DirectiveInfo, history: list[tuple[str, str, str]], reader: Reader, today: date) -> dict[str, Any]:
     payload = card(info, reader, today)
     lines = [
-        f"{when} {mention(actor) if actor != 'system' else ''} {escape(action)}" for when, actor, action in history
+        f"{reader.format_datetime(when)} {mention(actor) if actor != 'system' else ''} "
+        f"{t(f'directive.event.{action}', reader.locale)}"
+        for when, actor, action in history
     ]
     payload["blocks"] = [
         *payload["blocks"][:47],

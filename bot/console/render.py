@@ -106,7 +106,8 @@ def mrkdwn(text: str, names: Names = lambda uid: uid) -> str:
         body = match.group(1)
         target, _, label = body.partition("|")
         if target.startswith("@"):
-            return "@" + (label or names(target[1:]))
+            known = names(target[1:])
+            return "@" + (known if known != target[1:] else label or known)
         if target.startswith("#"):
             return "#" + (label or target[1:])
         if target.startswith("!"):

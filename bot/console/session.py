@@ -270,6 +270,7 @@ class Console:
         self._my_channels = self.channels_of(self.user)
         while calls := self.fake.calls[self._seen :]:  # a form filled in along the way brings more
             self._seen += len(calls)
+            self._my_channels = self.channels_of(self.user)  # a project made in that form has a channel now
             for call in calls:
                 if call.ok:
                     self.show(call)
@@ -319,19 +320,23 @@ class Console:
                 )
             )
         elif call.method == "views.open":
-            self.fill(params["view"])
+            self.fill(params["view"], str((call.response.get("view") or {}).get("id", "")))
 
     # -- modals ----------------------------------------------------------------------------
 
-    def fill(self, view: dict[str, Any]) -> None:
-        """Asks for each input of a modal in turn, then submits it as Slack would; errors ask again."""
+    def fill(self, view: dict[str, Any], view_id: str = "") -> None:
+        """Asks for each input of a modal in turn, then submits it as Slack would; errors ask again.
+        An input that dispatches its choice (the progress form's project) is sent at once, like Slack
+        does, and the rest of the questions come from the form the bot redraws."""
         title = render.mrkdwn(str(view.get("title", {}).get("text", "")))
         self.say(f"┌ {title} ┐  (answer each question; an empty answer leaves an optional field empty, :cancel stops)")
         answers: dict[str, dict[str, Any]] = {}
-        inputs = [b for b in view.get("blocks", []) if b.get("type") == "input"]
         errors: dict[str, str] = {}
         for attempt in range(3):
-            for block in inputs:
+            position = 0
+            while position < len(inputs := [b for b in view.get("blocks", []) if b.get("type") == "input"]):
+                block = inputs[position]
+                position += 1
                 block_id = block["block_id"]
                 if attempt and block_id not in errors:
                     continue  # a second round asks again only what was refused
@@ -342,6 +347,8 @@ class Console:
                     self.say("(form cancelled)")
                     return
                 answers[block_id] = {block["element"].get("action_id", "value"): entry}
+                if block.get("dispatch_action") and entry.get("selected_option"):
+                    view = self.dispatch(view, view_id, block, entry["selected_option"]["value"])
             reply = self.slack.view_submission(
                 str(view.get("callback_id", "")),
                 answers,
@@ -355,6 +362,22 @@ class Console:
             self.deliver()
             return
         self.say("(the form still had errors; it was not saved)")
+
+    def dispatch(self, view: dict[str, Any], view_id: str, block: dict[str, Any], value: str) -> dict[str, Any]:
+        """Sends a choice the form reacts to, and returns the form as the bot redrew it."""
+        before = len(self.fake.calls)
+        self.slack.block_action(
+            block["element"].get("action_id", "value"),
+            selected_option=value,
+            action_type=block["element"].get("type", "static_select"),
+            user_id=self.user,
+            container_type="view",
+            view={**view, "id": view_id or "V0FORM"},
+            block_id=block["block_id"],
+        )
+        self.deliver()
+        redrawn = [c for c in self.fake.calls[before:] if c.method == "views.update" and c.ok]
+        return redrawn[-1].params["view"] if redrawn else view
 
     def ask_input(self, block: dict[str, Any]) -> dict[str, Any] | None:
         element = block["element"]

@@ -74,7 +74,7 @@ def test_directive_from_issue_to_acceptance(bot):
         ),
     )
     shown = json.dumps(bot.command("/directive", "show 1")["blocks"], ensure_ascii=False)
-    assert "completion_report" in shown and "accepted" in shown
+    assert "완료 보고" in shown and "완료 처리" in shown
 
 
 def test_returned_directive_reopens_for_another_report(bot):

@@ -18,6 +18,7 @@ BOT_SCOPES = (
     "channels:history",  # replies in discussion threads (who and when) through message events
     "groups:history",
     "im:write",  # participation files go to the person's DM
+    "im:history",  # a retried DM is looked for (by its metadata) before it is posted again
     "files:write",
 )
 

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -40,6 +40,8 @@ COALESCED: dict[str, Callable[[Pending], str]] = {
 HOME = "home.refresh"
 HOME_SPACING = timedelta(seconds=3)
 POLL_INTERVAL = 5.0
+METADATA_EVENT = "onnuri_outbox"
+HISTORY_LOOKBACK = 200  # messages of the channel searched for an earlier post of a retried row
 DRAIN_NAP = 0.25
 MAX_BACKOFF = timedelta(minutes=10)
 # Errors that no retry can fix: the message is marked dead at once.
@@ -205,7 +207,37 @@ class OutboxDelivery:
                 outbox.release(session, pending.id, self.clock() + outgoing.delay)
             stats.waiting += 1
             return
+        if outgoing.method == "chat.postMessage":
+            outgoing = _tagged(outgoing, pending)
+            if pending.attempts > 1 and self._already_posted(pending, outgoing, stats):
+                return
         self._send(pending, outgoing, stats, covered)
+
+    def _already_posted(self, pending: Pending, outgoing: notifications.Outgoing, stats: DeliveryStats) -> bool:
+        """A retried post may have reached Slack the first time (a reset connection, a process killed
+        before it recorded the answer): the message carries its outbox key in its metadata, so look for
+        it before posting again, and record the one that is there."""
+        try:
+            channel = str(outgoing.args["channel"])
+            if channel[:1] in ("U", "W"):
+                channel = self.client.conversations_open(users=channel)["channel"]["id"]
+            history = self.client.conversations_history(
+                channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
+            )
+        except (SlackApiError, OSError) as error:
+            log.info("outbox %s: could not check for an earlier post (%s); posting", pending.id, type(error).__name__)
+            return False
+        for message in history.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("outbox") == _outbox_tag(pending):
+                with write_transaction(self.session_factory) as session:
+                    outbox.mark_sent(session, pending.id, channel=channel, ts=message.get("ts"))
+                    if outgoing.on_sent is not None:
+                        outgoing.on_sent(session, channel, message.get("ts"))
+                stats.sent += 1
+                log.info("outbox %s was already in Slack; recorded, not posted twice", pending.id)
+                return True
+        return False
 
     def _reader(self, pending: Pending) -> Reader:
         """The recipient's language and zone; a person Slack has not told us about yet is looked up."""
@@ -274,6 +306,16 @@ class OutboxDelivery:
             stats.retried += 1
             log.info("outbox %s (%s) will retry: %s", pending.id, pending.kind, error)
         stats.errors.append(error)
+
+
+def _outbox_tag(pending: Pending) -> str:
+    return f"{pending.team_id}:{pending.id}"
+
+
+def _tagged(outgoing: notifications.Outgoing, pending: Pending) -> notifications.Outgoing:
+    """The post carries its outbox row in Slack's message metadata, so a retry can find it."""
+    metadata = {"event_type": METADATA_EVENT, "event_payload": {"outbox": _outbox_tag(pending)}}
+    return replace(outgoing, args={**outgoing.args, "metadata": metadata})
 
 
 def _pace_key(pending: Pending) -> str:

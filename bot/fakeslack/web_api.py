@@ -136,6 +136,7 @@ class FakeSlack:
             "conversations.info": self._conversation_info,
             "conversations.join": self._conversation_info,
             "conversations.open": self._open_conversation,
+            "conversations.history": self._history,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
@@ -564,6 +565,29 @@ class FakeSlack:
                 "created": 1_700_000_000,
             },
         }
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages of a channel, newest first; metadata only with include_all_metadata."""
+        channel = str(params.get("channel") or "")
+        if not channel or channel[0] in "UW":
+            return _error("channel_not_found")
+        oldest = float(params.get("oldest") or 0)
+        limit = int(params.get("limit") or 100)
+        with_metadata = params.get("include_all_metadata") in (True, "1", "true")
+        found = sorted(
+            (
+                m
+                for m in self._messages.values()
+                if m["channel"] == channel and float(m["ts"]) >= oldest and not m.get("thread_ts")
+            ),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )[:limit]
+        messages = [copy.deepcopy(m) for m in found]
+        if not with_metadata:
+            for message in messages:
+                message.pop("metadata", None)
+        return {"ok": True, "messages": messages, "has_more": False}
 
     def _open_conversation(self, params: dict[str, Any]) -> dict[str, Any]:
         users = params.get("users") or []

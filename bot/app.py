@@ -18,6 +18,7 @@ from handlers.deps import Deps
 from handlers.interaction import team_of, tell_user, user_of
 from models.base import utcnow
 from services.calendar import WorkCalendar
+from services.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,8 @@ def create_app(
 
     @app.error
     def on_unexpected_error(error, body, client, respond) -> None:
-        log.error("unhandled error in listener: %s", type(error).__name__, exc_info=error)
+        if not isinstance(error, DomainError):
+            log.error("unhandled error in listener: %s", type(error).__name__, exc_info=error)
         user_id = user_of(body)
         if not user_id:
             return
@@ -78,11 +80,15 @@ def create_app(
             locale = settings.locale
         channel = body.get("channel")
         channel_id = channel.get("id") if isinstance(channel, dict) else body.get("channel_id")
+        # a refusal that reached here (e.g. a form Slack would no longer open) is still said plainly
+        key, values = (
+            (f"error.{error.code}", error.params) if isinstance(error, DomainError) else ("common.unexpected", {})
+        )
         try:
             tell_user(
                 client,
                 user_id,
-                {"text": t("common.unexpected", locale)},
+                {"text": t(key, locale, **values)},
                 channel_id=channel_id,
                 respond=respond if body.get("response_url") else None,
             )

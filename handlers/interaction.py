@@ -197,6 +197,22 @@ def tell_user(
     client.chat_postMessage(channel=user_id, **payload)
 
 
+EXPIRED_TRIGGER_ERRORS = {"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"}
+
+
+def open_form(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """Opens a modal for a click; a trigger Slack no longer honours (over 3 s old, or used) becomes a
+    clear answer instead of silence."""
+    from services.errors import DomainError
+
+    try:
+        client.views_open(trigger_id=str(body.get("trigger_id", "")), view=view)
+    except SlackApiError as error:
+        if error.response.get("error") in EXPIRED_TRIGGER_ERRORS:
+            raise DomainError("form.expired") from None
+        raise
+
+
 def never_fails_a_submission(default_block: str, locale_of: Callable[[dict[str, Any]], str]):
     """Wraps a view_submission listener so an unexpected error still answers Slack (an error shown on
     `default_block`) instead of a 500, which would leave the person facing a form that says nothing."""

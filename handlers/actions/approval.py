@@ -9,7 +9,7 @@ from slack_bolt import App
 from bot.blocks import approvals as blocks
 from bot.ids import Action
 from handlers.deps import Deps, error_message
-from handlers.interaction import answer_click, id_click
+from handlers.interaction import answer_click, id_click, open_form
 from services import approvals, projects
 from services.approvals import Outcome
 from services.errors import DomainError
@@ -65,9 +65,7 @@ def register(app: App, deps: Deps) -> None:
         if result.outcome is not Outcome.DECIDED:
             answer_click(client, click, respond, answer_for(result, reader, "approval.rejected_ok"))
             return
-        client.views_open(
-            trigger_id=body.get("trigger_id", ""), view=blocks.reason_modal(reader, int(click.value), click.channel_id)
-        )
+        open_form(client, body, blocks.reason_modal(reader, int(click.value), click.channel_id))
 
     @app.action(Action.APPROVAL_COMMENT)
     def comment(ack, body, client, logger) -> None:
@@ -75,9 +73,7 @@ def register(app: App, deps: Deps) -> None:
         if (click := id_click(body, logger)) is None:
             return
         reader = deps.cached_reader(click.team_id, click.user_id)
-        client.views_open(
-            trigger_id=body.get("trigger_id", ""), view=blocks.comment_modal(reader, int(click.value), click.channel_id)
-        )
+        open_form(client, body, blocks.comment_modal(reader, int(click.value), click.channel_id))
 
     @app.action(Action.APPROVAL_WITHDRAW)
     def withdraw(ack, body, client, respond, logger) -> None:
@@ -108,9 +104,10 @@ def register(app: App, deps: Deps) -> None:
         except DomainError as error:
             answer_click(client, click, respond, error_message(error, reader.locale))
             return
-        client.views_open(
-            trigger_id=body.get("trigger_id", ""),
-            view=blocks.request_modal(reader, choices, earlier=earlier, channel_id=click.channel_id),
+        open_form(
+            client,
+            body,
+            blocks.request_modal(reader, choices, earlier=earlier, channel_id=click.channel_id),
         )
 
     @app.action(Action.APPROVAL_SHOW)

@@ -7,7 +7,7 @@ from slack_bolt import App
 from bot.blocks import directives as blocks
 from bot.ids import Action
 from handlers.deps import Deps, error_message
-from handlers.interaction import answer_click, id_click
+from handlers.interaction import answer_click, id_click, open_form
 from models import ReportKind
 from services import directives
 from services.directives import Outcome
@@ -41,7 +41,7 @@ def register(app: App, deps: Deps) -> None:
         act(body, client, respond, logger, run)
 
     def report_form(kind: ReportKind):
-        def open_form(ack, body, client, respond, logger) -> None:
+        def clicked(ack, body, client, respond, logger) -> None:
             ack()
 
             def run(click, reader):
@@ -49,15 +49,16 @@ def register(app: App, deps: Deps) -> None:
                     info = directives.get(session, click.team_id, int(click.value))
                 if not info.is_assignee(click.user_id):
                     raise DomainError("directive.not_assignee", id=info.id)
-                client.views_open(
-                    trigger_id=body.get("trigger_id", ""),
-                    view=blocks.report_modal(reader, info.id, kind, click.channel_id),
+                open_form(
+                    client,
+                    body,
+                    blocks.report_modal(reader, info.id, kind, click.channel_id),
                 )
                 return None
 
             act(body, client, respond, logger, run)
 
-        return open_form
+        return clicked
 
     app.action(Action.DIRECTIVE_INTERIM)(report_form(ReportKind.INTERIM))
     app.action(Action.DIRECTIVE_COMPLETION)(report_form(ReportKind.COMPLETION))
@@ -90,9 +91,7 @@ def register(app: App, deps: Deps) -> None:
                 info = directives.get(session, click.team_id, int(click.value))
             if info.issuer != click.user_id and not deps.is_admin(click.user_id):
                 raise DomainError("directive.not_issuer", id=info.id)
-            client.views_open(
-                trigger_id=body.get("trigger_id", ""), view=blocks.return_modal(reader, info.id, click.channel_id)
-            )
+            open_form(client, body, blocks.return_modal(reader, info.id, click.channel_id))
             return None
 
         act(body, client, respond, logger, run)

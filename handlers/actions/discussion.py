@@ -9,7 +9,7 @@ from slack_bolt import App
 from bot.blocks import discussions as blocks
 from bot.ids import Action
 from handlers.deps import Deps, error_message
-from handlers.interaction import answer_click, id_click
+from handlers.interaction import answer_click, id_click, open_form
 from services import discussions, polls
 from services.errors import DomainError
 from services.polls import VoteOutcome
@@ -56,9 +56,7 @@ def register(app: App, deps: Deps) -> None:
                     discussions.check_can_manage(
                         session, click.team_id, click.user_id, int(click.value), is_admin=deps.is_admin(click.user_id)
                     )
-                client.views_open(
-                    trigger_id=body.get("trigger_id", ""), view=opener(reader, int(click.value), click.channel_id)
-                )
+                open_form(client, body, opener(reader, int(click.value), click.channel_id))
                 return None
 
             act(body, client, respond, logger, run)

@@ -7,15 +7,12 @@ from slack_bolt import App
 from bot.blocks import progress as blocks
 from bot.ids import Action
 from handlers.deps import Deps, error_message
-from handlers.interaction import Click, MalformedPayload, metadata_of, tell_user
+from handlers.interaction import Click, MalformedPayload, metadata_of, open_form, tell_user
 from services import progress
 from services.errors import DomainError
 
 
 def register(app: App, deps: Deps) -> None:
-    def open_view(client, body, view) -> None:
-        client.views_open(trigger_id=body.get("trigger_id", ""), view=view)
-
     @app.action(Action.PROGRESS_EDIT)
     def edit_clicked(ack, body, client, respond, logger) -> None:
         ack()
@@ -41,7 +38,7 @@ def register(app: App, deps: Deps) -> None:
                 respond=respond if click.has_response_url else None,
             )
             return
-        open_view(
+        open_form(
             client,
             body,
             blocks.progress_modal(
@@ -64,7 +61,7 @@ def register(app: App, deps: Deps) -> None:
         except DomainError as error:
             tell_user(client, click.user_id, error_message(error, reader.locale))
             return
-        open_view(
+        open_form(
             client, body, blocks.progress_modal(reader, form.choices, selected=form.selected, previous=form.previous)
         )
 

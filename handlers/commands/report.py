@@ -20,7 +20,7 @@ from services.ledger import Month, parse_weights
 from services.working_time import QuietHours, WorkingTime
 
 _MONTH = re.compile(r"^\d{4}-\d{1,2}$")
-_POINTS = re.compile(r"^[+-]?\d{1,3}$")
+_POINTS = re.compile(r"^[+-]\d{1,3}$")  # signed, so a reason may start with a number
 
 
 def _month(inv: Invocation, words: list[str]) -> Month:
@@ -58,7 +58,7 @@ def me(inv: Invocation) -> None:
 def _scope(inv: Invocation, session, key: str | None) -> list[str] | None:
     """The projects the caller may see: every one for an admin, else the ones they lead."""
     if inv.deps.is_admin(inv.cmd.user_id):
-        return [key] if key else None
+        return [projects.get(session, inv.cmd.team_id, key).key] if key else None
     if key:
         info = projects.get(session, inv.cmd.team_id, key)
         if info.role_of(inv.cmd.user_id) is not MemberRole.LEAD:

@@ -9,7 +9,7 @@ from bot.blocks import home as blocks
 from bot.home_view import home_view
 from bot.ids import Action, Block, Callback
 from handlers.deps import Deps
-from handlers.interaction import MalformedPayload, Submission, identity, team_of
+from handlers.interaction import MalformedPayload, Submission, identity, open_form, team_of
 from services import users
 
 
@@ -40,7 +40,7 @@ def register(app: App, deps: Deps) -> None:
         with deps.session_factory() as session:
             person = users.get_person(session, team_id, user_id)
             known = users.list_departments(session, team_id)
-        client.views_open(trigger_id=body.get("trigger_id", ""), view=blocks.department_modal(reader, person, known))
+        open_form(client, body, blocks.department_modal(reader, person, known))
 
     @app.view(Callback.DEPARTMENT)
     def department_submitted(ack, body, client, logger) -> None:

@@ -80,3 +80,15 @@ def test_markup_typed_by_users_never_comes_back_live(bot):
     assert "&lt;@U666&gt; &lt;!here&gt; &lt;https://phish.example|gov&gt;" in blob  # modal text is literal
     for raw in ("<!channel>", "<!here>", "<@U666", "<http://evil.example|", "<https://phish.example|"):
         assert raw not in blob
+
+
+def test_a_form_slack_no_longer_opens_gets_a_clear_answer(bot):
+    """A click whose trigger expired (the bot took over 3 s, or it was used): the person is told, not ignored."""
+    from bot.ids import Action
+
+    bot.command("/project", "new 아토피 없는 경기도 key=ATOPY <@U2|lee>")
+    bot.command("/directive", "ATOPY <@U2|lee> kind=report 보고")
+    bot.fake.error("views.open", error="expired_trigger_id")
+    reply = bot.slack.block_action(Action.DIRECTIVE_COMPLETION, value="1", user_id="U2", channel_id="D2")
+    assert reply.status == 200
+    assert "다시 눌러" in bot.answer(reply)["text"]

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import t
@@ -31,6 +32,11 @@ class _QuietTokenWarning(logging.Filter):
     # Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that our client wins; it should.
     def filter(self, record: logging.LogRecord) -> bool:
         return "token` will be unused" not in record.getMessage()
+
+
+def _database_busy(error: Exception) -> bool:
+    """SQLite's write lock held elsewhere past the busy timeout: worth saying so, and to try again."""
+    return isinstance(error, OperationalError) and "locked" in str(getattr(error, "orig", error)).lower()
 
 
 def make_client(settings: Settings, *, retries: bool = True) -> WebClient:
@@ -69,7 +75,7 @@ def create_app(
 
     @app.error
     def on_unexpected_error(error, body, client, respond) -> None:
-        if not isinstance(error, DomainError):
+        if not isinstance(error, DomainError) and not _database_busy(error):
             log.error("unhandled error in listener: %s", type(error).__name__, exc_info=error)
         user_id = user_of(body)
         if not user_id:
@@ -81,9 +87,12 @@ def create_app(
         channel = body.get("channel")
         channel_id = channel.get("id") if isinstance(channel, dict) else body.get("channel_id")
         # a refusal that reached here (e.g. a form Slack would no longer open) is still said plainly
-        key, values = (
-            (f"error.{error.code}", error.params) if isinstance(error, DomainError) else ("common.unexpected", {})
-        )
+        if isinstance(error, DomainError):
+            key, values = f"error.{error.code}", error.params
+        elif _database_busy(error):
+            key, values = "common.busy", {}
+        else:
+            key, values = "common.unexpected", {}
         try:
             tell_user(
                 client,

@@ -116,3 +116,58 @@ def test_killed_in_the_middle_of_a_digest_to_200_people_each_gets_it_once(
     per_person = Counter(m["channel"] for m in fake_slack.messages() if m["channel"].startswith("D"))
     assert len(per_person) == PEOPLE and set(per_person.values()) == {1}
     assert statuses(session_factory) == Counter({OutboxStatus.SENT: PEOPLE})
+
+
+def inject(fake, method: str, fault: str) -> None:
+    if fault == "429":
+        fake.fail(method, status=429, retry_after=1)
+    elif fault == "500":
+        fake.fail(method, status=500)
+    elif fault == "reset":
+        fake.reset_connection(method)
+    else:
+        fake.delay(method, 11, times=1)  # longer than the client's 10 s timeout
+
+
+FAULTS = ["429", "500", "reset", "timeout"]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_card_redraw_survives_slack_faults(session_factory, settings, fake_slack, project_id, fault):
+    """A vote redraws the discussion card with chat.update; whatever Slack did first, the card ends up
+    showing the vote, once."""
+    from datetime import date
+
+    from services import discussions, polls
+
+    with session_factory.begin() as session:
+        info = discussions.open_(
+            session,
+            TEAM,
+            "U1",
+            "JOBS",
+            topic="어디부터?",
+            poll_options=["북부", "남부"],
+            is_admin=False,
+            today=date(2026, 11, 27),
+        )
+    worker(session_factory, settings).drain(timeout=10)
+    (card,) = visible(fake_slack, "C0JOBS")
+    with session_factory.begin() as session:
+        polls.vote(session, TEAM, "U1", info.options[0].id, today=date(2026, 11, 27), now=utcnow())
+    inject(fake_slack, "chat.update", fault)
+    worker(session_factory, settings).drain(timeout=40)
+    (after,) = visible(fake_slack, "C0JOBS")
+    assert after["ts"] == card["ts"] and "1 (100%)" in str(after["blocks"])
+    assert statuses(session_factory)[OutboxStatus.PENDING] == 0
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_an_app_home_publish_survives_slack_faults(session_factory, settings, fake_slack, project_id, fault):
+    with session_factory.begin() as session:
+        outbox.refresh_homes(session, TEAM, ["U2"], "fault")
+    inject(fake_slack, "views.publish", fault)
+    worker(session_factory, settings).drain(timeout=40)
+    published = [c for c in fake_slack.calls if c.method == "views.publish" and c.ok]
+    assert [c.params["user_id"] for c in published] == ["U2"]
+    assert statuses(session_factory) == Counter({OutboxStatus.SENT: 1})

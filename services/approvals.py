@@ -677,7 +677,9 @@ def set_away(session: Session, team_id: str, actor: str, proxy: str, until: date
         .values(ended_at=now)
         .execution_options(synchronize_session=False)
     )
-    absence = Absence(team_id=team_id, user=me, proxy=users.ensure(session, team_id, proxy), until=until)
+    absence = Absence(
+        team_id=team_id, user=me, proxy=users.ensure(session, team_id, proxy), until=until, created_at=now
+    )
     session.add(absence)
     session.flush()
     audit.record(

@@ -23,6 +23,7 @@ from models import (
     Project,
     ProjectStatus,
 )
+from models.base import utcnow
 from services import audit, outbox, projects, users
 from services.errors import DomainError
 
@@ -188,6 +189,7 @@ def open_(
     fallback_channel: str | None = None,
     is_admin: bool,
     today: date,
+    now: datetime | None = None,
 ) -> DiscussionInfo:
     """Members of the project (or an admin) open a discussion; its card goes to the project's
     channel, or to the channel the command came from when the project has none."""
@@ -217,6 +219,7 @@ def open_(
         channel_id=channel,
         anonymous=anonymous and bool(labels),
         closes_on=closes_on,
+        created_at=now or utcnow(),
     )
     session.add(discussion)
     session.flush()

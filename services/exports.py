@@ -16,6 +16,7 @@ from models import AuditEvent
 from services.ledger import Component, PersonMonth
 
 BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 Label = Callable[[str], str]  # a column's name in the reader's language
 
 PARTICIPATION_COLUMNS = (
@@ -55,7 +56,7 @@ def participation_rows(records: Sequence[PersonMonth], describe: Callable[[Compo
         score = "" if record.score is None else record.score
         breakdown = "; ".join(describe(c) for c in record.components)
         points = sum(a.points for a in record.adjustments)
-        reasons = " / ".join(f"{a.points:+d} {a.reason} ({a.author})" for a in record.adjustments)
+        reasons = " / ".join(f"{a.reason} ({a.points:+d}, {a.author})" for a in record.adjustments)
         lines = record.lines or (None,)
         for line in lines:
             rows.append(
@@ -95,23 +96,34 @@ def participation_rows(records: Sequence[PersonMonth], describe: Callable[[Compo
     return rows
 
 
+def _inert(value: object) -> object:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) is kept as text; numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_inert(v) for v in row] for row in rows)
     return (BOM + buffer.getvalue()).encode("utf-8")
 
 
 def to_xlsx(header: Sequence[str], rows: Sequence[Sequence[object]], title: str) -> bytes:
     from openpyxl import Workbook  # only the export needs it
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
     sheet.append(list(header))
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # user text that looks like a formula stays text
+                cell.data_type = "s"
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)

@@ -176,9 +176,9 @@ def parse_weights(text: str | None) -> dict[str, int]:
 
 
 def _projects(session: Session, team_id: str, keys: Iterable[str] | None) -> list[Row]:
-    query = select(Project.id, Project.key, Project.name, Project.cadence, Project.timezone, Project.created_at).where(
-        Project.team_id == team_id
-    )
+    query = select(
+        Project.id, Project.key, Project.name, Project.cadence, Project.timezone, Project.created_at, Project.closed_at
+    ).where(Project.team_id == team_id)
     if keys is not None:
         query = query.where(Project.key.in_(sorted({k.strip().upper() for k in keys})))
     return list(session.execute(query.order_by(Project.key)))
@@ -284,7 +284,7 @@ def compute(
     member_rows = {(m.slack_user_id, m.project_id): m for m in members}
     _progress(session, projects, members, month, now, calendar, working_time, team_id, line)
     _approvals(session, ids, start, end, working_time, org_tz, line)
-    _directives(session, ids, month, line)
+    _directives(session, ids, month, now, line)
     _discussions(session, ids, start, end, line)
     return sorted(lines.values(), key=lambda x: (x.name, x.person, x.project_key))
 
@@ -299,8 +299,8 @@ def _progress(session, projects, members, month, now, calendar, working_time, te
         .where(ProgressUpdate.project_id.in_(ids), ProgressUpdate.period_start >= since)
     ):
         reports[(project_id, slack_id, period_start)].append(created)
-    start, end = month.bounds()
-    away = _absences(session, team_id, start - timedelta(days=1), end + timedelta(days=1))
+    month_start, month_end = month.bounds()
+    away = _absences(session, team_id, month_start - timedelta(days=1), month_end + timedelta(days=1))
     by_project: dict[int, list[Row]] = defaultdict(list)
     for member in members:
         by_project[member.project_id].append(member)
@@ -309,10 +309,17 @@ def _progress(session, projects, members, month, now, calendar, working_time, te
             assert period.due_at is not None
             if period.due_at > now:
                 continue  # not due yet
+            if project.closed_at is not None and period.due_at >= project.closed_at:
+                continue  # nobody reports to a closed project
             due_day = period.due_at.astimezone(ZoneInfo(project.timezone)).date()
             for member in by_project.get(project.id, ()):
                 if member.role is MemberRole.OBSERVER:
                     continue
+                if member.joined_at >= month_end or (member.left_at is not None and member.left_at <= month_start):
+                    continue  # not on the project at all that month
+                own = working_time.slot(due_day, member.tz or project.timezone, DUE_TIME)
+                if max(period.due_at, own) > now:
+                    continue  # their own deadline has not come yet
                 found = line(member.slack_user_id, project.id)
                 if found is None:
                     continue
@@ -329,7 +336,6 @@ def _progress(session, projects, members, month, now, calendar, working_time, te
                 if not made:
                     found.missed += 1
                     continue
-                own = working_time.slot(due_day, member.tz or project.timezone, DUE_TIME)
                 if min(made) <= max(period.due_at, own):
                     found.on_time += 1
                 else:
@@ -381,19 +387,30 @@ def _approvals(session, ids, start, end, working_time, org_tz, line) -> None:
             found.approval_hours.append(waited)
 
 
-def _directives(session, ids, month, line) -> None:
-    for project_id, slack_id, due, status, closed in session.execute(
-        select(Directive.project_id, User.slack_user_id, Directive.due_date, Directive.status, Directive.closed_at)
+def _directives(session, ids, month, now, line) -> None:
+    for project_id, slack_id, due, status, closed, tz in session.execute(
+        select(
+            Directive.project_id,
+            User.slack_user_id,
+            Directive.due_date,
+            Directive.status,
+            Directive.closed_at,
+            Project.timezone,
+        )
         .join(DirectiveAssignee, DirectiveAssignee.directive_id == Directive.id)
         .join(User, User.id == DirectiveAssignee.user_id)
+        .join(Project, Project.id == Directive.project_id)
         .where(Directive.project_id.in_(ids), Directive.due_date >= month.first, Directive.due_date < month.next_first)
     ):
+        done = status is DirectiveStatus.DONE and closed is not None
+        if not done and now.astimezone(ZoneInfo(tz)).date() <= due:
+            continue  # still open and not yet due: nothing to hold against anyone
         found = line(slack_id, project_id)
         if found is None:
             continue
         found.directives_assigned += 1
-        if status is DirectiveStatus.DONE and closed is not None:
-            if closed.date() <= due:
+        if done:
+            if closed.astimezone(ZoneInfo(tz)).date() <= due:
                 found.directives_on_time += 1
             else:
                 found.directives_late += 1

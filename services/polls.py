@@ -99,7 +99,9 @@ def vote(
     if existing is not None and existing.option_id == option.id:
         return VoteOutcome.SAME, discussions.info_of(session, discussion), option.label
     if existing is None:
-        session.add(PollVote(team_id=team_id, discussion_id=discussion.id, user=voter, option_id=option.id))
+        session.add(
+            PollVote(team_id=team_id, discussion_id=discussion.id, user=voter, option_id=option.id, created_at=now)
+        )
         outcome = VoteOutcome.VOTED
     else:
         existing.option_id = option.id

@@ -136,7 +136,7 @@ def test_adjustments_are_in_their_columns_on_each_of_the_persons_rows(organisati
     assert by_person["U1"][0][col("adjustment")] == "" and by_person["U1"][0][col("adjustment_reason")] == ""
     u7 = by_person["U7"][0]
     assert (u7[col("adjustment")], u7[col("score")], u7[col("project")]) == ("0", "", "")
-    assert u7[col("adjustment_reason")] == "+0 타 부서 파견 중 (UADMIN)"
+    assert u7[col("adjustment_reason")] == "타 부서 파견 중 (+0, UADMIN)"
 
 
 def test_xlsx_reads_back_with_the_header_and_korean_cells(organisation):

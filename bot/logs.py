@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote_plus
 
 _TOKEN = re.compile(r"\bx(?:ox[abpeor]|app)-[A-Za-z0-9-]+")
 _RESPONSE_URL = re.compile(r"https?://[^\s\"']*/(?:commands|actions|response)/[^\s\"']+")
@@ -19,6 +20,10 @@ class RedactingFilter(logging.Filter):
         self.secrets = tuple(s for s in secrets if len(s) >= 8)
 
     def redact(self, text: str) -> str:
+        if "%" in text:  # a form body in the log: secrets there are percent-encoded
+            decoded = unquote_plus(text)
+            if decoded != text and self.redact(decoded) != decoded:
+                text = decoded
         for secret in self.secrets:
             text = text.replace(secret, "[secret]")
         text = _TOKEN.sub("[token]", text)
@@ -38,9 +43,27 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def _redact_at_creation(redactor: RedactingFilter) -> None:
+    """Every record is redacted as it is made, so no handler anywhere (added later, on any logger) sees
+    a secret; the handler filters below stay as a second line."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "onnuri_redacts", False):
+        previous = previous.onnuri_previous  # type: ignore[attr-defined]
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        redactor.filter(record)
+        return record
+
+    factory.onnuri_redacts = True  # type: ignore[attr-defined]
+    factory.onnuri_previous = previous  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
 def configure(level: str = "INFO", secrets: tuple[str, ...] = ()) -> RedactingFilter:
     """Root logging with the redacting filter on every handler, so library loggers are covered too."""
     redactor = RedactingFilter(secrets)
+    _redact_at_creation(redactor)
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler()

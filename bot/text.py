@@ -64,6 +64,8 @@ def escape_within(text: str, limit: int) -> str:
     escaped = escape(text)
     if len(escaped) <= limit:
         return escaped
+    if limit <= 1:
+        return "…"[: max(limit, 0)]
     keep = limit - 1
     while keep > 0 and len(escape(text[:keep])) > limit - 1:
         keep -= max(1, (len(escape(text[:keep])) - (limit - 1)) // 5)

@@ -169,7 +169,8 @@ class Submission:
 
     def metadata_int(self, name: str) -> int | None:
         value = self.metadata.get(name)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        valid = isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+        return value if valid else None
 
     def metadata_ids(self, name: str) -> list[str]:
         value = self.metadata.get(name)
@@ -205,8 +206,11 @@ def open_form(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> 
     clear answer instead of silence."""
     from services.errors import DomainError
 
+    trigger = body.get("trigger_id")
+    if not isinstance(trigger, str) or not trigger:
+        raise DomainError("form.expired")
     try:
-        client.views_open(trigger_id=str(body.get("trigger_id", "")), view=view)
+        client.views_open(trigger_id=trigger, view=view)
     except SlackApiError as error:
         if error.response.get("error") in EXPIRED_TRIGGER_ERRORS:
             raise DomainError("form.expired") from None

@@ -28,8 +28,8 @@ class Tokens:
 
 
 def split_subcommand(text: str) -> tuple[str, str]:
-    head, _, rest = text.strip().partition(" ")
-    return head.lower(), rest.strip()
+    parts = text.strip().split(maxsplit=1)
+    return (parts[0].lower() if parts else ""), (parts[1].strip() if len(parts) > 1 else "")
 
 
 def tokenize(text: str, option_names: tuple[str, ...] = ()) -> Tokens:

@@ -38,7 +38,10 @@ class QuietHours:
         first, sep, second = text.partition("-")
         if not sep:
             raise ValueError(f"quiet hours must look like 19:00-08:00, not {text!r}")
-        return cls(time.fromisoformat(first.strip()), time.fromisoformat(second.strip()))
+        start, end = time.fromisoformat(first.strip()), time.fromisoformat(second.strip())
+        if start.tzinfo is not None or end.tzinfo is not None:
+            raise ValueError("quiet hours are local wall-clock times, without an offset")
+        return cls(start, end)
 
     def contains(self, local: time) -> bool:
         if self.start == self.end:

@@ -7,7 +7,7 @@ from slack_bolt import App
 from bot.blocks import progress as blocks
 from bot.ids import Action
 from handlers.deps import Deps, error_message
-from handlers.interaction import Click, MalformedPayload, metadata_of, open_form, tell_user
+from handlers.interaction import MAX_ID, Click, MalformedPayload, metadata_of, open_form, tell_user
 from services import progress
 from services.errors import DomainError
 
@@ -23,7 +23,7 @@ def register(app: App, deps: Deps) -> None:
             return
         reader = deps.cached_reader(click.team_id, click.user_id)
         try:
-            if not click.value.isdigit():
+            if not (click.value.isascii() and click.value.isdigit() and 0 < int(click.value) <= MAX_ID):
                 raise DomainError("progress.not_found")
             with deps.session_factory() as session:
                 update = progress.check_editable(

@@ -7,9 +7,10 @@ from slack_bolt import App
 from bot.blocks import approvals as blocks
 from bot.i18n import t
 from bot.ids import Command
-from bot.text import mention
+from bot.text import mention, plain
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
+from handlers.interaction import MAX_ID
 from handlers.parsing import parse_date, tokenize
 from services import approvals, projects
 from services.errors import DomainError
@@ -17,7 +18,7 @@ from services.errors import DomainError
 
 def _request_id(inv: Invocation) -> int:
     raw = inv.first_arg.lstrip("#")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID):
         raise DomainError("approval.bad_id", value=inv.first_arg[:20] or "-")
     return int(raw)
 
@@ -35,7 +36,7 @@ def request(inv: Invocation) -> None:
         open_form(inv)
         return
     tokens = tokenize(inv.args)
-    key = tokens.words[0] if tokens.words else ""
+    key = plain(tokens.words[0], from_command=True) if tokens.words else ""
     title = tokenize(" ".join(tokens.words[1:])).text
     draft = approvals.Draft(title=title, approvers=tokens.users)
     with inv.deps.transaction() as session:

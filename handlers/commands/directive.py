@@ -6,8 +6,10 @@ from slack_bolt import App
 
 from bot.blocks import directives as blocks
 from bot.ids import Command
+from bot.text import plain
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
+from handlers.interaction import MAX_ID
 from handlers.parsing import parse_date, tokenize
 from models import DirectiveKind
 from services import directives, projects
@@ -16,7 +18,7 @@ from services.errors import DomainError
 
 def _directive_id(inv: Invocation) -> int:
     raw = inv.first_arg.lstrip("#")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID):
         raise DomainError("directive.bad_id", value=inv.first_arg[:20] or "-")
     return int(raw)
 
@@ -31,7 +33,7 @@ def open_form(inv: Invocation) -> None:
 
 def issue(inv: Invocation) -> None:
     tokens = tokenize(inv.cmd.text, option_names=("due", "kind"))
-    key = tokens.words[0] if tokens.words else ""
+    key = plain(tokens.words[0], from_command=True) if tokens.words else ""
     raw_kind = tokens.options.get("kind", "action").lower()
     if raw_kind not in {k.value for k in DirectiveKind}:
         raise DomainError("directive.bad_kind", value=raw_kind[:20])

@@ -9,6 +9,7 @@ from bot.ids import Command
 from bot.text import channel_link
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
+from handlers.interaction import MAX_ID
 from handlers.parsing import tokenize
 from services import discussions, projects
 from services.discussions import Outcome
@@ -17,7 +18,7 @@ from services.errors import DomainError
 
 def _discussion_id(inv: Invocation) -> int:
     raw = inv.first_arg.lstrip("#")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID):
         raise DomainError("discussion.bad_id", value=inv.first_arg[:20] or "-")
     return int(raw)
 

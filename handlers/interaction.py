@@ -198,6 +198,25 @@ def tell_user(
     client.chat_postMessage(channel=user_id, **payload)
 
 
+FORM_ERROR_MAX = 150  # Slack cuts an input's error text around here
+
+
+def refuse_form(ack, error, locale: str, blocks_by_code: dict[str, str], default_block: str) -> None:
+    """Keeps the form open with the refusal shown under the input it is about."""
+    message = t(f"error.{error.code}", locale, plain=True, **error.params)[:FORM_ERROR_MAX]
+    ack(response_action="errors", errors={blocks_by_code.get(error.code, default_block): message})
+
+
+def submission_of(ack, body: dict[str, Any], logger, what: str) -> Submission | None:
+    """The submitted form, or None (acknowledged and logged) when the payload is not one we can read."""
+    try:
+        return Submission.from_body(body)
+    except MalformedPayload as error:
+        ack()
+        logger.warning("ignored %s: %s", what, error)
+        return None
+
+
 EXPIRED_TRIGGER_ERRORS = {"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"}
 
 

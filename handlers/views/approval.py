@@ -5,11 +5,10 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.blocks import approvals as blocks
-from bot.i18n import t
 from bot.ids import Block, Callback
 from handlers.actions.approval import answer_for
 from handlers.deps import Deps
-from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, tell_user
+from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, refuse_form, tell_user
 from handlers.parsing import parse_date
 from services import approvals
 from services.approvals import Outcome
@@ -45,8 +44,7 @@ def _draft(sub: Submission) -> approvals.Draft:
 
 def register(app: App, deps: Deps) -> None:
     def refuse(ack, error: DomainError, reader, default_block: str) -> None:
-        message = t(f"error.{error.code}", reader.locale, plain=True, **error.params)[:ERROR_TEXT_MAX]
-        ack(response_action="errors", errors={ERROR_BLOCKS.get(error.code, default_block): message})
+        refuse_form(ack, error, reader.locale, ERROR_BLOCKS, default_block)
 
     @app.view(Callback.APPROVAL_REQUEST)
     @never_fails_a_submission(Block.APPROVAL_TITLE, deps.locale_of)

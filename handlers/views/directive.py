@@ -8,14 +8,13 @@ from bot.blocks import directives as blocks
 from bot.i18n import t
 from bot.ids import Block, Callback
 from handlers.deps import Deps
-from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, tell_user
+from handlers.interaction import Submission, never_fails_a_submission, refuse_form, submission_of, tell_user
 from handlers.parsing import parse_date
 from models import DirectiveKind, ReportKind
 from services import directives
 from services.directives import Outcome
 from services.errors import DomainError
 
-ERROR_TEXT_MAX = 150
 ERROR_BLOCKS = {
     "directive.no_assignees": Block.DIRECTIVE_LEAD,
     "directive.due_past": Block.DIRECTIVE_DUE,
@@ -26,16 +25,10 @@ ERROR_BLOCKS = {
 
 def register(app: App, deps: Deps) -> None:
     def refuse(ack, error: DomainError, locale: str, default_block: str) -> None:
-        message = t(f"error.{error.code}", locale, plain=True, **error.params)[:ERROR_TEXT_MAX]
-        ack(response_action="errors", errors={ERROR_BLOCKS.get(error.code, default_block): message})
+        refuse_form(ack, error, locale, ERROR_BLOCKS, default_block)
 
     def submission(ack, body, logger) -> Submission | None:
-        try:
-            return Submission.from_body(body)
-        except MalformedPayload as error:
-            ack()
-            logger.warning("ignored a directive form: %s", error)
-            return None
+        return submission_of(ack, body, logger, "a directive form")
 
     @app.view(Callback.DIRECTIVE_NEW)
     @never_fails_a_submission(Block.DIRECTIVE_TEXT, deps.locale_of)

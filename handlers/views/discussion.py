@@ -5,17 +5,15 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.blocks import discussions as blocks
-from bot.i18n import t
 from bot.ids import Block, Callback
 from bot.text import channel_link
 from handlers.deps import Deps
-from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, tell_user
+from handlers.interaction import Submission, never_fails_a_submission, refuse_form, submission_of, tell_user
 from handlers.parsing import parse_date
 from services import discussions, polls
 from services.discussions import Outcome
 from services.errors import DomainError
 
-ERROR_TEXT_MAX = 150
 ERROR_BLOCKS = {
     "discussion.topic_missing": Block.DISCUSSION_TOPIC,
     "discussion.topic_too_long": Block.DISCUSSION_TOPIC,
@@ -40,16 +38,10 @@ def _poll_fields(sub: Submission) -> tuple[list[str], bool, object]:
 
 def register(app: App, deps: Deps) -> None:
     def refuse(ack, error: DomainError, locale: str, default_block: str) -> None:
-        message = t(f"error.{error.code}", locale, plain=True, **error.params)[:ERROR_TEXT_MAX]
-        ack(response_action="errors", errors={ERROR_BLOCKS.get(error.code, default_block): message})
+        refuse_form(ack, error, locale, ERROR_BLOCKS, default_block)
 
     def submission(ack, body, logger) -> Submission | None:
-        try:
-            return Submission.from_body(body)
-        except MalformedPayload as error:
-            ack()
-            logger.warning("ignored a discussion form: %s", error)
-            return None
+        return submission_of(ack, body, logger, "a discussion form")
 
     def discussion_id(sub: Submission) -> int:
         found = sub.metadata_int("discussion_id")

@@ -94,7 +94,13 @@ def seed(session_factory: sessionmaker[Session], now: datetime | None = None) ->
     with write_transaction(session_factory) as session:
         for uid, _handle, name, department in PEOPLE:
             users.save_profile(
-                session, TEAM, uid, display_name=name, tz="Asia/Seoul", locale="en" if uid in ENGLISH else "ko"
+                session,
+                TEAM,
+                uid,
+                display_name=name,
+                tz="Asia/Seoul",
+                locale="en" if uid in ENGLISH else "ko",
+                now=now,
             )
             users.set_department(session, TEAM, uid, department)
         for key, name, lead, members, lead_department, cooperating in PROJECTS:
@@ -118,6 +124,7 @@ def seed(session_factory: sessionmaker[Session], now: datetime | None = None) ->
                     timezone="Asia/Seoul",
                     target_date=date(now.year + 1, 6, 30),
                 ),
+                now=now,
             )
             created.append(key)
             for weeks_ago, percent in ((3, 10), (2, 25), (1, 40)):
@@ -167,5 +174,6 @@ def seed(session_factory: sessionmaker[Session], now: datetime | None = None) ->
                 poll_options=["북부 먼저", "남부 먼저", "동시에"],
                 is_admin=False,
                 today=now.date(),
+                now=now,
             )
     return Seeded(created, kept)

@@ -21,7 +21,7 @@ def home_view(
 ) -> dict[str, Any]:
     person = users.get_person(session, team_id, reader.user_id)
     mine = progress.my_projects(session, team_id, reader.user_id, now=now, calendar=calendar)
-    waiting = approvals.waiting_for(session, team_id, reader.user_id, today=now.date())
+    waiting = approvals.waiting_for(session, team_id, reader.user_id, now=now)
     today = now.astimezone(reader.zone).date()
     assigned, _issued = directives.for_person(session, team_id, reader.user_id, today=today)
     open_ones = [d for d in assigned if d.status is not DirectiveStatus.DONE]

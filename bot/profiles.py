@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -33,11 +34,15 @@ def fetch_profile(client: WebClient, slack_user_id: str) -> dict | None:
 
 
 def refresh(
-    client: WebClient, session_factory: sessionmaker[Session], team_id: str, slack_user_id: str
+    client: WebClient,
+    session_factory: sessionmaker[Session],
+    team_id: str,
+    slack_user_id: str,
+    now: datetime,
 ) -> users.Person | None:
     """Fetches and caches the profile; None (and the cache left as it was) when Slack cannot say."""
     fetched = fetch_profile(client, slack_user_id)
     if fetched is None:
         return None
     with write_transaction(session_factory) as session:
-        return users.save_profile(session, team_id, slack_user_id, **fetched)
+        return users.save_profile(session, team_id, slack_user_id, **fetched, now=now)

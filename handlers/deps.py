@@ -50,12 +50,12 @@ class Deps:
 
     def refresh_profile(self, client: WebClient, team_id: str, slack_user_id: str) -> None:
         with self.session_factory() as session:
-            stale = users.profile_is_stale(users.find(session, team_id, slack_user_id))
+            stale = users.profile_is_stale(users.find(session, team_id, slack_user_id), self.clock())
         if stale:
             self._fetch_and_save(client, team_id, slack_user_id)
 
     def _fetch_and_save(self, client: WebClient, team_id: str, slack_user_id: str) -> users.Person | None:
-        return profiles.refresh(client, self.session_factory, team_id, slack_user_id)
+        return profiles.refresh(client, self.session_factory, team_id, slack_user_id, self.clock())
 
     def locale_of(self, body: dict) -> str:
         """The language to answer a payload in, without failing (for answers about failures)."""

@@ -247,7 +247,9 @@ class OutboxDelivery:
         with self.session_factory() as session:
             person = users.get_person(session, pending.team_id, recipient)
         if person is None or not person.profile_known:
-            person = profiles.refresh(self.client, self.session_factory, pending.team_id, recipient) or person
+            person = (
+                profiles.refresh(self.client, self.session_factory, pending.team_id, recipient, self.clock()) or person
+            )
         return reader_from(person, recipient, self.settings)
 
     def _send(

@@ -12,9 +12,10 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from models import (
     Absence,
@@ -232,7 +233,9 @@ def _validate(draft: Draft, requester: str) -> None:
         raise DomainError("approval.final_not_in_line")
 
 
-def _active_proxy(session: Session, team_id: str, user_id: int, today: date) -> User | None:
+def _active_proxy(session: Session, team_id: str, user_id: int, now: datetime) -> User | None:
+    """The proxy of someone away at `now`: `until` is the last day away, in the absent person's zone."""
+    today = users.local_date(session.get(User, user_id), now)
     absence = session.scalar(
         select(Absence)
         .where(
@@ -247,10 +250,10 @@ def _active_proxy(session: Session, team_id: str, user_id: int, today: date) -> 
     return absence.proxy if absence else None
 
 
-def _ask(session: Session, request: ApprovalRequest, steps: Sequence[ApprovalStep], today: date) -> None:
+def _ask(session: Session, request: ApprovalRequest, steps: Sequence[ApprovalStep], now: datetime) -> None:
     """Asks the steps now pending: their approver, or the proxy of one who is away (and tells the approver)."""
     for step in steps:
-        proxy = _active_proxy(session, request.team_id, step.approver_id, today)
+        proxy = _active_proxy(session, request.team_id, step.approver_id, now)
         asked = proxy.slack_user_id if proxy else step.approver.slack_user_id
         outbox.enqueue(
             session,
@@ -360,17 +363,18 @@ def create(session: Session, team_id: str, actor: str, key: str, draft: Draft, *
             for p in sorted({s.position for s in request.steps})
         ],
         resubmission_of=draft.resubmission_of,
+        at=now,
     )
-    _ask(session, request, first, now.date())
+    _ask(session, request, first, now)
     _tell(session, request, actor, "approval.status", "status")
     outbox.refresh_homes(session, team_id, [actor], f"approval:{request.id}:requested")
     return _info(request, project)
 
 
-def _deciders(session: Session, step: ApprovalStep, today: date) -> dict[str, str | None]:
+def _deciders(session: Session, step: ApprovalStep, now: datetime) -> dict[str, str | None]:
     """Who may decide the step: its approver, and the proxy while the approver is away (on behalf of them)."""
     allowed: dict[str, str | None] = {step.approver.slack_user_id: None}
-    proxy = _active_proxy(session, step.team_id, step.approver_id, today)
+    proxy = _active_proxy(session, step.team_id, step.approver_id, now)
     if proxy is not None and proxy.id != step.request.requester_id:  # nobody decides their own request
         allowed[proxy.slack_user_id] = step.approver.slack_user_id
     return allowed
@@ -383,7 +387,7 @@ def _precheck(session: Session, team_id: str, actor: str, step_id: int, now: dat
     request = _load(session, team_id, step.request_id, for_update=lock)  # serialises deciders of one request
     session.refresh(step)
     project = session.get(Project, request.project_id)
-    allowed = _deciders(session, step, now.date())
+    allowed = _deciders(session, step, now)
     if actor not in allowed:
         outcome = Outcome.NOT_YOURS
     elif step.status in (StepStatus.APPROVED, StepStatus.REJECTED):
@@ -441,6 +445,7 @@ def decide(
         position=step.position,
         on_behalf_of=on_behalf,
         comment=step.comment,
+        at=now,
     )
     if on_behalf:
         _tell(
@@ -496,7 +501,7 @@ def _advance(session: Session, request: ApprovalRequest, step: ApprovalStep, now
         for s in nxt:
             s.status = StepStatus.PENDING
         session.flush()
-        _ask(session, request, nxt, now.date())
+        _ask(session, request, nxt, now)
 
 
 def _complete(session: Session, request: ApprovalRequest, now: datetime, final_step: ApprovalStep | None) -> None:
@@ -509,6 +514,7 @@ def _complete(session: Session, request: ApprovalRequest, now: datetime, final_s
         "approval_request",
         request.id,
         final=final_step.id if final_step else None,
+        at=now,
     )
     _tell(session, request, request.requester.slack_user_id, "approval.completed", "completed")
     for reader in request.readers:
@@ -530,13 +536,20 @@ def withdraw(session: Session, team_id: str, actor: str, request_id: int, *, now
         raise DomainError("approval.too_late_to_withdraw", id=request_id)
     _close(session, request, RequestStatus.WITHDRAWN, now)
     session.flush()
-    audit.record(session, team_id, actor, "approval.withdrawn", "approval_request", request.id)
+    audit.record(session, team_id, actor, "approval.withdrawn", "approval_request", request.id, at=now)
     _refresh_cards(session, request, "withdrawn")
     return _info(request, project)
 
 
 def comment(
-    session: Session, team_id: str, actor: str, request_id: int, text: str, *, step_id: int | None = None
+    session: Session,
+    team_id: str,
+    actor: str,
+    request_id: int,
+    text: str,
+    *,
+    now: datetime,
+    step_id: int | None = None,
 ) -> RequestInfo:
     """의견: anyone on the request (requester, line, readers) may leave one; it is kept with it."""
     request = _load(session, team_id, request_id)
@@ -546,7 +559,7 @@ def comment(
         | {s.approver.slack_user_id for s in request.steps}
         | {r.user.slack_user_id for r in request.readers}
     )
-    proxies = {p for s in request.steps for p in _deciders(session, s, date.today())}
+    proxies = {p for s in request.steps for p in _deciders(session, s, now)}
     if actor not in involved | proxies:
         raise DomainError("approval.not_involved", id=request_id)
     if not text.strip():
@@ -563,7 +576,9 @@ def comment(
         )
     )
     session.flush()
-    event = audit.record(session, team_id, actor, "approval.commented", "approval_request", request.id, step=step_id)
+    event = audit.record(
+        session, team_id, actor, "approval.commented", "approval_request", request.id, step=step_id, at=now
+    )
     _refresh_cards(session, request, f"comment:{event.id}")
     return _info(request, project, _comments(session, request.id))
 
@@ -575,21 +590,21 @@ class Waiting:
     on_behalf_of: str | None
 
 
-def waiting_for(session: Session, team_id: str, actor: str, *, today: date) -> list[Waiting]:
+def waiting_for(session: Session, team_id: str, actor: str, *, now: datetime) -> list[Waiting]:
     """Steps the person can decide now: their own, and those of people they stand in for."""
     me = users.find(session, team_id, actor)
     if me is None:
         return []
-    standing_in = list(
-        session.scalars(
-            select(Absence.user_id).where(
-                Absence.team_id == team_id,
-                Absence.proxy_id == me.id,
-                Absence.ended_at.is_(None),
-                or_(Absence.until.is_(None), Absence.until >= today),
-            )
+    absent = aliased(User)
+    standing_in = [
+        user_id
+        for user_id, until, tz in session.execute(
+            select(Absence.user_id, Absence.until, absent.tz)
+            .join(absent, absent.id == Absence.user_id)
+            .where(Absence.team_id == team_id, Absence.proxy_id == me.id, Absence.ended_at.is_(None))
         )
-    )
+        if until is None or until >= now.astimezone(ZoneInfo(tz or users.FALLBACK_ZONE)).date()
+    ]
     steps = session.scalars(
         select(ApprovalStep)
         .where(
@@ -668,9 +683,9 @@ def set_away(session: Session, team_id: str, actor: str, proxy: str, until: date
     """대결 begins: steps that fall to the person go to the proxy, including those pending now."""
     if proxy == actor:
         raise DomainError("approval.proxy_is_self")
-    if until is not None and until < now.date():
-        raise DomainError("approval.until_past", until=until.isoformat())
     me = users.ensure(session, team_id, actor)
+    if until is not None and until < users.local_date(me, now):
+        raise DomainError("approval.until_past", until=until.isoformat())
     session.execute(
         update(Absence)
         .where(Absence.team_id == team_id, Absence.user_id == me.id, Absence.ended_at.is_(None))
@@ -691,6 +706,7 @@ def set_away(session: Session, team_id: str, actor: str, proxy: str, until: date
         absence.id,
         proxy=proxy,
         until=until.isoformat() if until else None,
+        at=now,
     )
     pending = session.scalars(
         select(ApprovalStep).where(
@@ -700,7 +716,7 @@ def set_away(session: Session, team_id: str, actor: str, proxy: str, until: date
         )
     ).all()
     for step in pending:
-        _ask(session, step.request, [step], now.date())
+        _ask(session, step.request, [step], now)
 
 
 def set_back(session: Session, team_id: str, actor: str, *, now: datetime) -> bool:
@@ -714,15 +730,15 @@ def set_back(session: Session, team_id: str, actor: str, *, now: datetime) -> bo
         .execution_options(synchronize_session=False)
     ).rowcount
     if ended:
-        audit.record(session, team_id, actor, "approval.back", "absence", me.id)
+        audit.record(session, team_id, actor, "approval.back", "absence", me.id, at=now)
     return bool(ended)
 
 
-def absence_of(session: Session, team_id: str, actor: str, *, today: date) -> tuple[str, date | None] | None:
+def absence_of(session: Session, team_id: str, actor: str, *, now: datetime) -> tuple[str, date | None] | None:
     me = users.find(session, team_id, actor)
     if me is None:
         return None
-    proxy = _active_proxy(session, team_id, me.id, today)
+    proxy = _active_proxy(session, team_id, me.id, now)
     if proxy is None:
         return None
     until = session.scalar(

@@ -446,21 +446,21 @@ def _subscription(session: Session, team_id: str, user_id: int) -> DigestSubscri
     )
 
 
-def subscribe(session: Session, team_id: str, slack_user_id: str) -> bool:
+def subscribe(session: Session, team_id: str, slack_user_id: str, *, now: datetime) -> bool:
     """Adds the person to the cross-project digest; False when they were subscribed already."""
     user = users.ensure(session, team_id, slack_user_id)
     if _subscription(session, team_id, user.id) is not None:
         return False
     try:
         with session.begin_nested():
-            session.add(DigestSubscription(team_id=team_id, user_id=user.id))
+            session.add(DigestSubscription(team_id=team_id, user_id=user.id, created_at=now))
     except IntegrityError:  # the same request twice at once: the other one subscribed them
         return False
-    audit.record(session, team_id, slack_user_id, "digest.subscribed", "user", user.id)
+    audit.record(session, team_id, slack_user_id, "digest.subscribed", "user", user.id, at=now)
     return True
 
 
-def unsubscribe(session: Session, team_id: str, slack_user_id: str) -> bool:
+def unsubscribe(session: Session, team_id: str, slack_user_id: str, *, now: datetime) -> bool:
     """False when they were not subscribed."""
     user = users.find(session, team_id, slack_user_id)
     if user is None:
@@ -470,7 +470,7 @@ def unsubscribe(session: Session, team_id: str, slack_user_id: str) -> bool:
     )
     if not removed.rowcount:
         return False
-    audit.record(session, team_id, slack_user_id, "digest.unsubscribed", "user", user.id)
+    audit.record(session, team_id, slack_user_id, "digest.unsubscribed", "user", user.id, at=now)
     return True
 
 

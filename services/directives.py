@@ -203,6 +203,7 @@ def issue(
         assignees=people,
         due=due.isoformat(),
         kind=kind.value,
+        at=now,
     )
     for slack_id in people:
         _notify(session, directive, "directive.card", slack_id, f"card:{slack_id}")
@@ -234,7 +235,7 @@ def acknowledge(
     if directive.status is DirectiveStatus.ISSUED:
         directive.status = DirectiveStatus.ACKNOWLEDGED
     session.flush()
-    audit.record(session, team_id, actor, "directive.acknowledged", "directive", directive.id)
+    audit.record(session, team_id, actor, "directive.acknowledged", "directive", directive.id, at=now)
     _refresh(session, directive, f"ack:{assignee.id}")
     return Outcome.DONE, _with_project(session, directive)
 
@@ -256,7 +257,7 @@ def report(
         assignee.acknowledged_at = now
     directive.status = DirectiveStatus.REPORTED if kind is ReportKind.COMPLETION else DirectiveStatus.IN_PROGRESS
     session.flush()
-    event = audit.record(session, team_id, actor, f"directive.{kind.value}_report", "directive", directive.id)
+    event = audit.record(session, team_id, actor, f"directive.{kind.value}_report", "directive", directive.id, at=now)
     _notify(session, directive, "directive.reported", directive.issuer.slack_user_id, f"reported:{event.id}")
     _refresh(session, directive, f"report:{event.id}")
     return _with_project(session, directive)
@@ -280,7 +281,7 @@ def accept(
     directive.status = DirectiveStatus.DONE
     directive.closed_at = now
     session.flush()
-    audit.record(session, team_id, actor, "directive.accepted", "directive", directive.id)
+    audit.record(session, team_id, actor, "directive.accepted", "directive", directive.id, at=now)
     for assignee in directive.assignees:
         _notify(
             session,
@@ -294,7 +295,7 @@ def accept(
 
 
 def return_(
-    session: Session, team_id: str, actor: str, directive_id: int, note: str, *, is_admin: bool
+    session: Session, team_id: str, actor: str, directive_id: int, note: str, *, is_admin: bool, now: datetime
 ) -> tuple[Outcome, DirectiveInfo]:
     """Sends the report back with a note; the directive reopens for another report."""
     directive = _load(session, team_id, directive_id, for_update=True)
@@ -308,7 +309,9 @@ def return_(
     directive.status = DirectiveStatus.RETURNED
     directive.note = note.strip()[:TEXT_MAX]
     session.flush()
-    event = audit.record(session, team_id, actor, "directive.returned", "directive", directive.id, note=directive.note)
+    event = audit.record(
+        session, team_id, actor, "directive.returned", "directive", directive.id, note=directive.note, at=now
+    )
     for assignee in directive.assignees:
         _notify(
             session,

@@ -23,7 +23,6 @@ from models import (
     Project,
     ProjectStatus,
 )
-from models.base import utcnow
 from services import audit, outbox, projects, users
 from services.errors import DomainError
 
@@ -189,7 +188,7 @@ def open_(
     fallback_channel: str | None = None,
     is_admin: bool,
     today: date,
-    now: datetime | None = None,
+    now: datetime,
 ) -> DiscussionInfo:
     """Members of the project (or an admin) open a discussion; its card goes to the project's
     channel, or to the channel the command came from when the project has none."""
@@ -219,14 +218,22 @@ def open_(
         channel_id=channel,
         anonymous=anonymous and bool(labels),
         closes_on=closes_on,
-        created_at=now or utcnow(),
+        created_at=now,
     )
     session.add(discussion)
     session.flush()
     polls.add_options(discussion, labels)
     session.flush()
     audit.record(
-        session, team_id, actor, "discussion.opened", "discussion", discussion.id, key=project.key, poll=len(labels)
+        session,
+        team_id,
+        actor,
+        "discussion.opened",
+        "discussion",
+        discussion.id,
+        key=project.key,
+        poll=len(labels),
+        at=now,
     )
     outbox.enqueue(
         session,
@@ -339,7 +346,9 @@ def close(
     discussion.closed_by = users.ensure(session, team_id, actor)
     discussion.closed_at = now
     session.flush()
-    audit.record(session, team_id, actor, "discussion.closed", "discussion", discussion.id, conclusion=conclusion[:500])
+    audit.record(
+        session, team_id, actor, "discussion.closed", "discussion", discussion.id, conclusion=conclusion[:500], at=now
+    )
     outbox.enqueue(
         session,
         team_id=team_id,

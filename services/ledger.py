@@ -22,7 +22,6 @@ from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models import (
-    Absence,
     ApprovalRequest,
     ApprovalStep,
     Department,
@@ -39,10 +38,11 @@ from models import (
     ProjectMember,
     User,
 )
-from services import audit, users
+from services import audit, obligations, users
 from services.calendar import WorkCalendar
 from services.errors import DomainError
-from services.periods import DUE_TIME, LENGTH, period_starting
+from services.obligations import DAY_MARGIN
+from services.periods import LENGTH, period_starting
 from services.working_time import WorkingTime
 
 DEFAULT_WEIGHTS = {"progress": 50, "approvals": 20, "directives": 20, "discussions": 10}
@@ -205,23 +205,6 @@ def _members(session: Session, ids: list[int]) -> list[Row]:
     )
 
 
-def _absences(session: Session, team_id: str, start: datetime, end: datetime) -> dict[str, list[tuple[date, date]]]:
-    """Days each person was away (first, last), for absences touching the month."""
-    rows = session.execute(
-        select(User.slack_user_id, Absence.created_at, Absence.until, Absence.ended_at)
-        .join(User, User.id == Absence.user_id)
-        .where(Absence.team_id == team_id, Absence.created_at < end)
-        .where(or_(Absence.ended_at.is_(None), Absence.ended_at >= start))
-    )
-    found: dict[str, list[tuple[date, date]]] = defaultdict(list)
-    for slack_id, created, until, ended in rows:
-        last = until or (ended.date() if ended else date.max)
-        if ended is not None:
-            last = min(last, ended.date())
-        found[slack_id].append((created.date(), last))
-    return found
-
-
 def _periods(project: Row, month: Month, calendar: WorkCalendar):
     """The project's periods whose report falls due within the month (in the project's zone)."""
     start, end = month.bounds(project.timezone)
@@ -238,10 +221,6 @@ def _periods(project: Row, month: Month, calendar: WorkCalendar):
         if period.due_at is not None and start <= period.due_at < end:
             yield period
         day += timedelta(days=length)
-
-
-def _away_on(absences: list[tuple[date, date]], day: date) -> bool:
-    return any(first <= day <= last for first, last in absences)
 
 
 def compute(
@@ -300,7 +279,7 @@ def _progress(session, projects, members, month, now, calendar, working_time, te
     ):
         reports[(project_id, slack_id, period_start)].append(created)
     month_start, month_end = month.bounds()
-    away = _absences(session, team_id, month_start - timedelta(days=1), month_end + timedelta(days=1))
+    away = obligations.load_absences(session, team_id, month_start - DAY_MARGIN, month_end + DAY_MARGIN)
     by_project: dict[int, list[Row]] = defaultdict(list)
     for member in members:
         by_project[member.project_id].append(member)
@@ -311,32 +290,36 @@ def _progress(session, projects, members, month, now, calendar, working_time, te
                 continue  # not due yet
             if project.closed_at is not None and period.due_at >= project.closed_at:
                 continue  # nobody reports to a closed project
-            due_day = period.due_at.astimezone(ZoneInfo(project.timezone)).date()
             for member in by_project.get(project.id, ()):
                 if member.role is MemberRole.OBSERVER:
                     continue
                 if member.joined_at >= month_end or (member.left_at is not None and member.left_at <= month_start):
                     continue  # not on the project at all that month
-                own = working_time.slot(due_day, member.tz or project.timezone, DUE_TIME)
-                if max(period.due_at, own) > now:
+                limit = obligations.deadline(period, project.timezone, member.tz)
+                if limit is None or limit > now:
                     continue  # their own deadline has not come yet
                 found = line(member.slack_user_id, project.id)
                 if found is None:
                     continue
-                left_before = member.left_at is not None and member.left_at <= period.due_at
-                if member.joined_at > period.due_at or left_before:
-                    if not left_before:
-                        found.not_due += 1
-                    continue
-                if _away_on(away.get(member.slack_user_id, []), due_day):
-                    found.not_due += 1
+                if member.left_at is not None and member.left_at <= period.due_at:
+                    continue  # gone before it was due: not theirs to report
+                if not obligations.owes(
+                    period,
+                    project.timezone,
+                    person=member.slack_user_id,
+                    person_tz=member.tz,
+                    role=member.role,
+                    joined_at=member.joined_at,
+                    left_at=member.left_at,
+                    absences=away,
+                ):
+                    found.not_due += 1  # joined after its due time, or away when it fell due
                     continue
                 found.progress_due += 1
                 made = reports.get((project.id, member.slack_user_id, period.start))
                 if not made:
                     found.missed += 1
-                    continue
-                if min(made) <= max(period.due_at, own):
+                elif min(made) <= limit:
                     found.on_time += 1
                 else:
                     found.late += 1
@@ -575,7 +558,16 @@ def adjustments(session: Session, team_id: str, month: Month) -> dict[str, list[
 
 
 def adjust(
-    session: Session, team_id: str, actor: str, person: str, month: Month, points: int, reason: str, *, is_admin: bool
+    session: Session,
+    team_id: str,
+    actor: str,
+    person: str,
+    month: Month,
+    points: int,
+    reason: str,
+    *,
+    is_admin: bool,
+    now: datetime,
 ) -> Adjustment:
     """An admin's note (0 points) or correction to a person's month, with a reason; audited."""
     if not is_admin:
@@ -591,11 +583,21 @@ def adjust(
         points=points,
         reason=reason.strip()[:500],
         author=actor,
+        created_at=now,
     )
     session.add(row)
     session.flush()
     audit.record(
-        session, team_id, actor, "ledger.adjusted", "ledger", row.id, person=person, month=str(month), points=points
+        session,
+        team_id,
+        actor,
+        "ledger.adjusted",
+        "ledger",
+        row.id,
+        person=person,
+        month=str(month),
+        points=points,
+        at=now,
     )
     return Adjustment(row.points, row.reason, row.author, row.created_at)
 

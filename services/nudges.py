@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import MemberRole, NudgeSnooze, ProgressUpdate, Project, User
-from services import outbox, projects, users
+from models import NudgeSnooze, ProgressUpdate, Project, User
+from services import obligations, outbox, projects, users
 from services.audience import Audience
 from services.calendar import WorkCalendar
 from services.errors import DomainError
@@ -44,6 +44,7 @@ class State:
     reported: set[tuple[int, str, date]]  # (project, member, period start)
     snoozed: dict[tuple[int, str, date], datetime]
     queued: dict[tuple[str, str], datetime]
+    absences: obligations.Absences
 
 
 def _load(session: Session, now: datetime, calendar: WorkCalendar, infos: list[ProjectInfo]) -> State:
@@ -53,7 +54,7 @@ def _load(session: Session, now: datetime, calendar: WorkCalendar, infos: list[P
         if (period := period_of(info, now, calendar)).due_at is not None and now >= period.due_at
     ]
     if not due:
-        return State([], set(), {}, {})
+        return State([], set(), {}, {}, obligations.NOBODY_AWAY)
     since = min(period.start for _, period in due)
     ids = [info.id for info, _ in due]
     reported = {
@@ -74,7 +75,8 @@ def _load(session: Session, now: datetime, calendar: WorkCalendar, infos: list[P
     }
     # a period is at most two weeks long, and its nudges were queued within it
     queued = outbox.queued_since(session, KINDS, now - timedelta(days=max(LENGTH.values()) + 1))
-    return State(due, reported, snoozed, queued)
+    absences = obligations.absences_around(session, None, [period for _, period in due])
+    return State(due, reported, snoozed, queued, absences)
 
 
 def _row(kind: str, info: ProjectInfo, recipient: str, key: str, **payload: Any) -> dict[str, Any]:
@@ -99,9 +101,9 @@ def due(
         assert period.due_at is not None
         team, start = info.team_id, period.start
         missing = [
-            m.slack_user_id
-            for m in info.members
-            if m.role is not MemberRole.OBSERVER and (info.id, m.slack_user_id, start) not in state.reported
+            person
+            for person in obligations.debtors(info, period, state.absences)
+            if (info.id, person, start) not in state.reported
         ]
         second_nudges: list[datetime] = []
         for member in missing:
@@ -142,7 +144,10 @@ def still_missing(
 ) -> tuple[ProjectInfo, list[str]] | None:
     """At delivery: the project and who has still not reported for that period (None if it is over)."""
     info = projects.get_by_id(session, team_id, project_id)
-    if info is None or period_of(info, now, calendar).start != period_start:
+    if info is None:
+        return None
+    period = period_of(info, now, calendar)
+    if period.start != period_start:
         return None
     reported = set(
         session.scalars(
@@ -151,9 +156,8 @@ def still_missing(
             .where(ProgressUpdate.project_id == project_id, ProgressUpdate.period_start == period_start)
         )
     )
-    return info, [
-        m.slack_user_id for m in info.members if m.role is not MemberRole.OBSERVER and m.slack_user_id not in reported
-    ]
+    absences = obligations.absences_around(session, team_id, [period])
+    return info, [person for person in obligations.debtors(info, period, absences) if person not in reported]
 
 
 def snooze(

@@ -61,6 +61,7 @@ def add_poll(
     closes_on: date | None,
     is_admin: bool,
     today: date,
+    now: datetime,
 ) -> DiscussionInfo:
     discussion = discussions.load(session, team_id, discussion_id, for_update=True)
     discussions.require_manager(session, discussion, actor, is_admin)
@@ -76,7 +77,9 @@ def add_poll(
     discussion.anonymous = anonymous
     discussion.closes_on = closes_on
     session.flush()
-    audit.record(session, team_id, actor, "discussion.poll_added", "discussion", discussion.id, options=len(labels))
+    audit.record(
+        session, team_id, actor, "discussion.poll_added", "discussion", discussion.id, options=len(labels), at=now
+    )
     discussions.refresh_card(session, discussion, "poll")
     return discussions.info_of(session, discussion)
 

@@ -18,7 +18,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from models import Department, Health, MemberRole, ProgressUpdate, Project, ProjectStatus, User
-from services import audit, outbox, projects, users
+from services import audit, obligations, outbox, projects, users
 from services.calendar import WorkCalendar
 from services.errors import DomainError
 from services.periods import LENGTH, Period, period_at
@@ -253,6 +253,15 @@ def post(
     member = _check_can_report(project, actor, entry)
     previous = _previous(session, project.id, member.user_id)
     period = period_of(project, now, calendar)
+    owed = obligations.owes(
+        period,
+        project.timezone,
+        person=actor,
+        person_tz=member.user.tz,
+        role=member.role,
+        joined_at=member.joined_at,
+        absences=obligations.absences_around(session, team_id, [period], [actor]),
+    )
     update = ProgressUpdate(
         team_id=team_id,
         project_id=project.id,
@@ -263,13 +272,21 @@ def post(
         done=_clip(entry.done),
         next=_clip(entry.next),
         blockers=_clip(entry.blockers),
-        late=period.is_late(now),
+        late=obligations.is_late(period, project.timezone, member.user.tz, now, owed=owed),
         created_at=now,
     )
     session.add(update)
     session.flush()
     audit.record(
-        session, team_id, actor, "progress.posted", "progress_update", update.id, key=project.key, late=update.late
+        session,
+        team_id,
+        actor,
+        "progress.posted",
+        "progress_update",
+        update.id,
+        key=project.key,
+        late=update.late,
+        at=now,
     )
     if project.channel_id:
         outbox.enqueue(
@@ -329,7 +346,7 @@ def edit(
     update.edits += 1
     update.edited_at = now
     session.flush()
-    audit.record(session, team_id, actor, "progress.edited", "progress_update", update.id, key=project.key)
+    audit.record(session, team_id, actor, "progress.edited", "progress_update", update.id, key=project.key, at=now)
     if project.channel_id:
         outbox.enqueue(
             session,
@@ -353,12 +370,12 @@ def get_update(session: Session, team_id: str, update_id: int) -> UpdateInfo | N
     return _info(update, project) if project else None
 
 
-def _status(period: Period, now: datetime, mine: list[UpdateInfo]) -> MyStatus:
+def _status(period: Period, now: datetime, mine: list[UpdateInfo], owed: bool, deadline: datetime | None) -> MyStatus:
     if mine:
         return MyStatus.REPORTED if any(not u.late for u in mine) else MyStatus.REPORTED_LATE
-    if period.due_at is None:
+    if not owed or deadline is None:
         return MyStatus.NOT_DUE
-    return MyStatus.LATE if now > period.due_at else MyStatus.DUE
+    return MyStatus.LATE if now > deadline else MyStatus.DUE
 
 
 def _by_project(updates: Sequence[Row]) -> dict[int, list[Row]]:
@@ -371,7 +388,7 @@ def _by_project(updates: Sequence[Row]) -> dict[int, list[Row]]:
 
 def _summaries(
     session: Session, infos: list[ProjectInfo], now: datetime, calendar: WorkCalendar, *, trend: bool
-) -> dict[int, tuple[ProjectProgress, list[UpdateInfo]]]:
+) -> dict[int, tuple[ProjectProgress, list[UpdateInfo], obligations.Absences]]:
     """Progress of many projects in a fixed number of queries, however many projects there are."""
     if not infos:
         return {}
@@ -387,6 +404,8 @@ def _summaries(
     latest = _update_rows(session, ProgressUpdate.id.in_(latest_ids))
     recent_of = _by_project(recent)
     latest_of = _by_project(latest)
+    teams = {info.team_id for info in infos}
+    absences = obligations.absences_around(session, teams.pop() if len(teams) == 1 else None, periods.values())
     result = {}
     for info in infos:
         period = periods[info.id]
@@ -401,9 +420,10 @@ def _summaries(
                 health=_health(current, by_member),
                 latest_by_member=tuple(by_member),
                 trend=_trend(mine_recent, period, info) if trend else (),
-                missing=_missing(info, current, period),
+                missing=_missing(info, current, period, absences),
             ),
             current,
+            absences,
         )
     return result
 
@@ -416,13 +436,12 @@ def _health(current: list[UpdateInfo], latest: list[UpdateInfo]) -> Health | Non
     return latest[0].health if latest else None
 
 
-def _missing(info: ProjectInfo, current: list[UpdateInfo], period: Period) -> tuple[str, ...]:
-    if period.due_at is None:
-        return ()
+def _missing(
+    info: ProjectInfo, current: list[UpdateInfo], period: Period, absences: obligations.Absences
+) -> tuple[str, ...]:
+    """Who owes the period and has not reported for it."""
     reported = {u.author for u in current}
-    return tuple(
-        m.slack_user_id for m in info.members if m.role is not MemberRole.OBSERVER and m.slack_user_id not in reported
-    )
+    return tuple(m for m in obligations.debtors(info, period, absences) if m not in reported)
 
 
 def _trend(updates: list[UpdateInfo], period: Period, info: ProjectInfo) -> tuple[int | None, ...]:
@@ -442,7 +461,8 @@ def summaries(
     session: Session, infos: list[ProjectInfo], *, now: datetime, calendar: WorkCalendar, trend: bool = False
 ) -> dict[int, ProjectProgress]:
     """Progress of many projects by project id, in a fixed number of queries."""
-    return {pid: summary for pid, (summary, _current) in _summaries(session, infos, now, calendar, trend=trend).items()}
+    found = _summaries(session, infos, now, calendar, trend=trend)
+    return {pid: summary for pid, (summary, _current, _absences) in found.items()}
 
 
 def project_progress(
@@ -460,11 +480,19 @@ def my_projects(
     summaries = _summaries(session, infos, now, calendar, trend=False)
     result = []
     for info in infos:
-        progress, current = summaries[info.id]
+        progress, current, absences = summaries[info.id]
+        me = info.member(slack_user_id)
+        owed = me is not None and slack_user_id in obligations.debtors(info, progress.period, absences)
         result.append(
             MyProject(
                 progress=progress,
-                my_status=_status(progress.period, now, [u for u in current if u.author == slack_user_id]),
+                my_status=_status(
+                    progress.period,
+                    now,
+                    [u for u in current if u.author == slack_user_id],
+                    owed,
+                    obligations.deadline(progress.period, info.timezone, me.tz if me else None),
+                ),
                 i_lead=info.role_of(slack_user_id) is MemberRole.LEAD,
             )
         )

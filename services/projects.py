@@ -23,7 +23,6 @@ from models import (
     ProjectStatus,
     User,
 )
-from models.base import utcnow
 from services import audit, outbox, users
 from services.errors import DomainError
 
@@ -56,6 +55,8 @@ class Member:
     department: str | None
     role: MemberRole
     manager: bool = False  # may issue directives, as a lead may
+    joined_at: datetime | None = None
+    tz: str | None = None  # the person's own zone, when Slack has told us
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,9 @@ class ProjectInfo:
 
     def role_of(self, slack_user_id: str) -> MemberRole | None:
         return next((m.role for m in self.members if m.slack_user_id == slack_user_id), None)
+
+    def member(self, slack_user_id: str) -> Member | None:
+        return next((m for m in self.members if m.slack_user_id == slack_user_id), None)
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,8 @@ def _info(project: Project) -> ProjectInfo:
             department=m.user.department.name if m.user.department else None,
             role=m.role,
             manager=m.manager,
+            joined_at=m.joined_at,
+            tz=m.user.tz,
         )
         for m in project.members
         if m.active
@@ -216,10 +222,11 @@ def membership(project: Project, slack_user_id: str) -> ProjectMember | None:
     return next((m for m in project.members if m.active and m.user.slack_user_id == slack_user_id), None)
 
 
-def _add_member(session: Session, project: Project, user: User, role: MemberRole) -> ProjectMember | None:
+def _add_member(
+    session: Session, project: Project, user: User, role: MemberRole, now: datetime
+) -> ProjectMember | None:
     """Adds or re-activates a membership; None when the person is already an active member."""
     existing = next((m for m in project.members if m.user_id == user.id), None)
-    now = utcnow()
     if existing is None:
         member = ProjectMember(team_id=project.team_id, user=user, role=role, joined_at=now)
         project.members.append(member)
@@ -249,7 +256,7 @@ def _notify_member_added(session: Session, project: Project, member: ProjectMemb
     _notify(session, project, "project.member_added", slack_id, dedupe_key, by=actor)
 
 
-def create(session: Session, team_id: str, actor: str, draft: ProjectDraft) -> ProjectInfo:
+def create(session: Session, team_id: str, actor: str, draft: ProjectDraft, *, now: datetime) -> ProjectInfo:
     name = _validated_name(draft.name)
     description = draft.description.strip()[:DESCRIPTION_MAX]
     creator = users.ensure(session, team_id, actor)
@@ -268,6 +275,7 @@ def create(session: Session, team_id: str, actor: str, draft: ProjectDraft) -> P
             cadence=draft.cadence,
             timezone=draft.timezone or DEFAULT_TIMEZONE,
             created_by_id=creator.id,
+            created_at=now,
         )
         try:
             with session.begin_nested():
@@ -281,16 +289,16 @@ def create(session: Session, team_id: str, actor: str, draft: ProjectDraft) -> P
     else:
         raise DomainError("project.key_taken", key=key)
     _set_departments(session, project, _department_names(draft.lead_department, draft.cooperating_departments))
-    _add_member(session, project, creator, MemberRole.LEAD)
+    _add_member(session, project, creator, MemberRole.LEAD, now)
     added = [
-        _add_member(session, project, users.ensure(session, team_id, slack_id), MemberRole.MEMBER)
+        _add_member(session, project, users.ensure(session, team_id, slack_id), MemberRole.MEMBER, now)
         for slack_id in dict.fromkeys(draft.member_ids)
         if slack_id != actor
     ]
     session.flush()
     added_ids = [m.user.slack_user_id for m in added if m]
     event = audit.record(
-        session, team_id, actor, "project.created", "project", project.id, key=key, name=name, members=added_ids
+        session, team_id, actor, "project.created", "project", project.id, key=key, name=name, members=added_ids, at=now
     )
     outbox.refresh_homes(session, team_id, [actor, *added_ids], f"audit:{event.id}")
     for member in added:
@@ -339,6 +347,8 @@ def _bulk_infos(session: Session, *conditions) -> list[ProjectInfo]:
             Department.name,
             ProjectMember.role,
             ProjectMember.manager,
+            ProjectMember.joined_at,
+            User.tz,
         )
         .join(User, User.id == ProjectMember.user_id)
         .outerjoin(Department, Department.id == User.department_id)
@@ -433,14 +443,14 @@ def _require_manager(project: Project, actor: str, is_admin: bool) -> None:
         raise DomainError("project.not_allowed", key=project.key)
 
 
-def join(session: Session, team_id: str, actor: str, key: str) -> tuple[JoinOutcome, ProjectInfo]:
+def join(session: Session, team_id: str, actor: str, key: str, *, now: datetime) -> tuple[JoinOutcome, ProjectInfo]:
     project = load(session, team_id, key, for_update=True)
     _require_active(project)
-    member = _add_member(session, project, users.ensure(session, team_id, actor), MemberRole.MEMBER)
+    member = _add_member(session, project, users.ensure(session, team_id, actor), MemberRole.MEMBER, now)
     if member is None:
         return JoinOutcome.ALREADY_MEMBER, _info(project)
     session.flush()
-    event = audit.record(session, team_id, actor, "project.joined", "project", project.id, key=project.key)
+    event = audit.record(session, team_id, actor, "project.joined", "project", project.id, key=project.key, at=now)
     info = _info(project)
     outbox.refresh_homes(session, team_id, [actor, *(m.slack_user_id for m in info.leads)], f"audit:{event.id}")
     joined = f"{member.joined_at.timestamp():.3f}"
@@ -450,7 +460,7 @@ def join(session: Session, team_id: str, actor: str, key: str) -> tuple[JoinOutc
     return JoinOutcome.JOINED, info
 
 
-def leave(session: Session, team_id: str, actor: str, key: str) -> tuple[LeaveOutcome, ProjectInfo]:
+def leave(session: Session, team_id: str, actor: str, key: str, *, now: datetime) -> tuple[LeaveOutcome, ProjectInfo]:
     project = load(session, team_id, key, for_update=True)
     member = membership(project, actor)
     if member is None:
@@ -458,23 +468,25 @@ def leave(session: Session, team_id: str, actor: str, key: str) -> tuple[LeaveOu
     active_leads = [m for m in project.members if m.active and m.role is MemberRole.LEAD]
     if member.role is MemberRole.LEAD and len(active_leads) == 1:
         raise DomainError("project.sole_lead", key=project.key)
-    member.left_at = utcnow()
+    member.left_at = now
     session.flush()
-    event = audit.record(session, team_id, actor, "project.left", "project", project.id, key=project.key)
+    event = audit.record(session, team_id, actor, "project.left", "project", project.id, key=project.key, at=now)
     info = _info(project)
     outbox.refresh_homes(session, team_id, [actor, *(m.slack_user_id for m in info.leads)], f"audit:{event.id}")
     return LeaveOutcome.LEFT, info
 
 
-def close(session: Session, team_id: str, actor: str, key: str, *, is_admin: bool) -> tuple[CloseOutcome, ProjectInfo]:
+def close(
+    session: Session, team_id: str, actor: str, key: str, *, is_admin: bool, now: datetime
+) -> tuple[CloseOutcome, ProjectInfo]:
     project = load(session, team_id, key, for_update=True)
     _require_manager(project, actor, is_admin)
     if project.status is ProjectStatus.CLOSED:
         return CloseOutcome.ALREADY_CLOSED, _info(project)
     project.status = ProjectStatus.CLOSED
-    project.closed_at = utcnow()
+    project.closed_at = now
     session.flush()
-    event = audit.record(session, team_id, actor, "project.closed", "project", project.id, key=project.key)
+    event = audit.record(session, team_id, actor, "project.closed", "project", project.id, key=project.key, at=now)
     members = [m.user.slack_user_id for m in project.members if m.active]
     outbox.refresh_homes(session, team_id, members, f"audit:{event.id}")
     if project.channel_id:
@@ -489,7 +501,7 @@ def check_can_edit(session: Session, team_id: str, actor: str, key: str, *, is_a
     return _info(project)
 
 
-def _apply_leads(session: Session, project: Project, lead_ids: Sequence[str]) -> dict[str, list[str]]:
+def _apply_leads(session: Session, project: Project, lead_ids: Sequence[str], now: datetime) -> dict[str, list[str]]:
     """Makes exactly `lead_ids` the leads: others are kept as members, new ones join as leads."""
     wanted = list(dict.fromkeys(lead_ids))
     if not wanted:
@@ -506,12 +518,14 @@ def _apply_leads(session: Session, project: Project, lead_ids: Sequence[str]) ->
         if current is not None:
             current.role = MemberRole.LEAD
         else:
-            _add_member(session, project, users.ensure(session, project.team_id, slack_id), MemberRole.LEAD)
+            _add_member(session, project, users.ensure(session, project.team_id, slack_id), MemberRole.LEAD, now)
         changes.setdefault("leads_added", []).append(slack_id)
     return changes
 
 
-def _apply_managers(session: Session, project: Project, manager_ids: Sequence[str]) -> dict[str, list[str]]:
+def _apply_managers(
+    session: Session, project: Project, manager_ids: Sequence[str], now: datetime
+) -> dict[str, list[str]]:
     """Makes exactly `manager_ids` the managers; someone named who is not a member joins as one."""
     wanted = set(manager_ids)
     changes: dict[str, list[str]] = {}
@@ -521,7 +535,7 @@ def _apply_managers(session: Session, project: Project, manager_ids: Sequence[st
             changes.setdefault("managers_removed", []).append(member.user.slack_user_id)
     for slack_id in dict.fromkeys(manager_ids):
         current = membership(project, slack_id) or _add_member(
-            session, project, users.ensure(session, project.team_id, slack_id), MemberRole.MEMBER
+            session, project, users.ensure(session, project.team_id, slack_id), MemberRole.MEMBER, now
         )
         if current is not None and not current.manager:
             current.manager = True
@@ -544,6 +558,7 @@ def edit(
     *,
     is_admin: bool,
     members_shown: Sequence[str] = (),
+    now: datetime,
 ) -> ProjectInfo:
     """Applies an edit form. Only people the form showed can be removed (`members_shown` minus the
     draft's members), so someone who joined while the form was open stays a member."""
@@ -574,18 +589,17 @@ def edit(
         _set_departments(session, project, departments)
         changes["departments"] = True
     if draft.lead_ids is not None:
-        changes.update(_apply_leads(session, project, draft.lead_ids))
+        changes.update(_apply_leads(session, project, draft.lead_ids, now))
     if draft.manager_ids is not None:
-        changes.update(_apply_managers(session, project, draft.manager_ids))
+        changes.update(_apply_managers(session, project, draft.manager_ids, now))
     keep = set(draft.member_ids) | set(draft.lead_ids or ()) | set(draft.manager_ids or ())
-    now = utcnow()
     for slack_id in dict.fromkeys(members_shown):
         member = membership(project, slack_id)
         if member is not None and member.role is not MemberRole.LEAD and slack_id not in keep:
             member.left_at = now
             changes.setdefault("removed", []).append(slack_id)  # type: ignore[union-attr]
     for slack_id in dict.fromkeys(draft.member_ids):
-        added = _add_member(session, project, users.ensure(session, team_id, slack_id), MemberRole.MEMBER)
+        added = _add_member(session, project, users.ensure(session, team_id, slack_id), MemberRole.MEMBER, now)
         if added is not None:
             changes.setdefault("added", []).append(slack_id)  # type: ignore[union-attr]
             _notify_member_added(session, project, added, actor)
@@ -593,7 +607,7 @@ def edit(
     after = _info(project)
     if changes:
         event = audit.record(
-            session, team_id, actor, "project.edited", "project", project.id, key=project.key, **changes
+            session, team_id, actor, "project.edited", "project", project.id, key=project.key, **changes, at=now
         )
         everyone = [m.slack_user_id for m in before.members] + [m.slack_user_id for m in after.members]
         outbox.refresh_homes(session, team_id, everyone, f"audit:{event.id}")

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Department, User
-from models.base import utcnow
 
 PROFILE_MAX_AGE = timedelta(days=1)
+FALLBACK_ZONE = "Asia/Seoul"  # only for someone whose Slack profile has not been read yet
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,15 @@ def ensure(session: Session, team_id: str, slack_user_id: str) -> User:
     return user
 
 
-def profile_is_stale(user: User | None, now: datetime | None = None) -> bool:
+def local_date(user: User | None, now: datetime) -> date:
+    """The person's calendar day at `now`, where they are."""
+    return now.astimezone(ZoneInfo((user.tz if user else None) or FALLBACK_ZONE)).date()
+
+
+def profile_is_stale(user: User | None, now: datetime) -> bool:
     if user is None or user.profile_fetched_at is None:
         return True
-    return (now or utcnow()) - user.profile_fetched_at > PROFILE_MAX_AGE
+    return now - user.profile_fetched_at > PROFILE_MAX_AGE
 
 
 def save_profile(
@@ -68,12 +74,13 @@ def save_profile(
     display_name: str,
     tz: str | None,
     locale: str | None,
+    now: datetime,
 ) -> Person:
     user = ensure(session, team_id, slack_user_id)
     user.display_name = display_name[:120]
     user.tz = tz
     user.locale = locale
-    user.profile_fetched_at = utcnow()
+    user.profile_fetched_at = now
     session.flush()
     return to_person(user)
 

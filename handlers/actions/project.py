@@ -24,7 +24,7 @@ def register(app: App, deps: Deps) -> None:
         reader = deps.reader(client, click.team_id, click.user_id)
         try:
             with deps.transaction() as session:
-                outcome, info = projects.join(session, click.team_id, click.user_id, click.value)
+                outcome, info = projects.join(session, click.team_id, click.user_id, click.value, now=deps.clock())
             key = "project.joined" if outcome is projects.JoinOutcome.JOINED else "project.already_member"
             answer = blocks.reply(key, info, reader.locale)
         except DomainError as error:

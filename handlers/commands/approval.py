@@ -49,7 +49,7 @@ def request(inv: Invocation) -> None:
 def list_(inv: Invocation) -> None:
     now = inv.deps.clock()
     with inv.deps.session_factory() as session:
-        waiting = approvals.waiting_for(session, inv.cmd.team_id, inv.cmd.user_id, today=now.date())
+        waiting = approvals.waiting_for(session, inv.cmd.team_id, inv.cmd.user_id, now=now)
         mine = approvals.requested_by(session, inv.cmd.team_id, inv.cmd.user_id)
     inv.reply(blocks.request_list(waiting, mine, inv.reader))
 

@@ -44,13 +44,13 @@ def _answer(inv: Invocation, key: str) -> None:
 
 def subscribe(inv: Invocation) -> None:
     with inv.deps.transaction() as session:
-        added = digests.subscribe(session, inv.cmd.team_id, inv.cmd.user_id)
+        added = digests.subscribe(session, inv.cmd.team_id, inv.cmd.user_id, now=inv.deps.clock())
     _answer(inv, "digest.subscribed" if added else "digest.already_subscribed")
 
 
 def unsubscribe(inv: Invocation) -> None:
     with inv.deps.transaction() as session:
-        removed = digests.unsubscribe(session, inv.cmd.team_id, inv.cmd.user_id)
+        removed = digests.unsubscribe(session, inv.cmd.team_id, inv.cmd.user_id, now=inv.deps.clock())
     _answer(inv, "digest.unsubscribed" if removed else "digest.not_subscribed")
 
 

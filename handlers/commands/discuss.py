@@ -53,6 +53,7 @@ def open_(inv: Invocation) -> None:
             fallback_channel=inv.cmd.channel_id,
             is_admin=inv.deps.is_admin(inv.cmd.user_id),
             today=inv.reader.local_date(inv.deps.clock()),
+            now=inv.deps.clock(),
         )
     inv.reply(blocks.outcome("discussion.opened", info, inv.reader, channel=channel_link(info.channel_id)))
 

@@ -34,7 +34,7 @@ def new(inv: Invocation) -> None:
     with inv.deps.transaction() as session:
         if not inv.first_time(session):
             return
-        info = projects.create(session, inv.cmd.team_id, inv.cmd.user_id, draft)
+        info = projects.create(session, inv.cmd.team_id, inv.cmd.user_id, draft, now=inv.deps.clock())
     inv.reply(blocks.created(info, inv.locale))
 
 
@@ -74,7 +74,7 @@ def join(inv: Invocation) -> None:
     if (key := _key_arg(inv, "/project join ATOPY")) is None:
         return
     with inv.deps.transaction() as session:
-        outcome, info = projects.join(session, inv.cmd.team_id, inv.cmd.user_id, key)
+        outcome, info = projects.join(session, inv.cmd.team_id, inv.cmd.user_id, key, now=inv.deps.clock())
     message_key = "project.joined" if outcome is projects.JoinOutcome.JOINED else "project.already_member"
     inv.reply(blocks.reply(message_key, info, inv.locale))
 
@@ -83,7 +83,7 @@ def leave(inv: Invocation) -> None:
     if (key := _key_arg(inv, "/project leave ATOPY")) is None:
         return
     with inv.deps.transaction() as session:
-        outcome, info = projects.leave(session, inv.cmd.team_id, inv.cmd.user_id, key)
+        outcome, info = projects.leave(session, inv.cmd.team_id, inv.cmd.user_id, key, now=inv.deps.clock())
     message_key = "project.left" if outcome is projects.LeaveOutcome.LEFT else "project.not_member"
     inv.reply(blocks.reply(message_key, info, inv.locale))
 
@@ -93,7 +93,12 @@ def close(inv: Invocation) -> None:
         return
     with inv.deps.transaction() as session:
         outcome, info = projects.close(
-            session, inv.cmd.team_id, inv.cmd.user_id, key, is_admin=inv.deps.is_admin(inv.cmd.user_id)
+            session,
+            inv.cmd.team_id,
+            inv.cmd.user_id,
+            key,
+            is_admin=inv.deps.is_admin(inv.cmd.user_id),
+            now=inv.deps.clock(),
         )
     message_key = "project.closed_ok" if outcome is projects.CloseOutcome.CLOSED else "project.already_closed"
     inv.reply(blocks.reply(message_key, info, inv.locale))

@@ -123,6 +123,7 @@ def adjust(inv: Invocation) -> None:
             points,
             reason,
             is_admin=inv.deps.is_admin(inv.cmd.user_id),
+            now=inv.deps.clock(),
         )
     inv.say(
         "report.adjusted", who=mention(tokens.users[0]), month=month_word, points=f"{points:+d}", reason=reason[:200]

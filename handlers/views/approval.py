@@ -138,7 +138,7 @@ def register(app: App, deps: Deps) -> None:
                     ack()
                     return
                 info = approvals.comment(
-                    session, sub.team_id, sub.user_id, request_id, sub.text(Block.APPROVAL_COMMENT)
+                    session, sub.team_id, sub.user_id, request_id, sub.text(Block.APPROVAL_COMMENT), now=deps.clock()
                 )
         except DomainError as error:
             refuse(ack, error, reader, Block.APPROVAL_COMMENT)

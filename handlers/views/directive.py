@@ -123,6 +123,7 @@ def register(app: App, deps: Deps) -> None:
                     directive_id,
                     sub.text(Block.DIRECTIVE_NOTE),
                     is_admin=deps.is_admin(sub.user_id),
+                    now=deps.clock(),
                 )
         except DomainError as error:
             refuse(ack, error, reader.locale, Block.DIRECTIVE_NOTE)

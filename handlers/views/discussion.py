@@ -74,6 +74,7 @@ def register(app: App, deps: Deps) -> None:
                     fallback_channel=sub.metadata_str("channel_id"),
                     is_admin=deps.is_admin(sub.user_id),
                     today=reader.local_date(deps.clock()),
+                    now=deps.clock(),
                 )
         except DomainError as error:
             refuse(ack, error, reader.locale, Block.DISCUSSION_TOPIC)
@@ -101,6 +102,7 @@ def register(app: App, deps: Deps) -> None:
                     closes_on=closes_on,
                     is_admin=deps.is_admin(sub.user_id),
                     today=reader.local_date(deps.clock()),
+                    now=deps.clock(),
                 )
         except DomainError as error:
             refuse(ack, error, reader.locale, Block.DISCUSSION_OPTIONS)

@@ -57,7 +57,7 @@ def _save(deps: Deps, sub: Submission, timezone: str) -> projects.ProjectInfo | 
         if not sub.first_time(session):
             return None
         if sub.callback_id != Callback.PROJECT_EDIT:
-            return projects.create(session, sub.team_id, sub.user_id, draft)
+            return projects.create(session, sub.team_id, sub.user_id, draft, now=deps.clock())
         project_id = sub.metadata_int("project_id")
         if project_id is None:
             raise DomainError("project.form_stale")
@@ -69,6 +69,7 @@ def _save(deps: Deps, sub: Submission, timezone: str) -> projects.ProjectInfo | 
             draft,
             is_admin=deps.is_admin(sub.user_id),
             members_shown=sub.metadata_ids("members_shown"),
+            now=deps.clock(),
         )
 
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from models import AuditEvent, Project, ProjectMember, migrate
+from models.base import utcnow
 from models.db import make_engine, make_session_factory
 from services import ledger, progress, projects, users
 from services.calendar import WorkCalendar
@@ -49,22 +50,25 @@ def seed_database(url: str, *, other_team: bool = False) -> None:
     joined = datetime(2026, 8, 1, tzinfo=UTC)
     with sf.begin() as s:
         for person, name, department in (("U1", "김민수", "보건정책과"), ("U2", "이서연", "복지정책과")):
-            users.save_profile(s, TEAM, person, display_name=name, tz="Asia/Seoul", locale="ko")
+            users.save_profile(s, TEAM, person, display_name=name, tz="Asia/Seoul", locale="ko", now=utcnow())
             users.set_department(s, TEAM, person, department)
         projects.create(
             s,
             TEAM,
             "U1",
             projects.ProjectDraft(name="아토피 없는 경기도", key="ATOPY", member_ids=["U2"], timezone="Asia/Seoul"),
+            now=utcnow(),
         )
         if other_team:
-            projects.create(s, "T2", "U9", projects.ProjectDraft(name="다른 워크스페이스", key="OTHER"))
+            projects.create(s, "T2", "U9", projects.ProjectDraft(name="다른 워크스페이스", key="OTHER"), now=utcnow())
         s.execute(update(ProjectMember).values(joined_at=joined))
         s.execute(update(Project).values(created_at=joined))
     with sf.begin() as s:
         for at in (kst(9, 7, 9), kst(9, 14, 9)):
             progress.post(s, TEAM, "U2", "ATOPY", Entry(done="협약서 초안"), now=at, calendar=KR)
-        ledger.adjust(s, TEAM, "UADMIN", "U2", ledger.Month(2026, 9), 5, "합동 설명회 주관", is_admin=True)
+        ledger.adjust(
+            s, TEAM, "UADMIN", "U2", ledger.Month(2026, 9), 5, "합동 설명회 주관", is_admin=True, now=kst(10, 2, 9)
+        )
         for at, action in (
             (datetime(2026, 8, 31, 23, 59, tzinfo=UTC), "before.range"),
             (datetime(2026, 9, 1, 0, 0, tzinfo=UTC), "project.edited"),
@@ -153,9 +157,10 @@ def test_audit_between_two_days_included(seeded, tmp_path):
     assert result.stdout.strip() == str(out)
     table = read_csv(out)
     assert table[0] == list(AUDIT_COLUMNS)
-    assert [r[3] for r in table[1:]] == ["project.edited", "directive.accepted"]
-    assert table[1][0] == "2026-09-01T00:00:00+00:00" and "아토피 없는 경기도" in table[1][6]
-    # the services' own events are stamped today; a range including today finds the adjustment
+    # every event carries the time of the action that caused it: the two reports were posted in September
+    assert [r[3] for r in table[1:]] == ["progress.posted", "progress.posted", "project.edited", "directive.accepted"]
+    assert table[3][0] == "2026-09-01T00:00:00+00:00" and "아토피 없는 경기도" in table[3][6]
+    # the project was registered today (the seed's clock); a range including today finds it and the adjustment
     today = datetime.now(UTC).date().isoformat()
     result = run_cli("report", "audit", "--from", "2026-09-01", "--to", today, env=seeded, cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.ids import Action
 from models import NudgeSnooze, Project, User
+from models.base import utcnow
 from models.db import write_transaction
 from services import users
 
@@ -27,7 +28,9 @@ def setup(bot) -> int:
     bot.command("/project", "new 청년 일자리 key=YOUTH <@U2|lee> <@U3|park>")
     with write_transaction(bot.session_factory) as session:
         # the profile Slack gave for U3 (English, New York), as the bot caches it
-        users.save_profile(session, "T1", "U3", display_name="park", tz="America/New_York", locale="en-US")
+        users.save_profile(
+            session, "T1", "U3", display_name="park", tz="America/New_York", locale="en-US", now=utcnow()
+        )
         return session.scalar(select(Project.id).where(Project.key == "YOUTH"))
 
 
@@ -95,7 +98,7 @@ def test_someone_elses_project_is_refused_in_their_language_and_stores_nothing(b
     bot.clock.set(MONDAY_11_KST)
     assert snooze(bot, "U9", f"{project_id}:{PERIOD}")["text"] == REFUSED_KO  # not a member
     with write_transaction(bot.session_factory) as session:
-        users.save_profile(session, "T1", "U9", display_name="u9", tz="Europe/London", locale="en-GB")
+        users.save_profile(session, "T1", "U9", display_name="u9", tz="Europe/London", locale="en-GB", now=utcnow())
     assert snooze(bot, "U9", f"{project_id}:{PERIOD}")["text"] == REFUSED_EN
     assert snoozes(bot) == []
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from models import AuditEvent, MemberRole, OutboxMessage, OutboxStatus, ProjectStatus, User
 from models.audit import AuditTrailIsAppendOnly
+from models.base import utcnow
 from services import audit, outbox, projects
 from services.projects import ProjectDraft
 
@@ -103,7 +104,7 @@ def test_created_at_defaults_to_now_in_utc(session_factory):
 
 def test_enums_are_stored_as_their_values(session_factory, engine):
     with session_factory.begin() as s:
-        projects.create(s, TEAM, "U1", ProjectDraft("과제", key="ENUM"))
+        projects.create(s, TEAM, "U1", ProjectDraft("과제", key="ENUM"), now=utcnow())
         outbox.enqueue(s, team_id=TEAM, kind="k", recipient="U1", dedupe_key="d")
 
     with engine.connect() as conn:
@@ -132,7 +133,7 @@ def test_an_enum_column_refuses_a_value_outside_the_enum(session_factory, engine
 
 def recorded(sf) -> int:
     with sf.begin() as s:
-        return audit.record(s, TEAM, "U1", "project.created", "project", 1, key="A").id
+        return audit.record(s, TEAM, "U1", "project.created", "project", 1, key="A", at=utcnow()).id
 
 
 def test_an_audit_event_is_written_with_its_detail(session_factory):

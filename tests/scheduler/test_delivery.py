@@ -23,7 +23,9 @@ TEAM = "T1"
 def project_id(session_factory):
     """A project to notify about, with the outbox emptied of what registering it queued."""
     with session_factory.begin() as session:
-        created = projects.create(session, TEAM, "U1", projects.ProjectDraft(name="일자리 창출", key="JOBS")).id
+        created = projects.create(
+            session, TEAM, "U1", projects.ProjectDraft(name="일자리 창출", key="JOBS"), now=utcnow()
+        ).id
         session.execute(delete(OutboxMessage))
     return created
 
@@ -145,7 +147,9 @@ def test_notification_is_rendered_in_the_recipients_language(session_factory, se
     from services import users
 
     with session_factory.begin() as session:
-        users.save_profile(session, TEAM, "U3", display_name="park", tz="America/New_York", locale="en-US")
+        users.save_profile(
+            session, TEAM, "U3", display_name="park", tz="America/New_York", locale="en-US", now=utcnow()
+        )
     queue(session_factory, project_id, recipient="U3")
     worker(session_factory, settings).drain(timeout=5)
     assert "added you to" in posts(fake_slack, "U3")[0].params["text"]
@@ -158,7 +162,7 @@ def test_commit_wakes_the_running_worker(engine, settings, fake_slack):
     factory = make_session_factory(engine, on_outbox_commit=lambda: holder["w"].wake())
     holder["w"] = delivery = worker(factory, settings)
     with factory.begin() as session:
-        pid = projects.create(session, TEAM, "U1", projects.ProjectDraft(name="관광", key="TOUR")).id
+        pid = projects.create(session, TEAM, "U1", projects.ProjectDraft(name="관광", key="TOUR"), now=utcnow()).id
     delivery.start()
     try:
         queue(factory, pid)

@@ -27,7 +27,11 @@ class Killed(BaseException):
 def project_id(session_factory):
     with session_factory.begin() as session:
         created = projects.create(
-            session, TEAM, "U1", projects.ProjectDraft(name="일자리 창출", key="JOBS", channel_id="C0JOBS")
+            session,
+            TEAM,
+            "U1",
+            projects.ProjectDraft(name="일자리 창출", key="JOBS", channel_id="C0JOBS"),
+            now=utcnow(),
         ).id
         session.execute(delete(OutboxMessage))
     return created
@@ -150,6 +154,7 @@ def test_a_card_redraw_survives_slack_faults(session_factory, settings, fake_sla
             poll_options=["북부", "남부"],
             is_admin=False,
             today=date(2026, 11, 27),
+            now=utcnow(),
         )
     worker(session_factory, settings).drain(timeout=10)
     (card,) = visible(fake_slack, "C0JOBS")

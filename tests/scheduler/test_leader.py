@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from models import OutboxMessage, SchedulerLease
+from models.base import utcnow
 from models.db import make_engine
 from scheduler import jobs
 from scheduler.leader import LEASE, LOCK_KEY, AdvisoryLockLeader, LeaseLeader, make_leader
@@ -237,9 +238,11 @@ def project(session_factory):
     """A weekly project in Seoul with two members who have not reported; nothing queued yet."""
     with session_factory.begin() as session:
         for member in ("U1", "U2"):
-            users.save_profile(session, TEAM, member, display_name=member.lower(), tz="Asia/Seoul", locale="ko-KR")
+            users.save_profile(
+                session, TEAM, member, display_name=member.lower(), tz="Asia/Seoul", locale="ko-KR", now=utcnow()
+            )
         info = projects.create(
-            session, TEAM, "U1", projects.ProjectDraft(name="신청사 건립", key="HALL", member_ids=["U2"])
+            session, TEAM, "U1", projects.ProjectDraft(name="신청사 건립", key="HALL", member_ids=["U2"]), now=utcnow()
         )
         session.execute(delete(OutboxMessage))
     return info

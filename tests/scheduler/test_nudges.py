@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.notifications import Outgoing, render
 from bot.reader import Reader
 from bot.settings import Settings
-from models import Cadence, DirectiveKind, MemberRole, OutboxMessage, Project, ProjectMember, User
+from models import Cadence, DirectiveKind, MemberRole, OutboxMessage, ProjectMember, User
+from models.base import utcnow
 from models.db import write_transaction
 from scheduler.jobs import tick
 from services import approvals, directives, nudges, progress, projects, users
@@ -36,6 +37,7 @@ NEW_YORK = "America/New_York"
 KR = WorkCalendar("KR")
 SETTINGS = Settings(admins=frozenset())
 
+REGISTERED = datetime(2026, 1, 5, tzinfo=UTC)  # long before any period the tests look at
 NUDGE, ESCALATION = "nudge.progress", "nudge.escalation"
 APPROVAL_REMINDER, APPROVAL_OVERDUE = "reminder.approval", "reminder.approval_overdue"
 DIRECTIVE_REMINDER = "reminder.directive"
@@ -71,7 +73,7 @@ def people(sf: sessionmaker[Session], **zones: str) -> None:
     with write_transaction(sf) as s:
         for slack_id, tz in zones.items():
             locale = "ko-KR" if tz == SEOUL else "en-US"
-            users.save_profile(s, TEAM, slack_id, display_name=slack_id.lower(), tz=tz, locale=locale)
+            users.save_profile(s, TEAM, slack_id, display_name=slack_id.lower(), tz=tz, locale=locale, now=utcnow())
 
 
 def make_project(
@@ -98,9 +100,8 @@ def make_project(
                 timezone=tz,
                 cadence=cadence,
             ),
+            now=started or REGISTERED,  # fortnights count from the week the project started
         )
-        if started is not None:  # fortnights count from the week the project started
-            s.execute(update(Project).where(Project.id == info.id).values(created_at=started))
     return info
 
 
@@ -251,10 +252,10 @@ def test_nothing_on_a_weekend_and_the_new_week_starts_on_monday(session_factory)
     run(sf, hours(kst(2026, 11, 23, 9), kst(2026, 11, 26, 23)))
     assert nudged(sf) == []
     run(sf, hours(kst(2026, 11, 27, 0), kst(2026, 11, 30, 9, 59)))  # Friday through the weekend
-    # back on Friday: the missed nudge as quiet hours end, and no second nudge on Saturday or Sunday
-    assert nudged(sf) == [("U2", "2026-11-23", 1, kst(2026, 11, 27, 8))]
+    # back on Friday: away on Monday's due day, so that week is not theirs to report; nothing on the weekend
+    assert nudged(sf) == []
     run(sf, kst(2026, 11, 30))
-    assert nudged(sf, "U2")[1:] == [("U2", "2026-11-30", 1, kst(2026, 11, 30))]
+    assert nudged(sf, "U2") == [("U2", "2026-11-30", 1, kst(2026, 11, 30))]
 
 
 def test_a_daily_project_nudges_nobody_on_saturday_or_sunday(session_factory):
@@ -296,24 +297,24 @@ def test_no_nudge_on_a_public_or_substitute_holiday_then_one_on_the_next_working
 
 
 @pytest.mark.parametrize(
-    ("away_until", "first_at", "skipped", "second_at"),
+    ("first_at", "skipped", "second_at"),
     [
-        # back on Wednesday 23 September (at 08:00, as quiet hours end); 추석 is Thu 24 - Sat 26 September 2026,
-        # so the second nudge waits for Monday 28
-        (date(2026, 9, 22), kst(2026, 9, 23, 8), [date(2026, 9, 24), date(2026, 9, 25)], kst(2026, 9, 28)),
+        # the scheduler is back on Wednesday 23 September (the first nudge at 08:00, as quiet hours end);
+        # 추석 is Thu 24 - Sat 26 September 2026, so the second nudge waits for Monday 28
+        (kst(2026, 9, 23, 8), [date(2026, 9, 24), date(2026, 9, 25)], kst(2026, 9, 28)),
         # back on Friday 2 October, then the weekend and the substitute Monday 5 October: the second on Tuesday
-        (date(2026, 10, 1), kst(2026, 10, 2, 8), [date(2026, 10, 5)], kst(2026, 10, 6)),
+        (kst(2026, 10, 2, 8), [date(2026, 10, 5)], kst(2026, 10, 6)),
     ],
 )
-def test_second_nudge_skips_holidays_in_a_fortnight(session_factory, away_until, first_at, skipped, second_at):
+def test_second_nudge_skips_holidays_in_a_fortnight(session_factory, first_at, skipped, second_at):
     sf = session_factory
     people(sf, U1=SEOUL, U2=SEOUL)
     monday = first_at.astimezone(ZoneInfo(SEOUL)).date()
     monday -= timedelta(days=monday.weekday())
-    make_project(sf, ["U2"], cadence=Cadence.BIWEEKLY, started=kst(monday.year, monday.month, monday.day, 9))
+    started = kst(monday.year, monday.month, monday.day, 9) - timedelta(weeks=2)
+    make_project(sf, ["U2"], cadence=Cadence.BIWEEKLY, started=started)
     report(sf, LEAD, kst(monday.year, monday.month, monday.day, 9))
-    away(sf, "U2", away_until, kst(monday.year, monday.month, monday.day, 9))
-    run(sf, hours(kst(monday.year, monday.month, monday.day, 9), second_at + timedelta(hours=2)))
+    run(sf, hours(first_at, second_at + timedelta(hours=2)))  # the scheduler was down until `first_at`
     assert nudged(sf) == [("U2", monday.isoformat(), 1, first_at), ("U2", monday.isoformat(), 2, second_at)]
     assert all(n[3].astimezone(ZoneInfo(SEOUL)).date() not in skipped for n in nudged(sf))
 
@@ -356,19 +357,23 @@ def test_settings_quiet_hours_are_used(session_factory):
     assert nudged(sf) == [("U2", "2026-11-23", 1, kst(2026, 11, 23, 20))]
 
 
-def test_nothing_while_away_and_once_when_the_absence_ends(session_factory):
+def test_away_on_the_due_day_is_never_nudged_for_that_period_nor_after_coming_back(session_factory):
     sf = session_factory
     people(sf, U1=SEOUL, U2=SEOUL, U3=SEOUL)
     make_project(sf, ["U2", "U3"])
     report(sf, LEAD, kst(2026, 11, 23, 9))
     away(sf, "U2", date(2026, 11, 24), kst(2026, 11, 23, 9))  # away Monday and Tuesday
-    run(sf, hours(kst(2026, 11, 23, 9), kst(2026, 11, 25, 7)))
+    run(sf, hours(kst(2026, 11, 23, 9), kst(2026, 11, 27, 18)))
     assert [(n[0], n[2]) for n in nudged(sf)] == [("U3", 1), ("U3", 2)]
-    run(sf, hours(kst(2026, 11, 25, 8), kst(2026, 11, 25, 18)))
-    assert nudged(sf, "U2") == [("U2", "2026-11-23", 1, kst(2026, 11, 25, 8))]  # the first reachable moment
+    escalations = sent(sf, ESCALATION)
+    assert [m.recipient for m in escalations] == [LEAD]
+    with sf() as s:
+        project_id = escalations[0].payload["project_id"]
+        found = nudges.still_missing(s, TEAM, project_id, date(2026, 11, 23), kst(2026, 11, 26, 10), KR)
+    assert found is not None and found[1] == ["U3"]  # the lead's list names only who owed the report
 
 
-def test_nothing_while_away_without_end_date_and_once_after_coming_back(session_factory):
+def test_away_until_further_notice_over_the_due_day_owes_nothing_after_coming_back(session_factory):
     sf = session_factory
     people(sf, U1=SEOUL, U2=SEOUL)
     make_project(sf, ["U2"])
@@ -378,8 +383,20 @@ def test_nothing_while_away_without_end_date_and_once_after_coming_back(session_
     assert nudged(sf) == []
     with write_transaction(sf) as s:
         assert approvals.set_back(s, TEAM, "U2", now=kst(2026, 11, 24, 15, 10))
-    run(sf, kst(2026, 11, 24, 15, 15), kst(2026, 11, 24, 15, 20), kst(2026, 11, 24, 16))
-    assert nudged(sf) == [("U2", "2026-11-23", 1, kst(2026, 11, 24, 15, 15))]
+    run(sf, hours(kst(2026, 11, 24, 15, 15), kst(2026, 11, 27, 18)))
+    assert nudged(sf) == []
+    assert count(sf, ESCALATION) == 0
+
+
+def test_away_after_the_due_day_is_nudged_once_back_within_the_period(session_factory):
+    sf = session_factory
+    people(sf, U1=SEOUL, U2=SEOUL)
+    make_project(sf, ["U2"])
+    report(sf, LEAD, kst(2026, 11, 23, 9))
+    run(sf, kst(2026, 11, 23, 10))
+    away(sf, "U2", date(2026, 11, 25), kst(2026, 11, 23, 17))  # owed Monday's report, then away Tue-Wed
+    run(sf, hours(kst(2026, 11, 23, 11), kst(2026, 11, 26, 12)))
+    assert [(n[2], n[3]) for n in nudged(sf, "U2")] == [(1, kst(2026, 11, 23, 10)), (2, kst(2026, 11, 26, 8))]
 
 
 # --- who is nudged ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from bot.fakeslack.web_api import Call, FakeSlack
 from bot.ids import Action
 from models import OutboxMessage, OutboxStatus, migrate
+from models.base import utcnow
 from models.db import make_engine, make_session_factory
 from scheduler.once import parse_instant
 from services import nudges, projects, users
@@ -55,10 +56,16 @@ def seed(url: str) -> int:
         factory = make_session_factory(engine)
         with factory.begin() as session:
             for member in SEOUL_MEMBERS:
-                users.save_profile(session, TEAM, member, display_name=member.lower(), tz="Asia/Seoul", locale="ko-KR")
-            users.save_profile(session, TEAM, NEW_YORKER, display_name="park", tz="America/New_York", locale="en-US")
+                users.save_profile(
+                    session, TEAM, member, display_name=member.lower(), tz="Asia/Seoul", locale="ko-KR", now=utcnow()
+                )
+            users.save_profile(
+                session, TEAM, NEW_YORKER, display_name="park", tz="America/New_York", locale="en-US", now=utcnow()
+            )
             # an admin Onnuri has seen: gets the cross-project digest
-            users.save_profile(session, TEAM, ADMIN, display_name="admin", tz="Asia/Seoul", locale="ko-KR")
+            users.save_profile(
+                session, TEAM, ADMIN, display_name="admin", tz="Asia/Seoul", locale="ko-KR", now=utcnow()
+            )
             info = projects.create(
                 session,
                 TEAM,
@@ -66,6 +73,7 @@ def seed(url: str) -> int:
                 projects.ProjectDraft(
                     name="신청사 건립", key="HALL", channel_id=CHANNEL, member_ids=["U2", NEW_YORKER]
                 ),
+                now=utcnow(),
             )
             session.execute(delete(OutboxMessage))
         return info.id

@@ -22,6 +22,7 @@ from models import (
     StepKind,
     StepStatus,
 )
+from models.base import utcnow
 from models.db import write_transaction
 from services import approvals, projects
 from services.approvals import Decision, Draft, Outcome, RequestInfo, Result, StepInfo
@@ -52,6 +53,7 @@ def make_project(
             team,
             REQUESTER,
             projects.ProjectDraft(name=f"과제 {key}", key=key, member_ids=members, channel_id=channel),
+            now=utcnow(),
         )
 
 
@@ -154,12 +156,10 @@ def away(sf, actor: str, proxy: str, until: date | None = None, now: datetime = 
         approvals.set_away(s, TEAM, actor, proxy, until, now=now)
 
 
-def waiting(sf, actor: str, today: date = TODAY) -> list[tuple[int, str, str | None]]:
-    """(request id, step approver, on whose behalf) of what `actor` can decide now."""
+def waiting(sf, actor: str, now: datetime = MON) -> list[tuple[int, str, str | None]]:
+    """(request id, step approver, on whose behalf) of what `actor` can decide at `now`."""
     with sf() as s:
-        return [
-            (w.request.id, w.step.approver, w.on_behalf_of) for w in approvals.waiting_for(s, TEAM, actor, today=today)
-        ]
+        return [(w.request.id, w.step.approver, w.on_behalf_of) for w in approvals.waiting_for(s, TEAM, actor, now=now)]
 
 
 # --- create: the line ---------------------------------------------------------------------------
@@ -317,7 +317,7 @@ def test_a_non_member_cannot_request(session_factory):
 def test_no_request_on_a_closed_or_unknown_project(session_factory):
     make_project(session_factory)
     with session_factory.begin() as s:
-        projects.close(s, TEAM, REQUESTER, "P", is_admin=False)
+        projects.close(s, TEAM, REQUESTER, "P", is_admin=False, now=utcnow())
 
     closed = refused(
         session_factory, lambda s: approvals.create(s, TEAM, REQUESTER, "P", Draft("결재", ("U2",)), now=MON)
@@ -845,10 +845,10 @@ def test_one_cannot_be_ones_own_proxy_or_be_away_until_a_past_day(session_factor
     assert (itself.code, past.code) == ("approval.proxy_is_self", "approval.until_past")
     assert past.params == {"until": "2026-11-22"}
     with session_factory() as s:
-        assert approvals.absence_of(s, TEAM, "U2", today=MON.date()) is None
+        assert approvals.absence_of(s, TEAM, "U2", now=MON) is None
     away(session_factory, "U2", "U8", until=MON.date())  # today itself is fine
     with session_factory() as s:
-        assert approvals.absence_of(s, TEAM, "U2", today=MON.date()) == ("U8", MON.date())
+        assert approvals.absence_of(s, TEAM, "U2", now=MON) == ("U8", MON.date())
 
 
 def test_a_new_absence_replaces_the_old_proxy(session_factory):
@@ -870,7 +870,7 @@ def test_waiting_for_lists_the_steps_a_proxy_stands_in_for(session_factory):
 
     assert waiting(session_factory, "U8") == [(info.id, "U2", "U2"), (own.id, "U8", None)]
     assert waiting(session_factory, "U2") == [(info.id, "U2", None)]  # the approver may still decide
-    assert waiting(session_factory, "U8", today=date(2026, 11, 28)) == [(own.id, "U8", None)]
+    assert waiting(session_factory, "U8", now=datetime(2026, 11, 28, 1, 0, tzinfo=UTC)) == [(own.id, "U8", None)]
     with session_factory.begin() as s:
         approvals.set_back(s, TEAM, "U2", now=TUE)
     assert waiting(session_factory, "U8") == [(own.id, "U8", None)]
@@ -896,7 +896,7 @@ def test_the_requester_cannot_approve_their_own_request_as_a_proxy(session_facto
 
 def comment(sf, actor: str, request_id: int, text: str, step_id: int | None = None) -> RequestInfo:
     with sf.begin() as s:
-        return approvals.comment(s, TEAM, actor, request_id, text, step_id=step_id)
+        return approvals.comment(s, TEAM, actor, request_id, text, step_id=step_id, now=utcnow())
 
 
 def test_comments_are_kept_with_the_request_in_order_from_everyone_involved(session_factory):
@@ -943,7 +943,7 @@ def test_comments_from_outsiders_or_without_text_are_refused(session_factory, ac
     info = request(session_factory)
     before = snapshot(session_factory)
 
-    error = refused(session_factory, lambda s: approvals.comment(s, TEAM, actor, info.id, text))
+    error = refused(session_factory, lambda s: approvals.comment(s, TEAM, actor, info.id, text, now=utcnow()))
 
     assert error.code == code
     assert snapshot(session_factory) == before
@@ -955,7 +955,7 @@ def test_a_comment_cannot_name_a_step_of_another_request(session_factory):
     other = request(session_factory, ("U2",))
 
     with pytest.raises(DomainError), session_factory.begin() as s:
-        approvals.comment(s, TEAM, "U2", mine.id, "엉뚱한 단계", step_id=step_of(other, "U2").id)
+        approvals.comment(s, TEAM, "U2", mine.id, "엉뚱한 단계", step_id=step_of(other, "U2").id, now=utcnow())
 
     assert get(session_factory, mine.id).comments == ()
 

@@ -16,6 +16,7 @@ from models import (
     ProjectDepartmentRole,
     ReportKind,
 )
+from models.base import utcnow
 from services import approvals, digests, directives, discussions, progress, projects, users
 from services.calendar import WorkCalendar
 from services.errors import DomainError
@@ -29,6 +30,7 @@ MON_11 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 11:00 KST, after it
 TUE = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 12:00 KST
 LAST_WEEK = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+REGISTERED = datetime(2026, 11, 2, tzinfo=UTC)  # weeks before anything the tests look at
 
 
 def make_project(sf, key="P", members=("U2", "U3", "U4"), *, lead="U1", team=TEAM, **draft):
@@ -45,6 +47,7 @@ def make_project(sf, key="P", members=("U2", "U3", "U4"), *, lead="U1", team=TEA
                 timezone=draft.pop("timezone", "Asia/Seoul"),
                 **draft,
             ),
+            now=REGISTERED,
         )
 
 
@@ -89,7 +92,7 @@ def complete(sf, directive_id, now):
 
 def discuss(sf, topic, created_at, key="P"):
     with sf.begin() as s:
-        info = discussions.open_(s, TEAM, "U1", key, topic=topic, is_admin=False, today=created_at.date())
+        info = discussions.open_(s, TEAM, "U1", key, topic=topic, is_admin=False, today=created_at.date(), now=utcnow())
         s.get(Discussion, info.id).created_at = created_at
         return info.id
 
@@ -232,7 +235,7 @@ def test_cross_project_lines(session_factory):
     issue(session_factory, "기한 지남", LAST_WEEK, date(2026, 11, 20), key="B")
     issue(session_factory, "기한 남음", TUE, date(2026, 12, 1), key="B")
     with session_factory.begin() as s:
-        projects.close(s, TEAM, "U1", "GONE", is_admin=False)
+        projects.close(s, TEAM, "U1", "GONE", is_admin=False, now=utcnow())
     with session_factory() as s:
         lines = digests.cross_project(s, TEAM, now=NOW, calendar=KR)
         before_due = digests.cross_project(s, TEAM, now=MON_9, calendar=KR)
@@ -302,14 +305,14 @@ def test_cross_project_queries_do_not_grow_with_projects(session_factory, engine
 
 def test_subscribe_and_unsubscribe_say_whether_anything_changed(session_factory):
     with session_factory.begin() as s:
-        assert digests.subscribe(s, TEAM, "U5") is True
+        assert digests.subscribe(s, TEAM, "U5", now=utcnow()) is True
     with session_factory.begin() as s:
-        assert digests.subscribe(s, TEAM, "U5") is False
+        assert digests.subscribe(s, TEAM, "U5", now=utcnow()) is False
     with session_factory.begin() as s:
-        assert digests.unsubscribe(s, TEAM, "U5") is True
+        assert digests.unsubscribe(s, TEAM, "U5", now=utcnow()) is True
     with session_factory.begin() as s:
-        assert digests.unsubscribe(s, TEAM, "U5") is False
-        assert digests.unsubscribe(s, TEAM, "UNKNOWN") is False
+        assert digests.unsubscribe(s, TEAM, "U5", now=utcnow()) is False
+        assert digests.unsubscribe(s, TEAM, "UNKNOWN", now=utcnow()) is False
     with session_factory() as s:
         actions = s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["digest.subscribed", "digest.unsubscribed"]
@@ -319,10 +322,10 @@ def test_recipients_are_known_admins_and_subscribers_each_once(session_factory):
     with session_factory.begin() as s:
         users.ensure(s, TEAM, "UADMIN")
         users.ensure(s, "T2", "UADMIN2")
-        digests.subscribe(s, TEAM, "U7")
-        digests.subscribe(s, TEAM, "UADMIN")  # an admin who also subscribed
-        digests.subscribe(s, TEAM, "U5")
-        digests.subscribe(s, "T2", "U8")
+        digests.subscribe(s, TEAM, "U7", now=utcnow())
+        digests.subscribe(s, TEAM, "UADMIN", now=utcnow())  # an admin who also subscribed
+        digests.subscribe(s, TEAM, "U5", now=utcnow())
+        digests.subscribe(s, "T2", "U8", now=utcnow())
     admins = frozenset({"UADMIN", "UADMIN2", "UNEVERSEEN"})
     with session_factory() as s:
         assert digests.recipients(s, TEAM, admins) == ["UADMIN", "U7", "U5"]

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import AuditEvent, Discussion, DiscussionReply, DiscussionStatus, OutboxMessage, PollOption
+from models.base import utcnow
 from models.db import write_transaction
 from services import discussions, polls, projects
 from services import outbox as outbox_service
@@ -38,7 +39,7 @@ def make_project(
 ) -> projects.ProjectInfo:
     with write_transaction(sf) as s:
         draft = projects.ProjectDraft(name=f"과제 {key}", key=key, member_ids=(OPENER, MEMBER), channel_id=channel)
-        return projects.create(s, team, LEAD, draft)
+        return projects.create(s, team, LEAD, draft, now=utcnow())
 
 
 def open_discussion(
@@ -52,7 +53,9 @@ def open_discussion(
     **kwargs: Any,
 ) -> DiscussionInfo:
     with write_transaction(sf) as s:
-        return discussions.open_(s, team, actor, key, topic=topic, is_admin=is_admin, today=TODAY, **kwargs)
+        return discussions.open_(
+            s, team, actor, key, topic=topic, is_admin=is_admin, today=TODAY, **kwargs, now=utcnow()
+        )
 
 
 def refused(sf: sessionmaker[Session], action) -> DomainError:
@@ -187,7 +190,7 @@ def test_no_project_channel_and_no_usable_fallback_is_refused(session_factory, f
     error = refused(
         sf,
         lambda s: discussions.open_(
-            s, TEAM, OPENER, "P", topic="주제", fallback_channel=fallback, is_admin=False, today=TODAY
+            s, TEAM, OPENER, "P", topic="주제", fallback_channel=fallback, is_admin=False, today=TODAY, now=utcnow()
         ),
     )
 
@@ -199,7 +202,9 @@ def test_a_non_member_is_refused_but_an_admin_who_is_no_member_may_open(session_
     sf = session_factory
     make_project(sf)
 
-    error = refused(sf, lambda s: discussions.open_(s, TEAM, OUTSIDER, "P", topic="주제", is_admin=False, today=TODAY))
+    error = refused(
+        sf, lambda s: discussions.open_(s, TEAM, OUTSIDER, "P", topic="주제", is_admin=False, today=TODAY, now=utcnow())
+    )
     assert (error.code, error.params) == ("discussion.not_member", {"key": "P"})
     assert count(sf, Discussion) == 0
 
@@ -217,7 +222,8 @@ def test_an_empty_topic_is_refused(session_factory, topic):
     make_project(session_factory)
 
     error = refused(
-        session_factory, lambda s: discussions.open_(s, TEAM, OPENER, "P", topic=topic, is_admin=False, today=TODAY)
+        session_factory,
+        lambda s: discussions.open_(s, TEAM, OPENER, "P", topic=topic, is_admin=False, today=TODAY, now=utcnow()),
     )
 
     assert error.code == "discussion.topic_missing"
@@ -229,7 +235,7 @@ def test_a_topic_longer_than_300_characters_is_refused_and_300_fit(session_facto
 
     error = refused(
         session_factory,
-        lambda s: discussions.open_(s, TEAM, OPENER, "P", topic="가" * 301, is_admin=False, today=TODAY),
+        lambda s: discussions.open_(s, TEAM, OPENER, "P", topic="가" * 301, is_admin=False, today=TODAY, now=utcnow()),
     )
 
     assert (error.code, error.params) == ("discussion.topic_too_long", {"limit": 300})
@@ -250,12 +256,15 @@ def test_unknown_and_closed_projects_are_refused(session_factory):
     make_project(sf)
 
     unknown = refused(
-        sf, lambda s: discussions.open_(s, TEAM, OPENER, "NOPE", topic="주제", is_admin=False, today=TODAY)
+        sf,
+        lambda s: discussions.open_(s, TEAM, OPENER, "NOPE", topic="주제", is_admin=False, today=TODAY, now=utcnow()),
     )
     assert unknown.code == "project.not_found"
     with write_transaction(sf) as s:
-        projects.close(s, TEAM, LEAD, "P", is_admin=False)
-    closed = refused(sf, lambda s: discussions.open_(s, TEAM, OPENER, "P", topic="주제", is_admin=False, today=TODAY))
+        projects.close(s, TEAM, LEAD, "P", is_admin=False, now=utcnow())
+    closed = refused(
+        sf, lambda s: discussions.open_(s, TEAM, OPENER, "P", topic="주제", is_admin=False, today=TODAY, now=utcnow())
+    )
     assert closed.code == "project.closed"
     assert count(sf, Discussion) == 0
 
@@ -264,7 +273,8 @@ def test_a_project_of_another_team_is_not_found(session_factory):
     make_project(session_factory, team=OTHER_TEAM)
 
     error = refused(
-        session_factory, lambda s: discussions.open_(s, TEAM, OPENER, "P", topic="주제", is_admin=True, today=TODAY)
+        session_factory,
+        lambda s: discussions.open_(s, TEAM, OPENER, "P", topic="주제", is_admin=True, today=TODAY, now=utcnow()),
     )
 
     assert error.code == "project.not_found"
@@ -285,7 +295,7 @@ def test_a_bad_poll_refuses_the_whole_discussion(session_factory, options, code)
     error = refused(
         session_factory,
         lambda s: discussions.open_(
-            s, TEAM, OPENER, "P", topic="주제", poll_options=options, is_admin=False, today=TODAY
+            s, TEAM, OPENER, "P", topic="주제", poll_options=options, is_admin=False, today=TODAY, now=utcnow()
         ),
     )
 
@@ -326,6 +336,7 @@ def test_a_closing_date_in_the_past_is_refused(session_factory):
             closes_on=TODAY - timedelta(days=1),
             is_admin=False,
             today=TODAY,
+            now=utcnow(),
         ),
     )
 
@@ -558,7 +569,7 @@ def test_lead_rights_follow_the_role_now_not_when_the_discussion_opened(session_
     info = open_discussion(sf)
     handed_over = projects.ProjectDraft(name="과제 P", channel_id="C9", lead_ids=(MEMBER,))
     with write_transaction(sf) as s:
-        projects.edit(s, TEAM, LEAD, project.id, handed_over, is_admin=False)
+        projects.edit(s, TEAM, LEAD, project.id, handed_over, is_admin=False, now=utcnow())
 
     with sf() as s:
         discussions.check_can_manage(s, TEAM, MEMBER, info.id, is_admin=False)

@@ -16,6 +16,7 @@ from sqlalchemy import update
 from bot.blocks.reports import describe
 from bot.i18n import t
 from models import AuditEvent, Project, ProjectMember
+from models.base import utcnow
 from services import exports, ledger, progress, projects, users
 from services.calendar import WorkCalendar
 from services.exports import AUDIT_COLUMNS, PARTICIPATION_COLUMNS
@@ -36,7 +37,11 @@ def kst(month, day, hour=0):
 
 def make_project(s, key, name, lead, members):
     info = projects.create(
-        s, TEAM, lead, projects.ProjectDraft(name=name, key=key, member_ids=members, timezone="Asia/Seoul")
+        s,
+        TEAM,
+        lead,
+        projects.ProjectDraft(name=name, key=key, member_ids=members, timezone="Asia/Seoul"),
+        now=utcnow(),
     )
     s.execute(update(ProjectMember).where(ProjectMember.project_id == info.id).values(joined_at=JOINED))
     s.execute(update(Project).where(Project.id == info.id).values(created_at=JOINED))
@@ -51,15 +56,15 @@ def organisation(session_factory):
             ("U2", "이서연", "복지정책과"),
             ("U3", "Park Jiho", None),
         ):
-            users.save_profile(s, TEAM, person, display_name=name, tz="Asia/Seoul", locale="ko")
+            users.save_profile(s, TEAM, person, display_name=name, tz="Asia/Seoul", locale="ko", now=utcnow())
             users.set_department(s, TEAM, person, department)
         make_project(s, "ATOPY", "아토피 없는 경기도", "U1", ["U2"])
         make_project(s, "JOBS", '일자리 창출, "청년" 우선', "U3", ["U2"])
     with session_factory.begin() as s:
         progress.post(s, TEAM, "U2", "ATOPY", Entry(done="협약서 초안"), now=kst(9, 7, 9), calendar=KR)
-        ledger.adjust(s, TEAM, ADMIN, "U2", SEP, 5, "합동 설명회 주관", is_admin=True)
-        ledger.adjust(s, TEAM, ADMIN, "U2", SEP, -2, "보고 지연 소명", is_admin=True)
-        ledger.adjust(s, TEAM, ADMIN, "U7", SEP, 0, "타 부서 파견 중", is_admin=True)
+        ledger.adjust(s, TEAM, ADMIN, "U2", SEP, 5, "합동 설명회 주관", is_admin=True, now=utcnow())
+        ledger.adjust(s, TEAM, ADMIN, "U2", SEP, -2, "보고 지연 소명", is_admin=True, now=utcnow())
+        ledger.adjust(s, TEAM, ADMIN, "U7", SEP, 0, "타 부서 파견 중", is_admin=True, now=utcnow())
     return session_factory
 
 

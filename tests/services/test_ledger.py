@@ -28,6 +28,7 @@ from models import (
     StepStatus,
     User,
 )
+from models.base import utcnow
 from services import approvals, directives, discussions, ledger, polls, progress, projects, users
 from services.calendar import WorkCalendar
 from services.errors import DomainError
@@ -79,6 +80,7 @@ def make_project(
                 channel_id=channel,
                 timezone=tz,
             ),
+            now=utcnow(),
         )
         # Created "now" by the service; the ledger looks back at a month when they already belonged.
         s.execute(update(ProjectMember).where(ProjectMember.project_id == info.id).values(joined_at=joined))
@@ -99,7 +101,7 @@ def set_membership(sf, person, key="P", **values):
 
 def profile(sf, person, tz, name=None):
     with sf.begin() as s:
-        users.save_profile(s, TEAM, person, display_name=name or person, tz=tz, locale="ko")
+        users.save_profile(s, TEAM, person, display_name=name or person, tz=tz, locale="ko", now=utcnow())
 
 
 def post(sf, actor, at, key="P", calendar=KR):
@@ -245,8 +247,8 @@ def test_a_member_who_left_is_not_counted_after_leaving(session_factory):
     make_project(session_factory, members=("U2", "U4"))
     post(session_factory, "U2", kst(9, 7, 9))
     with session_factory.begin() as s:
-        projects.leave(s, TEAM, "U2", "P")
-        projects.leave(s, TEAM, "U4", "P")
+        projects.leave(s, TEAM, "U2", "P", now=utcnow())
+        projects.leave(s, TEAM, "U4", "P", now=utcnow())
     set_membership(session_factory, "U2", left_at=kst(9, 16, 15))  # left mid-month
     set_membership(session_factory, "U4", left_at=datetime(2026, 8, 20, tzinfo=UTC))  # left in August
     found = records(session_factory)
@@ -291,7 +293,7 @@ def test_a_closed_project_takes_no_reports(session_factory):
     """Reports are refused once a project is closed (so the ledger must not expect any: see the xfail below)."""
     make_project(session_factory)
     with session_factory.begin() as s:
-        projects.close(s, TEAM, "U1", "P", is_admin=False)
+        projects.close(s, TEAM, "U1", "P", is_admin=False, now=utcnow())
     with pytest.raises(DomainError) as refused:
         post(session_factory, "U2", kst(9, 14, 9))
     assert refused.value.code == "project.closed"
@@ -301,7 +303,7 @@ def test_periods_after_a_project_closed_are_not_due(session_factory):
     make_project(session_factory)
     post(session_factory, "U2", kst(9, 7, 9))
     with session_factory.begin() as s:
-        projects.close(s, TEAM, "U1", "P", is_admin=False)
+        projects.close(s, TEAM, "U1", "P", is_admin=False, now=utcnow())
         s.execute(update(Project).where(Project.key == "P").values(closed_at=kst(9, 10, 12)))
     found = records(session_factory)
     assert progress_counts(line(found, "U2"))[:4] == (1, 1, 0, 0)
@@ -464,7 +466,9 @@ def test_replies_and_votes_count_in_the_month_they_were_made(session_factory):
     make_project(session_factory, members=("U2", "U4"))
     make_project(session_factory, key="Q", members=("U2",), channel="C2")
     with session_factory.begin() as s:
-        talk = discussions.open_(s, TEAM, "U1", "P", topic="설명회 일정", is_admin=False, today=date(2026, 9, 5))
+        talk = discussions.open_(
+            s, TEAM, "U1", "P", topic="설명회 일정", is_admin=False, today=date(2026, 9, 5), now=utcnow()
+        )
         poll = discussions.open_(
             s,
             TEAM,
@@ -474,8 +478,11 @@ def test_replies_and_votes_count_in_the_month_they_were_made(session_factory):
             poll_options=["도청", "시청"],
             is_admin=False,
             today=date(2026, 8, 20),
+            now=utcnow(),
         )
-        elsewhere = discussions.open_(s, TEAM, "U1", "Q", topic="다른 과제", is_admin=False, today=date(2026, 9, 5))
+        elsewhere = discussions.open_(
+            s, TEAM, "U1", "Q", topic="다른 과제", is_admin=False, today=date(2026, 9, 5), now=utcnow()
+        )
         discussions.thread_started(s, TEAM, talk.id, "C1", "100.000")
         discussions.thread_started(s, TEAM, elsewhere.id, "C2", "200.000")
     replies = [
@@ -527,11 +534,11 @@ def test_adjustments_change_the_score_and_are_audited(session_factory):
     before = records(session_factory)
     assert (before["U2"].score, before["U4"].score, before["U1"].score) == (50.0, 100.0, 0.0)
     with session_factory.begin() as s:
-        ledger.adjust(s, TEAM, ADMIN, "U2", SEP, 5, "  합동 설명회 주관 ", is_admin=True)
-        ledger.adjust(s, TEAM, ADMIN, "U2", SEP, 0, "10월 평가 때 재검토", is_admin=True)
-        ledger.adjust(s, TEAM, ADMIN, "U4", SEP, 5, "우수 사례 발표", is_admin=True)
-        ledger.adjust(s, TEAM, ADMIN, "U1", SEP, -20, "보고 누락 확인", is_admin=True)
-        ledger.adjust(s, TEAM, ADMIN, "U2", OCT, 20, "다음 달 몫", is_admin=True)
+        ledger.adjust(s, TEAM, ADMIN, "U2", SEP, 5, "  합동 설명회 주관 ", is_admin=True, now=utcnow())
+        ledger.adjust(s, TEAM, ADMIN, "U2", SEP, 0, "10월 평가 때 재검토", is_admin=True, now=utcnow())
+        ledger.adjust(s, TEAM, ADMIN, "U4", SEP, 5, "우수 사례 발표", is_admin=True, now=utcnow())
+        ledger.adjust(s, TEAM, ADMIN, "U1", SEP, -20, "보고 누락 확인", is_admin=True, now=utcnow())
+        ledger.adjust(s, TEAM, ADMIN, "U2", OCT, 20, "다음 달 몫", is_admin=True, now=utcnow())
     after = records(session_factory)
     assert after["U2"].score == 55.0
     assert [(a.points, a.reason, a.author) for a in after["U2"].adjustments] == [
@@ -558,7 +565,7 @@ def test_adjustments_change_the_score_and_are_audited(session_factory):
 )
 def test_refused_adjustments_store_nothing(session_factory, points, reason, admin, code):
     with pytest.raises(DomainError) as refused, session_factory.begin() as s:
-        ledger.adjust(s, TEAM, "U1", "U2", SEP, points, reason, is_admin=admin)
+        ledger.adjust(s, TEAM, "U1", "U2", SEP, points, reason, is_admin=admin, now=utcnow())
     assert refused.value.code == code
     with session_factory() as s:
         assert s.scalar(select(LedgerAdjustment.id)) is None
@@ -568,7 +575,7 @@ def test_refused_adjustments_store_nothing(session_factory, points, reason, admi
 def test_an_adjustment_alone_gives_a_record_without_a_score_and_a_project_report_leaves_it_out(session_factory):
     make_project(session_factory)
     with session_factory.begin() as s:
-        ledger.adjust(s, TEAM, ADMIN, "U7", SEP, 5, "타 부서 지원", is_admin=True)
+        ledger.adjust(s, TEAM, ADMIN, "U7", SEP, 5, "타 부서 지원", is_admin=True, now=utcnow())
     everyone = records(session_factory)
     assert everyone["U7"].lines == () and everyone["U7"].score is None
     assert [a.points for a in everyone["U7"].adjustments] == [5]

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Discussion, OutboxMessage, PollOption, PollVote
+from models.base import utcnow
 from models.db import write_transaction
 from services import discussions, polls, projects
 from services.discussions import DiscussionInfo
@@ -37,12 +38,14 @@ LATER = NOW + timedelta(minutes=5)
 def make_project(sf: sessionmaker[Session], key: str = "P", team: str = TEAM) -> projects.ProjectInfo:
     with write_transaction(sf) as s:
         draft = projects.ProjectDraft(name=f"과제 {key}", key=key, member_ids=(OPENER, MEMBER), channel_id="C9")
-        return projects.create(s, team, LEAD, draft)
+        return projects.create(s, team, LEAD, draft, now=utcnow())
 
 
 def open_discussion(sf: sessionmaker[Session], team: str = TEAM, **kwargs: Any) -> DiscussionInfo:
     with write_transaction(sf) as s:
-        return discussions.open_(s, team, OPENER, "P", topic="시범 학교 선정", is_admin=False, today=TODAY, **kwargs)
+        return discussions.open_(
+            s, team, OPENER, "P", topic="시범 학교 선정", is_admin=False, today=TODAY, **kwargs, now=utcnow()
+        )
 
 
 def with_poll(sf: sessionmaker[Session], labels=("A안", "B안", "C안"), **kwargs: Any) -> DiscussionInfo:
@@ -84,7 +87,7 @@ def add_poll(sf: sessionmaker[Session], discussion_id: int, actor: str = OPENER,
     kwargs.setdefault("closes_on", None)
     kwargs.setdefault("is_admin", False)
     with write_transaction(sf) as s:
-        return polls.add_poll(s, TEAM, actor, discussion_id, today=TODAY, **kwargs)
+        return polls.add_poll(s, TEAM, actor, discussion_id, today=TODAY, **kwargs, now=utcnow())
 
 
 def get_info(sf: sessionmaker[Session], discussion_id: int) -> DiscussionInfo:
@@ -183,7 +186,16 @@ def test_another_member_may_not_add_a_poll(session_factory):
     error = refused(
         sf,
         lambda s: polls.add_poll(
-            s, TEAM, MEMBER, info.id, ["A", "B"], anonymous=False, closes_on=None, is_admin=False, today=TODAY
+            s,
+            TEAM,
+            MEMBER,
+            info.id,
+            ["A", "B"],
+            anonymous=False,
+            closes_on=None,
+            is_admin=False,
+            today=TODAY,
+            now=utcnow(),
         ),
     )
 
@@ -200,7 +212,16 @@ def test_a_second_poll_is_refused(session_factory):
     error = refused(
         sf,
         lambda s: polls.add_poll(
-            s, TEAM, OPENER, info.id, ["C", "D"], anonymous=False, closes_on=None, is_admin=False, today=TODAY
+            s,
+            TEAM,
+            OPENER,
+            info.id,
+            ["C", "D"],
+            anonymous=False,
+            closes_on=None,
+            is_admin=False,
+            today=TODAY,
+            now=utcnow(),
         ),
     )
 
@@ -226,7 +247,16 @@ def test_a_bad_poll_added_later_is_refused(session_factory, options, closes_on, 
     error = refused(
         sf,
         lambda s: polls.add_poll(
-            s, TEAM, OPENER, info.id, options, anonymous=False, closes_on=closes_on, is_admin=False, today=TODAY
+            s,
+            TEAM,
+            OPENER,
+            info.id,
+            options,
+            anonymous=False,
+            closes_on=closes_on,
+            is_admin=False,
+            today=TODAY,
+            now=utcnow(),
         ),
     )
 
@@ -244,7 +274,16 @@ def test_no_poll_on_a_closed_discussion(session_factory):
     error = refused(
         sf,
         lambda s: polls.add_poll(
-            s, TEAM, OPENER, info.id, ["A", "B"], anonymous=False, closes_on=None, is_admin=False, today=TODAY
+            s,
+            TEAM,
+            OPENER,
+            info.id,
+            ["A", "B"],
+            anonymous=False,
+            closes_on=None,
+            is_admin=False,
+            today=TODAY,
+            now=utcnow(),
         ),
     )
 

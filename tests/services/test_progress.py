@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event, select
 
 from models import Cadence, Health, OutboxMessage
+from models.base import utcnow
 from services import progress, projects
 from services.calendar import WorkCalendar
 from services.errors import DomainError
@@ -18,6 +19,7 @@ KR = WorkCalendar("KR")
 MONDAY_9 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # 09:00 KST, before the 10:00 due time
 MONDAY_11 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 11:00 KST
 NEXT_WEEK = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+REGISTERED = datetime(2026, 11, 2, tzinfo=UTC)  # weeks before the periods the tests look at
 
 
 def make_project(sf, key="P", members=("U2",), cadence=Cadence.WEEKLY, channel="C9"):
@@ -34,6 +36,7 @@ def make_project(sf, key="P", members=("U2",), cadence=Cadence.WEEKLY, channel="
                 channel_id=channel,
                 timezone="Asia/Seoul",
             ),
+            now=REGISTERED,
         )
 
 
@@ -75,7 +78,7 @@ def test_non_members_and_closed_projects_are_refused_and_nothing_is_stored(sessi
         post(session_factory, actor="U9")
     assert outsider.value.code == "progress.not_member" and outsider.value.params == {"key": "P"}
     with session_factory.begin() as s:
-        projects.close(s, TEAM, "U1", "P", is_admin=False)
+        projects.close(s, TEAM, "U1", "P", is_admin=False, now=utcnow())
     with pytest.raises(DomainError) as closed:
         post(session_factory)
     assert closed.value.code == "project.closed"

@@ -34,7 +34,7 @@ OTHER_TEAM = "T2"
 def create(sf: sessionmaker[Session], actor: str = "U1", team: str = TEAM, **draft: Any) -> ProjectInfo:
     draft.setdefault("name", "청년 주거 지원")
     with sf.begin() as s:
-        return projects.create(s, team, actor, ProjectDraft(**draft))
+        return projects.create(s, team, actor, ProjectDraft(**draft), now=utcnow())
 
 
 def refusal(sf: sessionmaker[Session], action: Callable[[Session], object]) -> DomainError:
@@ -105,7 +105,9 @@ def test_generated_key_skips_a_p_number_taken_by_hand(session_factory):
 def test_create_refuses_a_key_already_taken_in_any_case(session_factory):
     create(session_factory, key="YOUTH")
 
-    error = refusal(session_factory, lambda s: projects.create(s, TEAM, "U2", ProjectDraft("다른", key="youth")))
+    error = refusal(
+        session_factory, lambda s: projects.create(s, TEAM, "U2", ProjectDraft("다른", key="youth"), now=utcnow())
+    )
 
     assert error.code == "project.key_taken"
     assert error.params == {"key": "YOUTH"}
@@ -114,7 +116,9 @@ def test_create_refuses_a_key_already_taken_in_any_case(session_factory):
 
 @pytest.mark.parametrize("key", ["-AB", "A B", "A.B", "과제", "A" * 21, "   "])
 def test_create_refuses_an_invalid_key(session_factory, key):
-    error = refusal(session_factory, lambda s: projects.create(s, TEAM, "U1", ProjectDraft("이름", key=key)))
+    error = refusal(
+        session_factory, lambda s: projects.create(s, TEAM, "U1", ProjectDraft("이름", key=key), now=utcnow())
+    )
 
     assert error.code == "project.key_invalid"
     assert count(session_factory, Project) == 0
@@ -126,7 +130,7 @@ def test_longest_valid_key_is_accepted(session_factory):
 
 @pytest.mark.parametrize("name", ["", "   ", "\n\t"])
 def test_create_refuses_an_empty_name(session_factory, name):
-    error = refusal(session_factory, lambda s: projects.create(s, TEAM, "U1", ProjectDraft(name)))
+    error = refusal(session_factory, lambda s: projects.create(s, TEAM, "U1", ProjectDraft(name), now=utcnow()))
 
     assert error.code == "project.name_missing"
     assert count(session_factory, Project) == 0
@@ -134,7 +138,7 @@ def test_create_refuses_an_empty_name(session_factory, name):
 
 
 def test_create_refuses_an_over_long_name(session_factory):
-    error = refusal(session_factory, lambda s: projects.create(s, TEAM, "U1", ProjectDraft("가" * 201)))
+    error = refusal(session_factory, lambda s: projects.create(s, TEAM, "U1", ProjectDraft("가" * 201), now=utcnow()))
 
     assert error.code == "project.name_too_long"
     assert error.params == {"limit": projects.NAME_MAX}
@@ -225,7 +229,7 @@ def test_list_active_puts_the_viewers_projects_first_and_hides_closed_ones(sessi
     create(session_factory, actor="U1", key="MINE-CLOSED")
     create(session_factory, actor="U2", key="OTHER-NEW")
     with session_factory.begin() as s:
-        projects.close(s, TEAM, "U1", "MINE-CLOSED", is_admin=False)
+        projects.close(s, TEAM, "U1", "MINE-CLOSED", is_admin=False, now=utcnow())
 
     with session_factory() as s:
         listed = [p.key for p in projects.list_active(s, TEAM, "U1")]
@@ -241,8 +245,8 @@ def test_list_mine_lists_active_memberships_only(session_factory):
     create(session_factory, actor="U2", key="LEFT", member_ids=["U1"])
     create(session_factory, actor="U1", key="CLOSED")
     with session_factory.begin() as s:
-        projects.leave(s, TEAM, "U1", "LEFT")
-        projects.close(s, TEAM, "U1", "CLOSED", is_admin=False)
+        projects.leave(s, TEAM, "U1", "LEFT", now=utcnow())
+        projects.close(s, TEAM, "U1", "CLOSED", is_admin=False, now=utcnow())
 
     with session_factory() as s:
         assert sorted(p.key for p in projects.list_mine(s, TEAM, "U1")) == ["A", "B"]
@@ -255,9 +259,9 @@ def test_join_then_join_again_is_already_member(session_factory):
     create(session_factory, actor="U1", key="J")
 
     with session_factory.begin() as s:
-        outcome, info = projects.join(s, TEAM, "U2", "j")
+        outcome, info = projects.join(s, TEAM, "U2", "j", now=utcnow())
     with session_factory.begin() as s:
-        again, _ = projects.join(s, TEAM, "U2", "J")
+        again, _ = projects.join(s, TEAM, "U2", "J", now=utcnow())
 
     assert outcome is JoinOutcome.JOINED
     assert roles(info)["U2"] is MemberRole.MEMBER
@@ -272,7 +276,7 @@ def test_join_notifies_every_lead_once(session_factory):
     add_lead(session_factory, "J", "U4")
 
     with session_factory.begin() as s:
-        projects.join(s, TEAM, "U2", "J")
+        projects.join(s, TEAM, "U2", "J", now=utcnow())
 
     rows = outbox_rows(session_factory, "project.member_joined")
     assert sorted(r.recipient for r in rows) == ["U1", "U4"]
@@ -283,7 +287,7 @@ def test_the_lead_joining_their_own_project_is_already_member(session_factory):
     create(session_factory, actor="U1", key="J")
 
     with session_factory.begin() as s:
-        outcome, info = projects.join(s, TEAM, "U1", "J")
+        outcome, info = projects.join(s, TEAM, "U1", "J", now=utcnow())
 
     assert outcome is JoinOutcome.ALREADY_MEMBER
     assert roles(info) == {"U1": MemberRole.LEAD}
@@ -293,13 +297,13 @@ def test_the_lead_joining_their_own_project_is_already_member(session_factory):
 def test_rejoin_after_leave_reactivates_the_membership_and_notifies_again(session_factory):
     create(session_factory, actor="U1", key="J")
     with session_factory.begin() as s:
-        projects.join(s, TEAM, "U2", "J")
+        projects.join(s, TEAM, "U2", "J", now=utcnow())
     with session_factory.begin() as s:
-        projects.leave(s, TEAM, "U2", "J")
+        projects.leave(s, TEAM, "U2", "J", now=utcnow())
     assert "U2" not in roles(get(session_factory, "J"))
 
     with session_factory.begin() as s:
-        outcome, info = projects.join(s, TEAM, "U2", "J")
+        outcome, info = projects.join(s, TEAM, "U2", "J", now=utcnow())
 
     assert outcome is JoinOutcome.JOINED
     assert roles(info)["U2"] is MemberRole.MEMBER
@@ -313,16 +317,16 @@ def test_rejoin_after_leave_reactivates_the_membership_and_notifies_again(sessio
 def test_join_of_a_closed_project_is_refused(session_factory):
     create(session_factory, actor="U1", key="J")
     with session_factory.begin() as s:
-        projects.close(s, TEAM, "U1", "J", is_admin=False)
+        projects.close(s, TEAM, "U1", "J", is_admin=False, now=utcnow())
 
-    error = refusal(session_factory, lambda s: projects.join(s, TEAM, "U2", "J"))
+    error = refusal(session_factory, lambda s: projects.join(s, TEAM, "U2", "J", now=utcnow()))
 
     assert error.code == "project.closed"
     assert "U2" not in roles(get(session_factory, "J"))
 
 
 def test_join_of_an_unknown_project_is_not_found(session_factory):
-    error = refusal(session_factory, lambda s: projects.join(s, TEAM, "U2", "NOPE"))
+    error = refusal(session_factory, lambda s: projects.join(s, TEAM, "U2", "NOPE", now=utcnow()))
 
     assert error.code == "project.not_found"
 
@@ -330,7 +334,7 @@ def test_join_of_an_unknown_project_is_not_found(session_factory):
 def test_the_sole_lead_cannot_leave(session_factory):
     create(session_factory, actor="U1", key="L", member_ids=["U2"])
 
-    error = refusal(session_factory, lambda s: projects.leave(s, TEAM, "U1", "L"))
+    error = refusal(session_factory, lambda s: projects.leave(s, TEAM, "U1", "L", now=utcnow()))
 
     assert error.code == "project.sole_lead"
     assert roles(get(session_factory, "L"))["U1"] is MemberRole.LEAD
@@ -341,7 +345,7 @@ def test_a_lead_may_leave_when_another_lead_remains(session_factory):
     add_lead(session_factory, "L", "U4")
 
     with session_factory.begin() as s:
-        outcome, info = projects.leave(s, TEAM, "U1", "L")
+        outcome, info = projects.leave(s, TEAM, "U1", "L", now=utcnow())
 
     assert outcome is LeaveOutcome.LEFT
     assert roles(info) == {"U4": MemberRole.LEAD}
@@ -351,11 +355,11 @@ def test_a_member_leaves_and_then_is_not_a_member(session_factory):
     create(session_factory, actor="U1", key="L", member_ids=["U2"])
 
     with session_factory.begin() as s:
-        outcome, info = projects.leave(s, TEAM, "U2", "L")
+        outcome, info = projects.leave(s, TEAM, "U2", "L", now=utcnow())
     with session_factory.begin() as s:
-        again, _ = projects.leave(s, TEAM, "U2", "L")
+        again, _ = projects.leave(s, TEAM, "U2", "L", now=utcnow())
     with session_factory.begin() as s:
-        outsider, _ = projects.leave(s, TEAM, "U9", "L")
+        outsider, _ = projects.leave(s, TEAM, "U9", "L", now=utcnow())
 
     assert outcome is LeaveOutcome.LEFT
     assert "U2" not in roles(info)
@@ -373,8 +377,8 @@ def test_a_member_leaves_and_then_is_not_a_member(session_factory):
 def test_a_member_may_not_close_a_project(session_factory):
     create(session_factory, actor="U1", key="C", member_ids=["U2"])
 
-    member = refusal(session_factory, lambda s: projects.close(s, TEAM, "U2", "C", is_admin=False))
-    outsider = refusal(session_factory, lambda s: projects.close(s, TEAM, "U9", "C", is_admin=False))
+    member = refusal(session_factory, lambda s: projects.close(s, TEAM, "U2", "C", is_admin=False, now=utcnow()))
+    outsider = refusal(session_factory, lambda s: projects.close(s, TEAM, "U9", "C", is_admin=False, now=utcnow()))
 
     assert member.code == outsider.code == "project.not_allowed"
     assert get(session_factory, "C").status is ProjectStatus.ACTIVE
@@ -384,9 +388,9 @@ def test_the_lead_closes_and_a_second_close_is_already_closed(session_factory):
     create(session_factory, actor="U1", key="C")
 
     with session_factory.begin() as s:
-        first, info = projects.close(s, TEAM, "U1", "C", is_admin=False)
+        first, info = projects.close(s, TEAM, "U1", "C", is_admin=False, now=utcnow())
     with session_factory.begin() as s:
-        second, _ = projects.close(s, TEAM, "U1", "C", is_admin=False)
+        second, _ = projects.close(s, TEAM, "U1", "C", is_admin=False, now=utcnow())
 
     assert first is CloseOutcome.CLOSED
     assert info.status is ProjectStatus.CLOSED
@@ -402,7 +406,7 @@ def test_an_admin_who_is_not_a_member_may_close(session_factory):
     create(session_factory, actor="U1", key="C")
 
     with session_factory.begin() as s:
-        outcome, _ = projects.close(s, TEAM, "UADMIN", "C", is_admin=True)
+        outcome, _ = projects.close(s, TEAM, "UADMIN", "C", is_admin=True, now=utcnow())
 
     assert outcome is CloseOutcome.CLOSED
     [event] = audit_rows(session_factory, "project.closed")
@@ -414,10 +418,10 @@ def test_closing_queues_project_closed_only_when_a_channel_is_set(session_factor
     create(session_factory, key="NOCH")
 
     with session_factory.begin() as s:
-        projects.close(s, TEAM, "U1", "CH", is_admin=False)
-        projects.close(s, TEAM, "U1", "NOCH", is_admin=False)
+        projects.close(s, TEAM, "U1", "CH", is_admin=False, now=utcnow())
+        projects.close(s, TEAM, "U1", "NOCH", is_admin=False, now=utcnow())
     with session_factory.begin() as s:
-        projects.close(s, TEAM, "U1", "CH", is_admin=False)  # already closed: nothing more
+        projects.close(s, TEAM, "U1", "CH", is_admin=False, now=utcnow())  # already closed: nothing more
 
     [row] = outbox_rows(session_factory, "project.closed")
     assert row.recipient == "C100"
@@ -432,7 +436,9 @@ def edit(sf: sessionmaker[Session], info: ProjectInfo, actor: str = "U1", is_adm
     draft.setdefault("name", info.name)
     shown = [m.slack_user_id for m in info.members if m.role is not MemberRole.LEAD]
     with sf.begin() as s:
-        return projects.edit(s, TEAM, actor, info.id, ProjectDraft(**draft), is_admin=is_admin, members_shown=shown)
+        return projects.edit(
+            s, TEAM, actor, info.id, ProjectDraft(**draft), is_admin=is_admin, members_shown=shown, now=utcnow()
+        )
 
 
 def test_edit_replaces_the_non_lead_members(session_factory):
@@ -550,7 +556,9 @@ def test_edit_is_refused_for_a_member_who_is_not_lead(session_factory):
 
     error = refusal(
         session_factory,
-        lambda s: projects.edit(s, TEAM, "U2", info.id, ProjectDraft("가로챔", member_ids=["U2"]), is_admin=False),
+        lambda s: projects.edit(
+            s, TEAM, "U2", info.id, ProjectDraft("가로챔", member_ids=["U2"]), is_admin=False, now=utcnow()
+        ),
     )
 
     assert error.code == "project.not_allowed"
@@ -574,10 +582,11 @@ def test_an_admin_who_is_not_a_member_may_edit(session_factory):
 def test_edit_is_refused_on_a_closed_project(session_factory):
     info = create(session_factory, actor="U1", key="E")
     with session_factory.begin() as s:
-        projects.close(s, TEAM, "U1", "E", is_admin=False)
+        projects.close(s, TEAM, "U1", "E", is_admin=False, now=utcnow())
 
     error = refusal(
-        session_factory, lambda s: projects.edit(s, TEAM, "U1", info.id, ProjectDraft("다시"), is_admin=False)
+        session_factory,
+        lambda s: projects.edit(s, TEAM, "U1", info.id, ProjectDraft("다시"), is_admin=False, now=utcnow()),
     )
 
     assert error.code == "project.closed"
@@ -591,7 +600,8 @@ def test_edit_validates_the_name(session_factory):
     info = create(session_factory, actor="U1", key="E")
 
     error = refusal(
-        session_factory, lambda s: projects.edit(s, TEAM, "U1", info.id, ProjectDraft("  "), is_admin=False)
+        session_factory,
+        lambda s: projects.edit(s, TEAM, "U1", info.id, ProjectDraft("  "), is_admin=False, now=utcnow()),
     )
 
     assert error.code == "project.name_missing"
@@ -612,13 +622,14 @@ def test_a_project_of_one_team_is_invisible_from_another(session_factory):
     assert caught.value.code == "project.not_found"
 
     for attempt in (
-        lambda s: projects.join(s, OTHER_TEAM, "U2", "SHARED"),
-        lambda s: projects.close(s, OTHER_TEAM, "U1", "SHARED", is_admin=True),
+        lambda s: projects.join(s, OTHER_TEAM, "U2", "SHARED", now=utcnow()),
+        lambda s: projects.close(s, OTHER_TEAM, "U1", "SHARED", is_admin=True, now=utcnow()),
     ):
         assert refusal(session_factory, attempt).code == "project.not_found"
     # another team's project id in an edit form reads as a form that no longer applies
     forged = refusal(
-        session_factory, lambda s: projects.edit(s, OTHER_TEAM, "U1", info.id, ProjectDraft("남의 것"), is_admin=True)
+        session_factory,
+        lambda s: projects.edit(s, OTHER_TEAM, "U1", info.id, ProjectDraft("남의 것"), is_admin=True, now=utcnow()),
     )
     assert forged.code == "project.form_stale"
     assert get(session_factory, "SHARED").status is ProjectStatus.ACTIVE
@@ -656,12 +667,12 @@ def test_two_registrations_without_a_key_at_once_both_get_a_key(engine, session_
     def register_second() -> None:
         try:
             with session_factory.begin() as s:
-                second.append(projects.create(s, TEAM, "U2", ProjectDraft("둘째")).key)
+                second.append(projects.create(s, TEAM, "U2", ProjectDraft("둘째"), now=utcnow()).key)
         except DomainError as error:
             second.append(error.code)
 
     with session_factory.begin() as s:
-        first = projects.create(s, TEAM, "U1", ProjectDraft("첫째")).key
+        first = projects.create(s, TEAM, "U1", ProjectDraft("첫째"), now=utcnow()).key
         other = threading.Thread(target=register_second)
         other.start()
         wait_until_another_transaction_waits_on(s)  # the second insert now waits on this transaction's P-1
@@ -682,7 +693,7 @@ def test_edit_can_hand_the_lead_to_another_member(session_factory):
     [event] = audit_rows(session_factory, "project.edited")
     assert event.detail["leads_added"] == ["U2"] and event.detail["leads_removed"] == ["U1"]
     with session_factory.begin() as s:  # the former sole lead may now leave
-        outcome, _ = projects.leave(s, TEAM, "U1", "E")
+        outcome, _ = projects.leave(s, TEAM, "U1", "E", now=utcnow())
     assert outcome is LeaveOutcome.LEFT
 
 
@@ -707,7 +718,7 @@ def test_edit_without_any_lead_is_refused_and_changes_nothing(session_factory):
 def test_someone_who_joined_while_the_form_was_open_stays_a_member(session_factory):
     info = create(session_factory, actor="U1", key="E", member_ids=["U2"])  # the form opens now
     with session_factory.begin() as s:
-        projects.join(s, TEAM, "U3", "E")
+        projects.join(s, TEAM, "U3", "E", now=utcnow())
 
     edited = edit(session_factory, info, name="새 이름", member_ids=["U2"])
 
@@ -726,6 +737,7 @@ def test_members_the_form_could_not_show_are_kept(session_factory):
             ProjectDraft(name="이름만 바꿈", member_ids=shown),
             is_admin=False,
             members_shown=shown,
+            now=utcnow(),
         )
 
     assert len(edited.members) == 121
@@ -733,5 +745,5 @@ def test_members_the_form_could_not_show_are_kept(session_factory):
 
 def test_editing_a_project_that_no_longer_exists_is_a_stale_form(session_factory):
     with session_factory.begin() as s, pytest.raises(DomainError) as stale:
-        projects.edit(s, TEAM, "U1", 9999, ProjectDraft(name="x"), is_admin=True)
+        projects.edit(s, TEAM, "U1", 9999, ProjectDraft(name="x"), is_admin=True, now=utcnow())
     assert stale.value.code == "project.form_stale"

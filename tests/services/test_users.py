@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Department, User
+from models.base import utcnow
 from services import users
 from services.users import PROFILE_MAX_AGE, Person
 from tests.fakes.locks import wait_until_another_transaction_waits_on
@@ -47,7 +48,7 @@ def test_ensure_keeps_teams_apart(session_factory):
 def test_save_profile_stores_the_profile_and_returns_the_person(session_factory):
     before = datetime.now(UTC)
     with session_factory.begin() as s:
-        person = users.save_profile(s, TEAM, "U1", display_name="김민수", tz="Asia/Seoul", locale="ko-KR")
+        person = users.save_profile(s, TEAM, "U1", display_name="김민수", tz="Asia/Seoul", locale="ko-KR", now=utcnow())
 
     assert person == Person("U1", "김민수", "Asia/Seoul", "ko-KR", None, profile_known=True)
     with session_factory() as s:
@@ -60,9 +61,9 @@ def test_save_profile_stores_the_profile_and_returns_the_person(session_factory)
 
 def test_save_profile_updates_the_same_user_and_truncates_a_long_name(session_factory):
     with session_factory.begin() as s:
-        users.save_profile(s, TEAM, "U1", display_name="old", tz="Asia/Seoul", locale="ko-KR")
+        users.save_profile(s, TEAM, "U1", display_name="old", tz="Asia/Seoul", locale="ko-KR", now=utcnow())
     with session_factory.begin() as s:
-        person = users.save_profile(s, TEAM, "U1", display_name="가" * 300, tz=None, locale="en-US")
+        person = users.save_profile(s, TEAM, "U1", display_name="가" * 300, tz=None, locale="en-US", now=utcnow())
 
     assert person.display_name == "가" * 120
     assert (person.tz, person.locale) == (None, "en-US")
@@ -70,19 +71,19 @@ def test_save_profile_updates_the_same_user_and_truncates_a_long_name(session_fa
 
 
 def test_a_profile_never_fetched_is_stale(session_factory):
-    assert users.profile_is_stale(None)
+    assert users.profile_is_stale(None, utcnow())
     with session_factory.begin() as s:
-        assert users.profile_is_stale(users.ensure(s, TEAM, "U1"))
+        assert users.profile_is_stale(users.ensure(s, TEAM, "U1"), utcnow())
 
 
 def test_a_profile_is_fresh_for_a_day_then_stale(session_factory):
     with session_factory.begin() as s:
-        users.save_profile(s, TEAM, "U1", display_name="kim", tz=None, locale=None)
+        users.save_profile(s, TEAM, "U1", display_name="kim", tz=None, locale=None, now=utcnow())
     with session_factory() as s:
         user = users.find(s, TEAM, "U1")
     fetched = user.profile_fetched_at
 
-    assert not users.profile_is_stale(user)
+    assert not users.profile_is_stale(user, now=fetched)
     assert not users.profile_is_stale(user, now=fetched + timedelta(hours=23))
     assert not users.profile_is_stale(user, now=fetched + PROFILE_MAX_AGE)
     assert users.profile_is_stale(user, now=fetched + PROFILE_MAX_AGE + timedelta(seconds=1))

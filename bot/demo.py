@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +23,7 @@ from services.calendar import WorkCalendar
 from services.errors import DomainError
 
 ADMIN = "U0ADMIN"
+SEOUL = ZoneInfo("Asia/Seoul")
 
 PEOPLE = [
     # (id, handle, name, department)
@@ -71,6 +73,15 @@ PROJECTS = [
 class Seeded:
     created: list[str]
     kept: list[str]
+    opens_at: datetime  # the demo's "now": Monday morning of its week, before the reports fall due
+
+
+def opening(now: datetime) -> datetime:
+    """09:30 on the Monday of `now`'s week in Seoul: the week's reports are not yet due (10:00), so the
+    console's first suggested report is on time."""
+    local = now.astimezone(SEOUL)
+    monday = local.date() - timedelta(days=local.weekday())
+    return datetime.combine(monday, time(9, 30), tzinfo=SEOUL).astimezone(UTC)
 
 
 def people() -> list[Person]:
@@ -87,8 +98,11 @@ def _post(session: Session, key: str, who: str, percent: int, done: str, now: da
         progress.post(session, TEAM, who, key, entry, now=now, calendar=WorkCalendar("KR"))
 
 
-def seed(session_factory: sessionmaker[Session], now: datetime | None = None) -> Seeded:
-    now = now or datetime.now(UTC)
+def seed(session_factory: sessionmaker[Session], now: datetime) -> Seeded:
+    """Seeds the organisation as it stands on the Monday morning of `now`'s week: projects registered four
+    weeks earlier, three weeks of reports, and this morning's approval, directive and discussion."""
+    now = opening(now)
+    registered = now - timedelta(weeks=3, minutes=60)  # 08:30 three Mondays ago: that week's report is owed
     created: list[str] = []
     kept: list[str] = []
     with write_transaction(session_factory) as session:
@@ -124,11 +138,11 @@ def seed(session_factory: sessionmaker[Session], now: datetime | None = None) ->
                     timezone="Asia/Seoul",
                     target_date=date(now.year + 1, 6, 30),
                 ),
-                now=now,
+                now=registered,
             )
             created.append(key)
             for weeks_ago, percent in ((3, 10), (2, 25), (1, 40)):
-                moment = now - timedelta(weeks=weeks_ago)
+                moment = now - timedelta(weeks=weeks_ago, minutes=15)  # 09:15, before the 10:00 due time
                 _post(session, key, lead, percent, "관계 부서 협의", moment, Health.ON_TRACK)
                 _post(
                     session,
@@ -140,7 +154,7 @@ def seed(session_factory: sessionmaker[Session], now: datetime | None = None) ->
                     Health.AT_RISK if weeks_ago == 1 else Health.ON_TRACK,
                 )
         if "ATOPY" in created:
-            _post(session, "ATOPY", "U0LEE", 45, "실내 공기질 측정 완료", now, Health.ON_TRACK)
+            _post(session, "ATOPY", "U0LEE", 45, "실내 공기질 측정 완료", now - timedelta(minutes=10), Health.ON_TRACK)
             approvals.create(
                 session,
                 TEAM,
@@ -176,4 +190,4 @@ def seed(session_factory: sessionmaker[Session], now: datetime | None = None) ->
                 today=now.date(),
                 now=now,
             )
-    return Seeded(created, kept)
+    return Seeded(created, kept, now)

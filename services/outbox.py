@@ -2,6 +2,10 @@
 
 Sending lives in scheduler/delivery.py; this module knows nothing of Slack. A row is keyed
 by (team, dedupe_key) so the same notification can never be queued twice.
+
+When a row may be sent (next_attempt_at, claims, pacing) is always the real clock: a scheduler run as
+of another instant (`run-once --at`, the console's `:time`) changes what is due and what messages say,
+never when Slack is called.
 """
 
 from __future__ import annotations
@@ -148,8 +152,9 @@ def queued_since(session: Session, kinds: Iterable[str], since: datetime) -> dic
 
 def enqueue_many(session: Session, rows: list[dict[str, Any]], *, at: datetime) -> int:
     """Queues many messages in one statement (keys: team_id, kind, recipient, dedupe_key, payload),
-    as of `at` (the scheduler's clock); returns how many were new."""
-    return _insert_new(session, [{"payload": {}, "next_attempt_at": at, "created_at": at, **row} for row in rows])
+    recorded as queued at `at` (the scheduler's clock, which decides what is due); they may be sent at once,
+    by the real clock, whatever `at` says. Returns how many were new."""
+    return _insert_new(session, [{"payload": {}, "created_at": at, "next_attempt_at": utcnow(), **row} for row in rows])
 
 
 def in_flight(session: Session, team_id: str, kind: str, recipient: str, now: datetime) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -18,9 +20,11 @@ def demo(url: str) -> int:
     engine = make_engine(url)
     try:
         migrate.upgrade(engine)
-        seeded = demo_org.seed(make_session_factory(engine))
+        seeded = demo_org.seed(make_session_factory(engine), datetime.now(UTC))
     finally:
         engine.dispose()
+    if seeded.created and (path := workspace_file(url)) is not None:
+        set_console_clock(path, seeded.opens_at)
     if seeded.created:
         print(f"demo organisation ready in {url}: {len(seeded.created)} projects, {len(demo_org.PEOPLE)} people")
     else:
@@ -35,6 +39,13 @@ def workspace_file(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     return Path(parsed.database).with_suffix(".slack.json")
+
+
+def set_console_clock(path: Path, moment: datetime) -> None:
+    """The console of a new demo starts on the demo's Monday morning (kept beside its messages)."""
+    state = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    state["clock"] = moment.isoformat()
+    path.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
 
 
 def console(url: str, user: str) -> int:

@@ -100,8 +100,10 @@ class Console:
         self.fake = FakeSlack(team_id=TEAM, scopes=list(BOT_SCOPES)).start()
         # the fake Slack keeps its messages beside the database, so DMs and cards outlive a session
         self.workspace_file = workspace_file
+        saved: dict[str, Any] = {}
         if workspace_file is not None and workspace_file.exists():
-            self.fake.restore(json.loads(workspace_file.read_text(encoding="utf-8")))
+            saved = json.loads(workspace_file.read_text(encoding="utf-8"))
+            self.fake.restore(saved)
         self.people = {p.user_id: p for p in people}
         for p in people:
             self.fake.add_user(p.user_id, name=p.name, real_name=p.real_name, tz=p.tz, locale=p.locale, team_id=TEAM)
@@ -113,13 +115,15 @@ class Console:
             admins=admins,
         )
         self.clock = Clock()
+        if saved.get("clock"):  # the demo's clock, or where :time left it last time
+            self.clock.set(datetime.fromisoformat(saved["clock"]))
         self.runtime = build_runtime(self.settings, executor=InlineExecutor(), clock=self.clock)
         # the console delivers after every step, on its own clock, without Slack's pacing to wait out
         self.delivery = OutboxDelivery(
             self.runtime.session_factory,
             self.runtime.delivery.client,
             self.settings,
-            clock=self.clock,
+            content_clock=self.clock,  # what messages say follows the console's time; sending, the real one
             channel_spacing=timedelta(0),
             home_spacing=timedelta(0),
         )
@@ -142,7 +146,10 @@ class Console:
 
     def close(self) -> None:
         if self.workspace_file is not None:
-            self.workspace_file.write_text(json.dumps(self.fake.snapshot(), ensure_ascii=False), encoding="utf-8")
+            state = self.fake.snapshot()
+            if self.clock.base is not None:
+                state["clock"] = self.clock().isoformat()
+            self.workspace_file.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
         self.server.close()
         self.runtime.close()
         self.fake.stop()

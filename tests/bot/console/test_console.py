@@ -225,10 +225,12 @@ def _home_status(home: str, key: str) -> str:
 
 
 def test_progress_post_in_one_line(term):
-    assert "미보고" in _home_status(term.do(":home"), "ATOPY")
+    # the demo opens on Monday morning, before the week's reports fall due at 10:00
+    assert "보고 예정" in _home_status(term.do(":home"), "ATOPY")
 
     shown = term.do("/progress ATOPY 40% 초안 완료")
     assert "✅ 아토피 없는 경기도 (`ATOPY`)에 진척을 보고했습니다." in shown
+    assert "늦은 보고" not in shown and "마감 후 보고" not in shown
     card = after(shown, "── #C0ATOPY ──")
     assert "@김민수 (정책기획관) · 아토피 없는 경기도 `ATOPY`" in card
     assert "`▓▓▓▓░░░░░░` 40% · 🟢 순조로움" in card

@@ -247,7 +247,14 @@ def _cross_digest(
     session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime
 ) -> Rendered:
     """The cross-project digest of the row's workspace, to an admin or subscriber; nothing when no project is active."""
-    lines = digests.cross_project(session, pending.team_id, now=now, calendar=calendar)
+    week = pending.payload.get("week_start")
+    lines = digests.cross_project(
+        session,
+        pending.team_id,
+        now=now,
+        calendar=calendar,
+        week_start=date.fromisoformat(str(week)) if week else None,
+    )
     if not lines:
         return None
     return Outgoing("chat.postMessage", {"channel": pending.recipient, **digest_blocks.cross_digest(lines, reader)})

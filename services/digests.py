@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, or_, select
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import (
     ApprovalRequest,
+    Cadence,
     DigestSubscription,
     Directive,
     DirectiveStatus,
@@ -33,10 +35,11 @@ from models import (
     StepStatus,
     User,
 )
-from services import audit, progress, projects, users
+from services import audit, obligations, progress, projects, users
+from services.audience import Audience
 from services.calendar import WorkCalendar
 from services.errors import DomainError
-from services.periods import LENGTH, Period
+from services.periods import LENGTH, Period, period_at
 from services.progress import HEALTH_ORDER, TREND_PERIODS, ProjectProgress
 from services.projects import ProjectInfo
 
@@ -50,7 +53,7 @@ class MemberProgress:
     department: str | None
     percent: int | None  # from their latest update
     health: Health | None
-    reported: bool  # has an update for the current period
+    reported: bool  # has an update for a period of the digest's week
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ class ProjectDigest:
     project: ProjectInfo
     week_start: date  # Monday, in the project's zone
     week_end: date  # Sunday, the week's last local day
-    period: Period  # the reporting period at `now`
+    period: Period  # the reporting period that falls due in the week (due_at None when none does)
     percent: int | None
     health: Health | None
     trend: tuple[int | None, ...]  # percent at the end of each of the last periods, oldest first
@@ -113,8 +116,8 @@ class ProjectDigest:
     overdue: tuple[OverdueDirective, ...]  # most overdue first
     discussions_opened: int
     conclusions: tuple[Conclusion, ...]  # recorded in the week, oldest first
-    missing: tuple[str, ...]  # members with no update for the current period
-    late: bool  # the current period's due time has passed, so the missing are late
+    missing: tuple[str, ...]  # members who owed that period's report and have not made it
+    late: bool  # its due time has passed, so the missing are late
 
 
 @dataclass(frozen=True)
@@ -129,13 +132,17 @@ class ProjectLine:
     pending_approvals: int
 
 
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
 def _local_today(info: ProjectInfo, now: datetime) -> date:
     return now.astimezone(ZoneInfo(info.timezone)).date()
 
 
 def _week_bounds(info: ProjectInfo, week_start: date) -> tuple[date, datetime, datetime]:
     """The Monday of `week_start`'s week and the UTC instants its first and the next week's first local day start."""
-    monday = week_start - timedelta(days=week_start.weekday())
+    monday = _monday(week_start)
     zone = ZoneInfo(info.timezone)
     start = datetime.combine(monday, time.min, tzinfo=zone).astimezone(UTC)
     end = datetime.combine(monday + WEEK, time.min, tzinfo=zone).astimezone(UTC)
@@ -151,8 +158,9 @@ def _worst(healths: Sequence[Health | None]) -> Health | None:
     return max(known, key=HEALTH_ORDER.__getitem__) if known else None
 
 
-def _members(info: ProjectInfo, status: ProjectProgress) -> tuple[MemberProgress, ...]:
-    """Each member's latest figures; observers only once they have reported something."""
+def _members(info: ProjectInfo, status: ProjectProgress, reported: frozenset[str]) -> tuple[MemberProgress, ...]:
+    """Each member's latest figures and whether they reported in the week; observers only once they have
+    reported something."""
     latest = {u.author: u for u in status.latest_by_member}
     lines = []
     for member in info.members:
@@ -166,7 +174,7 @@ def _members(info: ProjectInfo, status: ProjectProgress) -> tuple[MemberProgress
                 department=member.department,
                 percent=update.percent if update else None,
                 health=update.health if update else None,
-                reported=update is not None and update.period_start == status.period.start,
+                reported=member.slack_user_id in reported,
             )
         )
     return tuple(lines)
@@ -319,17 +327,83 @@ def _discussions(
     return sum(_within(d.created_at, start, end) for d in rows), conclusions
 
 
+@dataclass(frozen=True)
+class WeekReporting:
+    """Who reported in a week, and who owed the report that fell due in it."""
+
+    period: Period  # the reporting period whose report falls due in the week (due_at None when none does)
+    reported: frozenset[str]  # members with an update for any period of the week
+    missing: tuple[str, ...]  # members who owed `period` and have no update for it
+    late: bool  # `period`'s due time has passed by `now`
+
+
+def week_periods(info: ProjectInfo, monday: date, calendar: WorkCalendar) -> list[Period]:
+    """The project's reporting periods that overlap the seven local days from `monday`."""
+    anchor = info.created_at.astimezone(ZoneInfo(info.timezone)).date()
+    found: dict[date, Period] = {}
+    for offset in range(7) if info.cadence is Cadence.DAILY else (0,):
+        moment = datetime.combine(monday + timedelta(days=offset), time(12), tzinfo=ZoneInfo(info.timezone))
+        period = period_at(moment, info.cadence, info.timezone, anchor, calendar)
+        found.setdefault(period.start, period)
+    return list(found.values())
+
+
+def _due_in(periods: list[Period], start: datetime, end: datetime, monday: date) -> Period:
+    due = [p for p in periods if p.due_at is not None and start <= p.due_at < end]
+    return due[0] if due else Period(start=monday, end=monday + WEEK, due_at=None)
+
+
+def weeks_reporting(
+    session: Session, infos: Sequence[ProjectInfo], mondays: dict[int, date], now: datetime, calendar: WorkCalendar
+) -> dict[int, WeekReporting]:
+    """Each project's reporting in its week (`mondays[project id]`), in a fixed number of queries."""
+    if not infos:
+        return {}
+    periods = {info.id: week_periods(info, mondays[info.id], calendar) for info in infos}
+    due = {}
+    for info in infos:
+        _monday, start, end = _week_bounds(info, mondays[info.id])
+        due[info.id] = _due_in(periods[info.id], start, end, mondays[info.id])
+    since = min(p.start for found in periods.values() for p in found)
+    updates: dict[int, set[tuple[str, date]]] = defaultdict(set)
+    for project_id, author, period_start in session.execute(
+        select(ProgressUpdate.project_id, User.slack_user_id, ProgressUpdate.period_start)
+        .join(User, User.id == ProgressUpdate.author_id)
+        .where(ProgressUpdate.project_id.in_([info.id for info in infos]), ProgressUpdate.period_start >= since)
+    ):
+        updates[project_id].add((author, period_start))
+    teams = {info.team_id for info in infos}
+    absences = obligations.absences_around(session, teams.pop() if len(teams) == 1 else None, due.values())
+    result = {}
+    for info in infos:
+        starts = {p.start for p in periods[info.id]}
+        period = due[info.id]
+        made = updates.get(info.id, set())
+        result[info.id] = WeekReporting(
+            period=period,
+            reported=frozenset(author for author, start in made if start in starts),
+            missing=tuple(m for m in obligations.debtors(info, period, absences) if (m, period.start) not in made),
+            late=period.is_late(now),
+        )
+    return result
+
+
 def project_week(
     session: Session, team_id: str, project_id: int, *, week_start: date, now: datetime, calendar: WorkCalendar
 ) -> ProjectDigest | None:
-    """The weekly digest of one project for the seven local days from the Monday of `week_start`'s week;
-    None when there is no such project in the workspace."""
+    """The digest of one project for the seven local days from the Monday of `week_start`'s week, as it
+    stands at `now`: who reported in that week, its approvals, directives and discussions. None when there
+    is no such project in the workspace, or the week ended before the project was registered."""
     info = projects.get_by_id(session, team_id, project_id)
     if info is None:
         return None
     monday, start, end = _week_bounds(info, week_start)
-    status = progress.summaries(session, [info], now=now, calendar=calendar, trend=True)[info.id]
-    members = _members(info, status)
+    if info.created_at >= end:
+        return None
+    as_of = min(now, end - timedelta(microseconds=1))  # a past week's trend ends with that week
+    status = progress.summaries(session, [info], now=as_of, calendar=calendar, trend=True)[info.id]
+    reporting = weeks_reporting(session, [info], {info.id: monday}, now, calendar)[info.id]
+    members = _members(info, status, reporting.reported)
     approvals, pending = _approvals(session, info, start, end)
     directives, overdue = _directives(session, info, start, end, _local_today(info, now))
     opened, conclusions = _discussions(session, info, start, end)
@@ -337,7 +411,7 @@ def project_week(
         project=info,
         week_start=monday,
         week_end=monday + WEEK - timedelta(days=1),
-        period=status.period,
+        period=reporting.period,
         percent=status.percent,
         health=status.health,
         trend=status.trend,
@@ -350,8 +424,8 @@ def project_week(
         overdue=overdue,
         discussions_opened=opened,
         conclusions=conclusions,
-        missing=status.missing,
-        late=status.period.is_late(now),
+        missing=reporting.missing,
+        late=reporting.late,
     )
 
 
@@ -377,10 +451,17 @@ def current_week(session: Session, team_id: str, key: str, *, now: datetime, cal
 
 
 def cross_project(
-    session: Session, team_id: str, *, now: datetime, calendar: WorkCalendar, only: set[str] | None = None
+    session: Session,
+    team_id: str,
+    *,
+    now: datetime,
+    calendar: WorkCalendar,
+    only: set[str] | None = None,
+    week_start: date | None = None,
 ) -> list[ProjectLine]:
-    """One line per active project of the workspace (or of the keys in `only`), by key. A fixed number of
-    queries however many projects: each figure is one bulk query, its rows grouped by project."""
+    """One line per active project of the workspace (or of the keys in `only`), by key: its state at `now`
+    and who has not reported in the week of `week_start` (each project's current week when None). A fixed
+    number of queries however many projects: each figure is one bulk query, its rows grouped by project."""
     if only is not None and not only:
         return []
     infos = projects.active_in_team(session, team_id, only)
@@ -389,6 +470,8 @@ def cross_project(
     ids = [info.id for info in infos]
     summaries = progress.summaries(session, infos, now=now, calendar=calendar)
     todays = {info.id: _local_today(info, now) for info in infos}
+    mondays = {info.id: _monday(week_start or todays[info.id]) for info in infos}
+    reporting = weeks_reporting(session, infos, mondays, now, calendar)
     overdue: dict[int, int] = defaultdict(int)
     # today differs by project zone: count by due date, and compare with each project's own today
     for project_id, due_date, count in session.execute(
@@ -420,7 +503,7 @@ def cross_project(
                 name=info.name,
                 health=status.health,
                 percent=status.percent,
-                late_reports=len(status.missing) if status.period.is_late(now) else 0,
+                late_reports=len(reporting[info.id].missing) if reporting[info.id].late else 0,
                 overdue_directives=overdue[info.id],
                 pending_approvals=pending.get(info.id, 0),
             )
@@ -491,3 +574,64 @@ def recipients(session: Session, team_id: str, admins: frozenset[str]) -> list[s
         .order_by(DigestSubscription.id)
     ).all()
     return list(dict.fromkeys([*sorted(known_admins), *subscribers]))
+
+
+# -- when the weekly digests go out ----------------------------------------------------------------
+
+DIGEST_TIME = time(9, 0)  # 09:00 on the week's first working day
+
+
+def _first_morning(week_of: date, tz: str, audience: Audience) -> datetime | None:
+    """09:00 on the first working day of `week_of`'s week in the zone; None for a week without one."""
+    monday = _monday(week_of)
+    first = audience.working_time.calendar.first_working_day(monday, monday + WEEK)
+    return audience.working_time.slot(first, tz, DIGEST_TIME) if first else None
+
+
+def _on_first_working_day(now: datetime, tz: str, audience: Audience) -> date | None:
+    """This week's Monday, when `now` is on or after 09:00 of the week's first working day and still
+    that day (a digest missed that day is not sent late in the week); otherwise None."""
+    today = audience.working_time.local(now, tz).date()
+    opens = _first_morning(today, tz, audience)
+    if opens is None or now < opens or audience.working_time.local(opens, tz).date() != today:
+        return None
+    return _monday(today)
+
+
+def due(
+    session: Session, now: datetime, audience: Audience, infos: list[ProjectInfo], admins: frozenset[str]
+) -> list[dict[str, Any]]:
+    """The weekly digests whose time has come at `now`, as outbox rows: each project's last week to its
+    channel (not for a week before it was registered), and the cross-project digest of last week to admins
+    and subscribers; each on its week's first working day from 09:00, outside quiet hours."""
+    rows: list[dict[str, Any]] = []
+    for info in infos:
+        if not info.channel_id or not audience.working_time.reachable(now, info.timezone):
+            continue
+        monday = _on_first_working_day(now, info.timezone, audience)
+        if monday is None or info.created_at >= _week_bounds(info, monday)[1]:
+            continue
+        rows.append(
+            {
+                "team_id": info.team_id,
+                "kind": "digest.project",
+                "recipient": info.channel_id,
+                "dedupe_key": f"digest:project:{info.id}:{monday.isoformat()}",
+                "payload": {"project_id": info.id, "week_start": (monday - WEEK).isoformat()},
+            }
+        )
+    for team in sorted({info.team_id for info in infos}):
+        for person in recipients(session, team, admins):
+            monday = _on_first_working_day(now, audience.tz(team, person), audience)
+            if monday is None or not audience.reachable(team, person, now):
+                continue
+            rows.append(
+                {
+                    "team_id": team,
+                    "kind": "digest.cross",
+                    "recipient": person,
+                    "dedupe_key": f"digest:cross:{person}:{monday.isoformat()}",
+                    "payload": {"week_start": (monday - WEEK).isoformat()},
+                }
+            )
+    return rows

@@ -13,7 +13,7 @@ from models import DigestSubscription, OutboxMessage, OutboxStatus
 from models.db import write_transaction
 from services import outbox, projects
 
-MONDAY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+MONDAY = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # 09:00 in Seoul, before the week's reports fall due
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 12:00 in Seoul, 22:00 Tuesday in New York
 
 
@@ -115,11 +115,13 @@ def test_queued_digests_are_delivered_in_the_readers_language_and_closed_project
     with bot.session_factory() as session:
         atopy = projects.get(session, "T1", "ATOPY")
         jobs = projects.get(session, "T1", "JOBS")
-    queue(bot, "digest.project", "C9", "test:project", {"project_id": atopy.id, "week_start": "2026-11-16"})
+    queue(bot, "digest.project", "C9", "test:before", {"project_id": atopy.id, "week_start": "2026-11-16"})
+    queue(bot, "digest.project", "C9", "test:project", {"project_id": atopy.id, "week_start": "2026-11-23"})
     card = bot.fake.wait_for(
         "chat.postMessage", lambda c: c.params["channel"] == "C9" and "주간 요약" in c.params["text"]
     )
-    assert "2026-11-16 ~ 2026-11-22" in json.dumps(card[0].params["blocks"], ensure_ascii=False)
+    assert "2026-11-23 ~ 2026-11-29" in json.dumps(card[0].params["blocks"], ensure_ascii=False)
+    assert status_of(bot, "test:before") is OutboxStatus.DEAD  # no digest of a week before the project existed
     queue(bot, "digest.cross", "U3", "test:cross", {"week_start": "2026-11-23"})
     dm = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "U3" and "glance" in c.params["text"])
     assert "`JOBS`" in json.dumps(dm[0].params["blocks"])  # every project, for a subscriber

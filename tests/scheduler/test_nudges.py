@@ -555,13 +555,16 @@ def test_after_a_three_day_outage_one_tick_queues_at_most_one_nudge_per_person_a
     assert max(per_person.values()) == 1
     assert {n[2] for n in nudged(sf)} == {1}
     assert count(sf, ESCALATION) == 0
+    # last week's digest belonged to Monday: on Thursday it would be stale news, so it is not sent late
+    assert count(sf, "digest.project") == 0
+    assert queued == {"nudges": 5, "reminders": 0, "digests": 0}
+    run(sf, kst(2026, 11, 30, 9))
     digests = sent(sf, "digest.project")
     assert sorted((d.recipient, d.key) for d in digests) == [
-        ("C1", f"digest:project:{youth.id}:2026-11-23"),
-        ("C2", f"digest:project:{care.id}:2026-11-23"),
+        ("C1", f"digest:project:{youth.id}:2026-11-30"),
+        ("C2", f"digest:project:{care.id}:2026-11-30"),
     ]
-    assert all(d.payload["week_start"] == "2026-11-16" for d in digests)  # covering last week
-    assert queued == {"nudges": 5, "reminders": 0, "digests": 2}
+    assert all(d.payload["week_start"] == "2026-11-23" for d in digests)  # covering last week
 
     assert run(sf, comeback, comeback + timedelta(minutes=5))[0] == {"nudges": 0, "reminders": 0, "digests": 0}
     run(sf, hours(comeback, kst(2026, 11, 29, 23)))
@@ -578,12 +581,9 @@ def test_an_outage_over_the_second_nudge_and_a_weekend_sends_one_stage_and_one_d
     # down from Monday noon to Thursday 10:00: the second nudge is sent once, not together with the escalation
     assert run(sf, kst(2026, 11, 26))[0]["nudges"] == 1
     assert [n[2] for n in nudged(sf)] == [1, 2] and count(sf, ESCALATION) == 0
-    # down again from Thursday to Wednesday 2 December: this week's digest once, last week's not again
+    # down again from Thursday to Wednesday 2 December: Monday's digest is not sent late, last week's not again
     run(sf, hours(kst(2026, 12, 2, 10), kst(2026, 12, 4, 18)))
-    assert [d.key for d in sent(sf, "digest.project")] == [
-        f"digest:project:{info.id}:2026-11-23",
-        f"digest:project:{info.id}:2026-11-30",
-    ]
+    assert [d.key for d in sent(sf, "digest.project")] == [f"digest:project:{info.id}:2026-11-23"]
     assert nudged(sf, "U2")[2:] == [
         ("U2", "2026-11-30", 1, kst(2026, 12, 2)),
         ("U2", "2026-11-30", 2, kst(2026, 12, 3)),

@@ -325,15 +325,15 @@ def test_outage_of_three_days_then_one_run_sends_each_digest_and_nudge_at_most_o
     assert "sent 0," in again and len(fake_slack.calls) == calls_before, again
 
 
-def test_outage_across_a_week_sends_only_the_current_weeks_digest(db_url, fake_slack, tmp_path):
-    """Down from Monday of week 1 to Thursday of week 2: week 2's digest once, week 1's not again,
-    and nothing for the week that was missed entirely in between."""
+def test_outage_across_a_week_sends_no_stale_digest(db_url, fake_slack, tmp_path):
+    """Down from Monday of week 1 to Thursday of week 2: week 1's digest once, week 2's not on Thursday
+    (a digest of last week belongs to the week's first working day), nothing for the week missed between."""
     seed(db_url)
     env = env_for(db_url, fake_slack)
     one_line(run_once("--at", MONDAY, env=env, cwd=tmp_path))
     one_line(run_once("--at", "2026-12-17T10:00+09:00", env=env, cwd=tmp_path))
     keys = sorted(key for _, key in _by_kind(db_url).get("digest.project", []))
-    assert [k.rsplit(":", 1)[1] for k in keys] == ["2026-12-07", "2026-12-14"]
+    assert [k.rsplit(":", 1)[1] for k in keys] == ["2026-12-07"]
     # a project digest reaches its channel at most once a week
     assert len([c for c in posts(fake_slack) if c.params["channel"] == CHANNEL]) <= 2
     # week 2 gets at most a first nudge each; week 1's unsent second nudge is not sent late

@@ -17,10 +17,13 @@ from models import (
     ReportKind,
 )
 from models.base import utcnow
+from models.db import write_transaction
 from services import approvals, digests, directives, discussions, progress, projects, users
+from services import audience as audiences
 from services.calendar import WorkCalendar
 from services.errors import DomainError
 from services.progress import Entry
+from services.working_time import QuietHours, WorkingTime
 
 TEAM = "T1"
 KR = WorkCalendar("KR")
@@ -33,7 +36,7 @@ LAST_WEEK = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
 REGISTERED = datetime(2026, 11, 2, tzinfo=UTC)  # weeks before anything the tests look at
 
 
-def make_project(sf, key="P", members=("U2", "U3", "U4"), *, lead="U1", team=TEAM, **draft):
+def make_project(sf, key="P", members=("U2", "U3", "U4"), *, lead="U1", team=TEAM, registered=None, **draft):
     with sf.begin() as s:
         return projects.create(
             s,
@@ -47,7 +50,7 @@ def make_project(sf, key="P", members=("U2", "U3", "U4"), *, lead="U1", team=TEA
                 timezone=draft.pop("timezone", "Asia/Seoul"),
                 **draft,
             ),
-            now=REGISTERED,
+            now=registered or REGISTERED,
         )
 
 
@@ -166,6 +169,55 @@ def test_who_has_not_reported_and_whether_they_are_late(session_factory, project
     after_due = week_of(session_factory, project.id, now=NOW)
     assert before_due.missing == after_due.missing == ("U1", "U3", "U4")
     assert (before_due.late, after_due.late) == (False, True)
+
+
+def test_mondays_digest_of_last_week_counts_who_reported_in_that_week(session_factory, project):
+    post(session_factory, "U2", LAST_WEEK - timedelta(hours=1))  # Monday 16 November, 10:00: on time
+    post(session_factory, "U3", LAST_WEEK + timedelta(days=2))  # Wednesday: late, but reported
+    post(session_factory, "U4", MON_9)  # this week's report says nothing about last week
+    monday_nine = week_of(session_factory, project.id, now=MON_9, week_start=LAST_WEEK.date())
+    assert (monday_nine.week_start, monday_nine.week_end) == (date(2026, 11, 16), date(2026, 11, 22))
+    assert {m.slack_user_id for m in monday_nine.members if m.reported} == {"U2", "U3"}
+    assert sum(d.reported for d in monday_nine.departments) == 2
+    assert monday_nine.missing == ("U1", "U4") and monday_nine.late
+    assert monday_nine.period.start == date(2026, 11, 16)
+
+
+def test_a_member_who_joined_during_the_week_is_not_listed_as_missing_from_it(session_factory, project):
+    with write_transaction(session_factory) as s:
+        projects.join(s, TEAM, "U5", "P", now=TUE)
+    digest = week_of(session_factory, project.id)
+    assert "U5" not in digest.missing and "U5" in {m.slack_user_id for m in digest.members}
+
+
+def test_no_digest_of_a_week_that_ended_before_the_project_was_registered(session_factory):
+    info = make_project(session_factory, key="NEW", registered=datetime(2026, 11, 26, 5, tzinfo=UTC))
+    assert week_of(session_factory, info.id, week_start=date(2026, 11, 16)) is None
+    assert week_of(session_factory, info.id, week_start=date(2026, 11, 23)) is not None
+
+
+def test_the_weekly_digests_go_out_on_the_weeks_first_working_day_for_projects_that_existed(session_factory):
+    old = make_project(session_factory, key="OLD")
+    thursday = make_project(session_factory, key="NEW", registered=datetime(2026, 11, 26, 5, tzinfo=UTC))
+    with session_factory() as s:
+        audience = audiences.load(s, WorkingTime(KR, QuietHours()), "Asia/Seoul")
+
+    def due(at: datetime) -> list[tuple[str, str]]:
+        with session_factory() as s:
+            infos = projects.all_active(s)
+            return [
+                (r["dedupe_key"], r["payload"]["week_start"]) for r in digests.due(s, at, audience, infos, frozenset())
+            ]
+
+    friday = datetime(2026, 11, 27, 1, tzinfo=UTC)  # 10:00 in Seoul
+    assert due(friday) == []  # neither last week's digest on a Friday, nor one for a project born on Thursday
+    monday = datetime(2026, 11, 30, 0, tzinfo=UTC)  # 09:00
+    assert due(monday - timedelta(minutes=1)) == []
+    assert due(monday) == [
+        (f"digest:project:{old.id}:2026-11-30", "2026-11-23"),
+        (f"digest:project:{thursday.id}:2026-11-30", "2026-11-23"),  # it existed for part of that week
+    ]
+    assert due(monday + timedelta(days=1)) == []  # Tuesday: Monday's digest is not sent again or late
 
 
 def test_approvals_opened_closed_and_pending_in_the_week(session_factory, project):

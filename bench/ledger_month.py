@@ -32,10 +32,7 @@ def _measure(url: str, users: int, projects: int) -> dict[str, float]:
                 org.team_id,
                 ledger.Month(NOW.year, NOW.month),
                 now=NOW,
-                calendar=calendar,
-                working_time=WorkingTime(calendar),
-                org_tz="Asia/Seoul",
-                weights=ledger.DEFAULT_WEIGHTS,
+                rules=ledger.Rules(calendar, WorkingTime(calendar), "Asia/Seoul", ledger.DEFAULT_WEIGHTS, 24),
             )
             seconds = time.perf_counter() - started
         return {"ms": seconds * 1000, "queries": count.statements, "people": len(records)}

@@ -13,11 +13,10 @@ from bot.reader import Reader
 from models import DirectiveStatus
 from services import approvals, directives, ledger, progress, users
 from services.calendar import WorkCalendar
-from services.working_time import WorkingTime
 
 
 def home_view(
-    session: Session, team_id: str, reader: Reader, *, now: datetime, calendar: WorkCalendar
+    session: Session, team_id: str, reader: Reader, *, now: datetime, calendar: WorkCalendar, rules: ledger.Rules
 ) -> dict[str, Any]:
     person = users.get_person(session, team_id, reader.user_id)
     mine = progress.my_projects(session, team_id, reader.user_id, now=now, calendar=calendar)
@@ -25,16 +24,9 @@ def home_view(
     today = now.astimezone(reader.zone).date()
     assigned, _issued = directives.for_person(session, team_id, reader.user_id, today=today)
     open_ones = [d for d in assigned if d.status is not DirectiveStatus.DONE]
-    records = ledger.month_records(
-        session,
-        team_id,
-        ledger.Month.of(now, reader.tz),
-        now=now,
-        calendar=calendar,
-        working_time=WorkingTime(calendar),
-        org_tz=reader.tz,
-        weights=ledger.DEFAULT_WEIGHTS,  # the Home shows counts; the score is /report me's
-        people={reader.user_id},
+    # the same record as /report me: this month as the reader's calendar says, counted by the one set of rules
+    record = ledger.person_month(
+        session, team_id, reader.user_id, ledger.Month.of(now, reader.tz), now=now, rules=rules
     )
-    participation = report_blocks.home_section(records[0] if records else None, reader)
+    participation = report_blocks.home_section(record, reader)
     return blocks.home(reader, person, mine, waiting, open_ones, today, participation)

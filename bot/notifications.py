@@ -21,14 +21,16 @@ from bot.blocks import discussions as discussion_blocks
 from bot.blocks import nudges as nudge_blocks
 from bot.blocks import progress as progress_blocks
 from bot.blocks import projects as project_blocks
+from bot.blocks import reports as report_blocks
 from bot.home_view import home_view
 from bot.reader import Reader
 from models import OutboxStatus, ProjectStatus, StepStatus
-from services import approvals, digests, directives, discussions, nudges, outbox, progress, projects, reminders
+from services import approvals, digests, directives, discussions, ledger, nudges, outbox, progress, projects, reminders
 from services.calendar import WorkCalendar
 from services.outbox import Pending
 
 RETRY_EDIT_AFTER = timedelta(seconds=2)
+HOME = "home.refresh"
 
 
 SentHook = Callable[[Session, str | None, str | None], None]
@@ -260,8 +262,19 @@ def _cross_digest(
     return Outgoing("chat.postMessage", {"channel": pending.recipient, **digest_blocks.cross_digest(lines, reader)})
 
 
-def _home(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime) -> Rendered:
-    view = home_view(session, pending.team_id, reader, now=now, calendar=calendar)
+def _adjustment(
+    session: Session, pending: Pending, reader: Reader, _calendar: WorkCalendar, _now: datetime
+) -> Rendered:
+    notice = ledger.adjustment_notice(session, pending.team_id, int(pending.payload["adjustment_id"]))
+    if notice is None:
+        return None
+    return Outgoing(
+        "chat.postMessage", {"channel": pending.recipient, **report_blocks.adjustment_notice(notice, reader)}
+    )
+
+
+def _home(session: Session, pending: Pending, reader: Reader, now: datetime, rules: ledger.Rules) -> Rendered:
+    view = home_view(session, pending.team_id, reader, now=now, calendar=rules.calendar, rules=rules)
     return Outgoing("views.publish", {"user_id": pending.recipient, "view": view})
 
 
@@ -272,7 +285,6 @@ RENDERERS: dict[str, Renderer] = {
     "project.closed": _project,
     "progress.card": _progress_card,
     "progress.card_edit": _progress_card_edit,
-    "home.refresh": _home,
     "approval.ask": _approval_card,
     "approval.status": _approval_card,
     "approval.refresh": _approval_refresh,
@@ -296,10 +308,15 @@ RENDERERS: dict[str, Renderer] = {
     reminders.DIRECTIVE_REMINDER: _directive_reminder,
     "digest.project": _project_digest,
     "digest.cross": _cross_digest,
+    ledger.ADJUSTED: _adjustment,
 }
 
 
-def render(session: Session, pending: Pending, reader: Reader, calendar: WorkCalendar, now: datetime) -> Rendered:
+def render(session: Session, pending: Pending, reader: Reader, now: datetime, rules: ledger.Rules) -> Rendered:
+    """The call that delivers the row now; `rules` carry the calendar and how participation is counted."""
+    if pending.kind == HOME:
+        return _home(session, pending, reader, now, rules)
+    calendar = rules.calendar
     renderer = RENDERERS.get(pending.kind)
     if renderer is None:
         raise LookupError(f"no renderer for outbox kind {pending.kind!r}")

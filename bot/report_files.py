@@ -16,7 +16,6 @@ from models.db import make_engine, make_session_factory
 from services import exports, ledger
 from services.calendar import WorkCalendar
 from services.errors import DomainError
-from services.working_time import QuietHours, WorkingTime
 
 
 class BadArgument(ValueError):
@@ -62,16 +61,7 @@ def _participation(args: argparse.Namespace, settings: Settings, session) -> Pat
     if team is None:
         raise BadArgument(f"--team: the database holds {len(teams)} workspaces; name one ({', '.join(teams)})")
     calendar = WorkCalendar(settings.holidays_country)
-    records = ledger.month_records(
-        session,
-        team,
-        month,
-        now=datetime.now(UTC),
-        calendar=calendar,
-        working_time=WorkingTime(calendar, QuietHours.parse(settings.quiet_hours)),
-        org_tz=settings.timezone,
-        weights=ledger.parse_weights(settings.score_weights),
-    )
+    records = ledger.month_records(session, team, month, now=datetime.now(UTC), rules=settings.ledger_rules(calendar))
     locale = settings.locale
     header = [t(f"report.column.{c}", locale, plain=True) for c in exports.PARTICIPATION_COLUMNS]
     rows = exports.participation_rows(records, lambda c: describe(c, locale, plain=True))

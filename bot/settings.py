@@ -15,8 +15,9 @@ import holidays
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from services.ledger import parse_weights
-from services.working_time import QuietHours
+from services.calendar import WorkCalendar
+from services.ledger import Rules, parse_weights
+from services.working_time import OfficeHours, QuietHours, WorkingTime
 
 DEFAULT_API_URL = "https://slack.com/api/"
 SUPPORTED_LOCALES = ("ko", "en")
@@ -46,7 +47,8 @@ class Settings:
     port: int = 3000
     log_level: str = "INFO"
     quiet_hours: str = "19:00-08:00"  # local hours when the scheduler messages nobody
-    approval_remind_hours: int = 24  # working hours a step waits before its approver is reminded
+    office_hours: str = "09:00-18:00"  # local office hours on working days: what 근무시간 counts
+    approval_remind_hours: int = 24  # office hours a step waits before its approver is reminded
     approval_escalate_hours: int = 72  # ... before the requester and the project lead are told
     score_weights: str = "progress=50,approvals=20,directives=20,discussions=10"  # the participation score
 
@@ -101,6 +103,13 @@ class Settings:
             raise SettingsError(
                 "ONNURI_QUIET_HOURS", f"must look like 19:00-08:00 or off, got {quiet_hours!r}"
             ) from None
+        office_hours = get("ONNURI_OFFICE_HOURS") or cls.office_hours
+        try:
+            OfficeHours.parse(office_hours)
+        except ValueError:
+            raise SettingsError(
+                "ONNURI_OFFICE_HOURS", f"must look like 09:00-18:00 (start before end), got {office_hours!r}"
+            ) from None
         remind, escalate = (
             _hours(get(name), default, name)
             for name, default in (
@@ -132,6 +141,7 @@ class Settings:
             port=int(port_text),
             log_level=log_level,
             quiet_hours=quiet_hours,
+            office_hours=office_hours,
             approval_remind_hours=remind,
             approval_escalate_hours=escalate,
             score_weights=score_weights,
@@ -143,6 +153,20 @@ class Settings:
             if not getattr(self, name.lower()):
                 raise SettingsError(name, "is required for this command (see .env.example)")
 
+    def working_time(self, calendar: WorkCalendar) -> WorkingTime:
+        """Working days, quiet hours and office hours, as every rule reads them."""
+        return WorkingTime(calendar, QuietHours.parse(self.quiet_hours), OfficeHours.parse(self.office_hours))
+
+    def ledger_rules(self, calendar: WorkCalendar) -> Rules:
+        """How participation is counted: the same for App Home, /report and the CLI export."""
+        return Rules(
+            calendar=calendar,
+            working_time=self.working_time(calendar),
+            org_tz=self.timezone,
+            weights=parse_weights(self.score_weights),
+            prompt_hours=self.approval_remind_hours,
+        )
+
     @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token) if s)
@@ -152,7 +176,7 @@ def _hours(text: str | None, default: int, name: str) -> int:
     if text is None:
         return default
     if not text.isdigit() or not 0 < int(text) <= 10_000:
-        raise SettingsError(name, f"must be a number of working hours, got {text!r}")
+        raise SettingsError(name, f"must be a number of office hours, got {text!r}")
     return int(text)
 
 

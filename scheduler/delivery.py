@@ -97,6 +97,7 @@ class OutboxDelivery:
         self.channel_spacing = channel_spacing
         self.home_spacing = home_spacing
         self.calendar = WorkCalendar(settings.holidays_country)
+        self.rules = settings.ledger_rules(self.calendar)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -192,7 +193,7 @@ class OutboxDelivery:
             with self.session_factory() as session:
                 if pending.kind in COALESCED:
                     covered = outbox.siblings(session, pending, COALESCED[pending.kind](pending))
-                outgoing = notifications.render(session, pending, reader, self.calendar, self.content_clock())
+                outgoing = notifications.render(session, pending, reader, self.content_clock(), self.rules)
         except Exception as error:
             log.exception("outbox %s (%s) could not be rendered", pending.id, pending.kind)
             self._fail(pending, f"render: {type(error).__name__}", None, stats)

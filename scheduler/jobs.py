@@ -18,13 +18,8 @@ from models.db import write_transaction
 from services import audience as audiences
 from services import digests, nudges, outbox, projects, reminders
 from services.calendar import WorkCalendar
-from services.working_time import QuietHours, WorkingTime
 
 log = logging.getLogger(__name__)
-
-
-def working_time(settings: Settings, calendar: WorkCalendar) -> WorkingTime:
-    return WorkingTime(calendar, QuietHours.parse(settings.quiet_hours))
 
 
 def tick(
@@ -32,7 +27,7 @@ def tick(
 ) -> dict[str, int]:
     """Queues everything due at `now`; returns how many new rows each job queued."""
     with session_factory() as session:
-        audience = audiences.load(session, working_time(settings, calendar), settings.timezone)
+        audience = audiences.load(session, settings.working_time(calendar), settings.timezone)
         infos = projects.all_active(session)
         due = {
             "nudges": nudges.due(session, now, calendar, audience, infos),

@@ -32,6 +32,7 @@ PARTICIPATION_COLUMNS = (
     "missed",
     "excused",
     "approvals_decided",
+    "approvals_overdue",
     "approval_median_hours",
     "directives_assigned",
     "directives_on_time",
@@ -75,6 +76,7 @@ def participation_rows(records: Sequence[PersonMonth], describe: Callable[[Compo
                             line.missed,
                             line.not_due,
                             line.approvals_decided,
+                            line.approvals_overdue,
                             "" if line.approval_median_hours is None else line.approval_median_hours,
                             line.directives_assigned,
                             line.directives_on_time,
@@ -85,7 +87,7 @@ def participation_rows(records: Sequence[PersonMonth], describe: Callable[[Compo
                             line.discussions_closed,
                         )
                         if line
-                        else ("",) * 14
+                        else ("",) * 15
                     ),
                     score,
                     breakdown,

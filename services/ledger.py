@@ -36,9 +36,10 @@ from models import (
     ProgressUpdate,
     Project,
     ProjectMember,
+    StepStatus,
     User,
 )
-from services import audit, obligations, users
+from services import audit, obligations, outbox, users
 from services.calendar import WorkCalendar
 from services.errors import DomainError
 from services.obligations import DAY_MARGIN
@@ -46,9 +47,9 @@ from services.periods import LENGTH, period_starting
 from services.working_time import WorkingTime
 
 DEFAULT_WEIGHTS = {"progress": 50, "approvals": 20, "directives": 20, "discussions": 10}
-PROMPT_HOURS = 24  # an approval decided within this many working hours counts as prompt
 DISCUSSION_TARGET = 4  # replies and votes (openings and conclusions count double) that make full marks
-ADJUSTMENT_LIMIT = 20
+ADJUSTMENT_LIMIT = 20  # points up or down, for one correction and for a month's in all
+ADJUSTED = "ledger.adjusted"  # the outbox kind that tells the person
 
 
 @dataclass(frozen=True)
@@ -95,17 +96,19 @@ class Line:
     """One person on one project in one month."""
 
     person: str
-    name: str
+    name: str  # empty only while Slack has not told us the person's name
     department: str | None
     project_key: str
     project_name: str
+    member: bool = True  # on the project during the month (not only acting on it, as a proxy or voter)
     progress_due: int = 0
     on_time: int = 0
     late: int = 0
     missed: int = 0
     not_due: int = 0  # periods excused: holiday-only, before joining, or away
     approvals_decided: int = 0
-    approvals_prompt: int = 0
+    approvals_prompt: int = 0  # decided within the office hours before a reminder
+    approvals_overdue: int = 0  # left undecided past that deadline
     approval_hours: list[float] = field(default_factory=list)
     directives_assigned: int = 0
     directives_on_time: int = 0
@@ -145,9 +148,12 @@ class PersonMonth:
     lines: tuple[Line, ...]
     components: tuple[Component, ...]
     adjustments: tuple[Adjustment, ...]
+    partial: bool = False  # restricted to some projects: lines only, no score
 
     @property
     def score(self) -> float | None:
+        if self.partial:
+            return None
         counted = [c for c in self.components if c.value is not None and c.weight > 0]
         if not counted:
             return None
@@ -170,6 +176,18 @@ def parse_weights(text: str | None) -> dict[str, int]:
     if not sum(weights.values()):
         raise ValueError("at least one weight must be above zero")
     return weights
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How the ledger counts, from the organisation's settings: one value every surface uses (App Home,
+    /report me, /report participation, the CLI export), so the same inputs give the same score."""
+
+    calendar: WorkCalendar
+    working_time: WorkingTime  # office hours (근무시간) on working days
+    org_tz: str  # month boundaries and approval office hours
+    weights: Mapping[str, int]
+    prompt_hours: int  # an approval decided within this many office hours (before a reminder) is prompt
 
 
 # -- reading a month -----------------------------------------------------------------------------
@@ -229,9 +247,7 @@ def compute(
     month: Month,
     *,
     now: datetime,
-    calendar: WorkCalendar,
-    working_time: WorkingTime,
-    org_tz: str,
+    rules: Rules,
     keys: Iterable[str] | None = None,
     people: set[str] | None = None,
 ) -> list[Line]:
@@ -241,6 +257,7 @@ def compute(
         return []
     ids = [p.id for p in projects]
     by_id = {p.id: p for p in projects}
+    calendar, working_time, org_tz = rules.calendar, rules.working_time, rules.org_tz
     start, end = month.bounds(org_tz)
     members = _members(session, ids)
     lines: dict[tuple[str, int], Line] = {}
@@ -253,19 +270,38 @@ def compute(
             project = by_id[project_id]
             lines[(person, project_id)] = Line(
                 person=person,
-                name=member.display_name if member else person,
+                name=member.display_name if member else "",
                 department=member.department if member else None,
                 project_key=project.key,
                 project_name=project.name,
+                member=member is not None and member.joined_at < end and (member.left_at or end) > start,
             )
         return lines[(person, project_id)]
 
     member_rows = {(m.slack_user_id, m.project_id): m for m in members}
     _progress(session, projects, members, month, now, calendar, working_time, team_id, line)
-    _approvals(session, ids, start, end, working_time, org_tz, line)
+    _approvals(session, ids, start, end, now, working_time, org_tz, rules.prompt_hours, line)
     _directives(session, ids, month, now, line)
     _discussions(session, ids, start, end, line)
+    _name_the_others(session, team_id, [x for x in lines.values() if not x.member])
     return sorted(lines.values(), key=lambda x: (x.name, x.person, x.project_key))
+
+
+def _name_the_others(session: Session, team_id: str, lines: list[Line]) -> None:
+    """People who acted on a project without being on it (a proxy's 대결, a vote) are named from their
+    profile, with their own department, never by their id."""
+    if not lines:
+        return
+    found = {
+        slack_id: (name, department)
+        for slack_id, name, department in session.execute(
+            select(User.slack_user_id, User.display_name, Department.name)
+            .outerjoin(Department, Department.id == User.department_id)
+            .where(User.team_id == team_id, User.slack_user_id.in_(sorted({x.person for x in lines})))
+        )
+    }
+    for item in lines:
+        item.name, item.department = found.get(item.person, ("", None))
 
 
 def _progress(session, projects, members, month, now, calendar, working_time, team_id, line) -> None:
@@ -325,49 +361,69 @@ def _progress(session, projects, members, month, now, calendar, working_time, te
                     found.late += 1
 
 
-def _approvals(session, ids, start, end, working_time, org_tz, line) -> None:
-    decided_in_month = (
-        select(ApprovalStep.request_id)
-        .join(ApprovalRequest, ApprovalRequest.id == ApprovalStep.request_id)
-        .where(
-            ApprovalRequest.project_id.in_(ids),
-            ApprovalStep.decided_at >= start,
-            ApprovalStep.decided_at < end,
-        )
-    )
-    decider = aliased(User)
-    approver = aliased(User)
+def _approvals(session, ids, start, end, now, working_time, org_tz, prompt_hours, line) -> None:
+    """Each approval step once: in the month it was decided, if decided within `prompt_hours` office hours
+    of its turn; otherwise in the month that deadline passed, decided late or not at all (sitting on a
+    request counts like a late decision). Steps skipped before their deadline (the request returned,
+    withdrawn, or ended by 전결) and approvers away at the deadline count for nobody."""
     rows = session.execute(
         select(
             ApprovalRequest.id,
             ApprovalRequest.project_id,
             ApprovalRequest.created_at,
+            ApprovalRequest.closed_at,
             ApprovalStep.position,
+            ApprovalStep.status,
             ApprovalStep.decided_at,
-            func.coalesce(decider.slack_user_id, approver.slack_user_id),
+            approver.slack_user_id.label("approver"),
+            decider.slack_user_id.label("decider"),
         )
         .join(ApprovalStep, ApprovalStep.request_id == ApprovalRequest.id)
         .join(approver, approver.id == ApprovalStep.approver_id)
         .outerjoin(decider, decider.id == ApprovalStep.decided_by_id)
-        .where(ApprovalRequest.id.in_(decided_in_month))
+        .where(
+            ApprovalRequest.project_id.in_(ids),
+            ApprovalRequest.created_at < end,
+            or_(ApprovalRequest.closed_at.is_(None), ApprovalRequest.closed_at >= start),
+        )
         .order_by(ApprovalRequest.id, ApprovalStep.position)
     )
-    steps: dict[int, list[Row]] = defaultdict(list)
+    by_request: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
-        steps[row[0]].append(row)
-    for request_steps in steps.values():
-        for row in request_steps:
-            _, project_id, created, position, decided_at, person = row
-            if decided_at is None or not start <= decided_at < end:
+        by_request[row.id].append(row)
+    people = {r.approver for steps in by_request.values() for r in steps}
+    away = obligations.load_absences(session, None, start - DAY_MARGIN, min(end, now) + DAY_MARGIN, people)
+    for steps in by_request.values():
+        for row in steps:
+            earlier = [r for r in steps if r.position < row.position]
+            if any(r.decided_at is None for r in earlier):
+                continue  # its turn never came
+            turn = max((r.decided_at for r in earlier), default=row.created_at)
+            deadline = working_time.after_office_hours(turn, prompt_hours, org_tz)
+            decided = row.status in (StepStatus.APPROVED, StepStatus.REJECTED) and row.decided_at is not None
+            if decided and row.decided_at <= deadline:
+                if start <= row.decided_at < end and (found := line(row.decider or row.approver, row.project_id)):
+                    found.approvals_decided += 1
+                    found.approvals_prompt += 1
+                    found.approval_hours.append(working_time.office_hours(turn, row.decided_at, org_tz))
                 continue
-            earlier = [r[4] for r in request_steps if r[3] < position and r[4] is not None]
-            waited = working_time.working_hours(max(earlier, default=created), decided_at, org_tz)
-            found = line(person, project_id)
+            ended = row.decided_at if decided else (row.closed_at if row.status is StepStatus.SKIPPED else None)
+            if row.status is StepStatus.SKIPPED and (ended is None or ended <= deadline):
+                continue  # the request ended before the deadline
+            if not (start <= deadline < end) or deadline > now or away.away_at(row.approver, deadline):
+                continue
+            found = line(row.decider or row.approver, row.project_id)
             if found is None:
                 continue
-            found.approvals_decided += 1
-            found.approvals_prompt += waited <= PROMPT_HOURS
-            found.approval_hours.append(waited)
+            if decided:
+                found.approvals_decided += 1
+                found.approval_hours.append(working_time.office_hours(turn, row.decided_at, org_tz))
+            else:
+                found.approvals_overdue += 1
+
+
+approver = aliased(User)
+decider = aliased(User)
 
 
 def _directives(session, ids, month, now, line) -> None:
@@ -453,8 +509,13 @@ def summarise(
     weights: Mapping[str, int],
     adjustments: Mapping[str, list[Adjustment]],
     held_projects: set[str] | frozenset[str] = frozenset(),
+    *,
+    prompt_hours: int,
+    partial: bool = False,
 ) -> list[PersonMonth]:
-    """One record a person: the lines, the components of the score and any admin adjustment."""
+    """One record a person: the lines, the components of the score and any admin adjustment. A `partial`
+    record (some projects only) keeps its lines and has no score: a total under the same name would differ
+    from the person's own."""
     by_person: dict[str, list[Line]] = defaultdict(list)
     for item in lines:
         by_person[item.person].append(item)
@@ -471,6 +532,7 @@ def summarise(
                 "missed",
                 "approvals_decided",
                 "approvals_prompt",
+                "approvals_overdue",
                 "directives_assigned",
                 "directives_on_time",
                 "directives_late",
@@ -480,7 +542,8 @@ def summarise(
                 "discussions_closed",
             ):
                 total[name] += getattr(item, name)
-        held = any(item.project_key in held_projects for item in own)
+        # discussions count where the person is on the project, not where they only had a directive or voted
+        held = any(item.project_key in held_projects and item.member for item in own)
         activity = total["replies"] + total["votes"] + 2 * (total["discussions_opened"] + total["discussions_closed"])
         components = (
             Component(
@@ -492,8 +555,15 @@ def summarise(
             Component(
                 "approvals",
                 weights["approvals"],
-                total["approvals_prompt"] / total["approvals_decided"] if total["approvals_decided"] else None,
-                {"prompt": total["approvals_prompt"], "decided": total["approvals_decided"], "hours": PROMPT_HOURS},
+                total["approvals_prompt"] / owed
+                if (owed := total["approvals_decided"] + total["approvals_overdue"])
+                else None,
+                {
+                    "prompt": total["approvals_prompt"],
+                    "decided": total["approvals_decided"],
+                    "overdue": total["approvals_overdue"],
+                    "hours": prompt_hours,
+                },
             ),
             Component(
                 "directives",
@@ -514,16 +584,17 @@ def summarise(
                 {"activity": activity, "target": DISCUSSION_TARGET},
             ),
         )
-        first = own[0] if own else None
+        named = next((item for item in own if item.name), own[0] if own else None)
         result.append(
             PersonMonth(
                 person=person,
-                name=first.name if first else person,
-                department=first.department if first else None,
+                name=named.name if named else "",
+                department=named.department if named else None,
                 month=month,
                 lines=tuple(own),
-                components=components,
-                adjustments=tuple(adjustments.get(person, ())),
+                components=() if partial else components,
+                adjustments=() if partial else tuple(adjustments.get(person, ())),
+                partial=partial,
             )
         )
     return sorted(result, key=lambda p: (p.name, p.person))
@@ -569,16 +640,26 @@ def adjust(
     is_admin: bool,
     now: datetime,
 ) -> Adjustment:
-    """An admin's note (0 points) or correction to a person's month, with a reason; audited."""
+    """An admin's note (0 points) or correction to a person's month, with a reason; audited, and the person
+    is told who changed their month, by how much and why. A month's corrections stay within ±ADJUSTMENT_LIMIT
+    in all."""
     if not is_admin:
         raise DomainError("report.admin_only")
     if not reason.strip():
         raise DomainError("report.reason_missing")
-    if abs(points) > ADJUSTMENT_LIMIT:
-        raise DomainError("report.adjustment_too_large", limit=ADJUSTMENT_LIMIT)
+    user = users.ensure(session, team_id, person)
+    already = session.scalar(
+        select(func.coalesce(func.sum(LedgerAdjustment.points), 0)).where(
+            LedgerAdjustment.team_id == team_id,
+            LedgerAdjustment.user_id == user.id,
+            LedgerAdjustment.month == str(month),
+        )
+    )
+    if abs(points) > ADJUSTMENT_LIMIT or abs(already + points) > ADJUSTMENT_LIMIT:
+        raise DomainError("report.adjustment_too_large", limit=ADJUSTMENT_LIMIT, total=already)
     row = LedgerAdjustment(
         team_id=team_id,
-        user=users.ensure(session, team_id, person),
+        user=user,
         month=str(month),
         points=points,
         reason=reason.strip()[:500],
@@ -599,6 +680,14 @@ def adjust(
         points=points,
         at=now,
     )
+    outbox.enqueue(
+        session,
+        team_id=team_id,
+        kind=ADJUSTED,
+        recipient=person,
+        dedupe_key=f"ledger:adjusted:{row.id}",
+        payload={"adjustment_id": row.id},
+    )
     return Adjustment(row.points, row.reason, row.author, row.created_at)
 
 
@@ -608,29 +697,44 @@ def month_records(
     month: Month,
     *,
     now: datetime,
-    calendar: WorkCalendar,
-    working_time: WorkingTime,
-    org_tz: str,
-    weights: Mapping[str, int],
+    rules: Rules,
     keys: Iterable[str] | None = None,
     people: set[str] | None = None,
 ) -> list[PersonMonth]:
-    """The month's records, each person once, with their lines, score, breakdown and adjustments."""
-    lines = compute(
-        session,
-        team_id,
-        month,
-        now=now,
-        calendar=calendar,
-        working_time=working_time,
-        org_tz=org_tz,
-        keys=keys,
-        people=people,
-    )
+    """The month's records, each person once, with their lines, score, breakdown and adjustments; limited
+    to some projects (`keys`), the records are partial: per-project lines, no score, no adjustments."""
+    lines = compute(session, team_id, month, now=now, rules=rules, keys=keys, people=people)
     corrections = adjustments(session, team_id, month)
     if people is not None:
         corrections = {p: a for p, a in corrections.items() if p in people}
-    if keys is not None:  # a project's report shows the people on it, not every correction of the month
-        on_it = {item.person for item in lines}
-        corrections = {p: a for p, a in corrections.items() if p in on_it}
-    return summarise(lines, month, weights, corrections, held_projects(session, team_id, month, org_tz))
+    return summarise(
+        lines,
+        month,
+        rules.weights,
+        {} if keys is not None else corrections,
+        held_projects(session, team_id, month, rules.org_tz),
+        prompt_hours=rules.prompt_hours,
+        partial=keys is not None,
+    )
+
+
+def person_month(session: Session, team_id: str, person: str, month: Month, *, now: datetime, rules: Rules):
+    """One person's record of the month over all their projects: what /report me and App Home show."""
+    found = month_records(session, team_id, month, now=now, rules=rules, people={person})
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class AdjustmentNotice:
+    person: str
+    month: str
+    points: int
+    reason: str
+    author: str
+
+
+def adjustment_notice(session: Session, team_id: str, adjustment_id: int) -> AdjustmentNotice | None:
+    row = session.get(LedgerAdjustment, adjustment_id)
+    if row is None or row.team_id != team_id:
+        return None
+    return AdjustmentNotice(row.user.slack_user_id, row.month, row.points, row.reason, row.author)

@@ -1,6 +1,6 @@
 """Reminders for approvals and directives, computed from the database at `now`.
 
-Approvals: a step waiting more than N working hours reminds its approver; after M the requester
+Approvals: a step waiting more than N office hours (근무시간) reminds its approver; after M the requester
 and the project's leads are told. Directives: each assignee hears one working day before the due
 date, on the due date and once it is overdue; the working day after that, the issuer hears.
 Only the stage that applies today is queued, so after an outage nobody gets a backlog of stages.
@@ -78,7 +78,7 @@ def approvals_due(
             rows.append(_row(team, kind, recipient, key, **payload))
 
     for request in requests:
-        waited = wt.working_hours(waiting_since(request), now, org_tz)
+        waited = wt.office_hours(waiting_since(request), now, org_tz)
         if waited < remind_hours:
             continue
         team = request.team_id

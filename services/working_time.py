@@ -55,9 +55,37 @@ class QuietHours:
 
 
 @dataclass(frozen=True)
+class OfficeHours:
+    """Local office hours on working days (근무시간): what "N hours waiting" counts."""
+
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+
+    @classmethod
+    def parse(cls, text: str) -> OfficeHours:
+        """ "09:00-18:00": a start before an end, on the same day."""
+        first, sep, second = text.strip().partition("-")
+        if not sep:
+            raise ValueError(f"office hours must look like 09:00-18:00, not {text!r}")
+        start, end = time.fromisoformat(first.strip()), time.fromisoformat(second.strip())
+        if start.tzinfo is not None or end.tzinfo is not None or not start < end:
+            raise ValueError(f"office hours must be a local start before a local end, not {text!r}")
+        return cls(start, end)
+
+    @property
+    def length(self) -> float:
+        """Hours in one working day."""
+        return (datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)).total_seconds() / 3600
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
 class WorkingTime:
     calendar: WorkCalendar
     quiet: QuietHours = QuietHours()
+    office: OfficeHours = OfficeHours()
 
     def local(self, moment: datetime, tz: str) -> datetime:
         return moment.astimezone(zone(tz))
@@ -91,17 +119,42 @@ class WorkingTime:
         day = self.local(moment, tz).date() + timedelta(days=1)
         return self.next_slot(self.slot(day, tz, time(0, 0)), tz, at)
 
-    def working_hours(self, start: datetime, end: datetime, tz: str) -> float:
-        """Hours between two moments that fall on working days (whole local days count 24 hours)."""
+    def office_hours(self, start: datetime, end: datetime, tz: str) -> float:
+        """Office hours (근무시간) between two moments in the zone: the part of each working day's office
+        hours that falls between them. Thursday 17:00 to the next Wednesday 10:00 is 1 + 9 + 9 + 1 = 20."""
         if end <= start:
             return 0.0
         total = timedelta()
-        cursor = self.local(start, tz)
-        finish = self.local(end, tz)
-        while cursor < finish:
-            next_midnight = datetime.combine(cursor.date() + timedelta(days=1), time(0, 0), tzinfo=cursor.tzinfo)
-            stop = min(next_midnight, finish)
-            if self.calendar.is_working_day(cursor.date()):
-                total += stop.astimezone(UTC) - cursor.astimezone(UTC)
-            cursor = stop
+        day = self.local(start, tz).date()
+        last = self.local(end, tz).date()
+        guard = 0
+        while day <= last and guard < 3700:  # ten years of days at most
+            if self.calendar.is_working_day(day):
+                opens = datetime.combine(day, self.office.start, tzinfo=zone(tz)).astimezone(UTC)
+                closes = datetime.combine(day, self.office.end, tzinfo=zone(tz)).astimezone(UTC)
+                overlap = min(closes, end) - max(opens, start)
+                if overlap > timedelta():
+                    total += overlap
+            day += timedelta(days=1)
+            guard += 1
         return total.total_seconds() / 3600
+
+    def office_days(self, hours: float) -> float:
+        """Office hours as working days (9 hours a day by default)."""
+        return hours / self.office.length
+
+    def after_office_hours(self, start: datetime, hours: float, tz: str) -> datetime:
+        """The moment `hours` office hours after `start` (the deadline of something given that long)."""
+        left = timedelta(hours=hours)
+        day = self.local(start, tz).date()
+        for _ in range(3700):
+            if self.calendar.is_working_day(day):
+                opens = datetime.combine(day, self.office.start, tzinfo=zone(tz)).astimezone(UTC)
+                closes = datetime.combine(day, self.office.end, tzinfo=zone(tz)).astimezone(UTC)
+                begin = max(opens, start)
+                if closes > begin:
+                    if begin + left <= closes:
+                        return begin + left
+                    left -= closes - begin
+            day += timedelta(days=1)
+        return start + left

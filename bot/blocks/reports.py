@@ -8,7 +8,7 @@ from bot.blocks.common import Block, context, divider, header, message, section
 from bot.i18n import t
 from bot.reader import Reader
 from bot.text import Raw, mention
-from services.ledger import Component, PersonMonth
+from services.ledger import AdjustmentNotice, Component, PersonMonth
 
 PEOPLE_SHOWN = 25
 LINES_SHOWN = 15
@@ -82,26 +82,76 @@ def _project_line(line, locale: str) -> str:
     )
 
 
-def participation(records: list[PersonMonth], month: str, key: str | None, reader: Reader) -> dict[str, Any]:
+def participation(
+    records: list[PersonMonth], month: str, scope_keys: list[str] | None, reader: Reader
+) -> dict[str, Any]:
+    """The summary of a month for admins (everyone, with scores) or leads (their projects: figures by project,
+    no score, since a total over some projects would not be the person's score)."""
     locale = reader.locale
-    scope = t("report.scope_project", locale, plain=True, key=key) if key else ""
+    partial = scope_keys is not None
+    if partial and len(scope_keys) == 1:
+        scope = t("report.scope_project", locale, plain=True, key=scope_keys[0])
+    elif partial:
+        scope = t("report.scope_led", locale, plain=True, keys=", ".join(scope_keys[:10]))
+    else:
+        scope = ""
     title = t("report.participation_title", locale, plain=True, month=month, scope=scope)
-    scored = [r.score for r in records if r.score is not None]
-    average = f"{sum(scored) / len(scored):.1f}" if scored else "-"
-    lines = [
-        t("report.person_line", locale, name=r.name or r.person, score=score_text(r, locale))
-        for r in sorted(records, key=lambda r: (r.score is None, -(r.score or 0)))[:PEOPLE_SHOWN]
-    ]
+    blocks: list[Block] = [header(title)]
+    if partial:
+        blocks.append(context(t("report.partial_note", locale)))
+        lines = []
+        for record in records[:PEOPLE_SHOWN]:
+            department = f" ({record.department})" if record.department else ""
+            name = t(
+                "report.person_projects", locale, name=record.name or mention(record.person), department=department
+            )
+            lines.append("\n".join([name, *(_project_line(line, locale) for line in record.lines[:5])]))
+        if lines:
+            blocks += [section(text) for text in _chunks(lines)]
+    else:
+        scored = [r.score for r in records if r.score is not None]
+        average = f"{sum(scored) / len(scored):.1f}" if scored else "-"
+        lines = [
+            t("report.person_line", locale, name=_who(r), score=score_text(r, locale))
+            for r in sorted(records, key=lambda r: (r.score is None, -(r.score or 0)))[:PEOPLE_SHOWN]
+        ]
+        blocks.append(section(t("report.summary", locale, count=len(records), average=average)))
+        if lines:
+            blocks.append(section("\n".join(lines)))
     if len(records) > PEOPLE_SHOWN:
-        lines.append(t("report.more", locale, count=len(records) - PEOPLE_SHOWN))
-    blocks: list[Block] = [
-        header(title),
-        section(t("report.summary", locale, count=len(records), average=average)),
-    ]
-    if lines:
-        blocks.append(section("\n".join(lines)))
+        blocks.append(context(t("report.more", locale, count=len(records) - PEOPLE_SHOWN)))
     blocks.append(context(t("report.files_sent", locale)))
-    return message(t("report.participation_title", locale, month=month, scope=scope), blocks)
+    return message(t("report.participation_title", locale, month=month, scope=scope), blocks[:50])
+
+
+def _who(record: PersonMonth) -> str:
+    department = f" ({record.department})" if record.department else ""
+    return f"{record.name}{department}" if record.name else mention(record.person)
+
+
+def _chunks(lines: list[str], limit: int = 2900) -> list[str]:
+    """Lines joined into texts that fit a section."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:limit]
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def adjustment_notice(notice: AdjustmentNotice, reader: Reader) -> dict[str, Any]:
+    """The DM to the person whose month an admin corrected: who, by how much, why."""
+    values = {"who": mention(notice.author), "month": notice.month, "reason": notice.reason}
+    if notice.points:
+        text = t("report.adjusted_notice", reader.locale, points=f"{notice.points:+d}", **values)
+    else:
+        text = t("report.noted_notice", reader.locale, **values)
+    return message(text, [section(text)])
 
 
 def home_section(record: PersonMonth | None, reader: Reader) -> list[Block]:

@@ -13,7 +13,6 @@ from handlers.deps import Deps, error_message
 from handlers.interaction import Click, MalformedPayload, answer_click
 from services import nudges, projects
 from services.errors import DomainError
-from services.working_time import QuietHours, WorkingTime
 
 MAX_ID = 2**31 - 1  # a database integer; anything larger is forged
 
@@ -44,7 +43,7 @@ def register(app: App, deps: Deps) -> None:
         project_id, period_start = parsed
         now = deps.clock()
         # until the next working day's 10:00 where the person is
-        until = WorkingTime(deps.calendar, QuietHours.parse(deps.settings.quiet_hours)).slot_after(now, reader.tz)
+        until = deps.settings.working_time(deps.calendar).slot_after(now, reader.tz)
         try:
             with deps.transaction() as session:
                 fresh = nudges.snooze(session, click.team_id, click.user_id, project_id, period_start, until=until)

@@ -16,11 +16,11 @@ from handlers.parsing import tokenize
 from models import MemberRole
 from services import exports, ledger, projects
 from services.errors import DomainError
-from services.ledger import Month, parse_weights
-from services.working_time import QuietHours, WorkingTime
+from services.ledger import Month
 
 _MONTH = re.compile(r"^\d{4}-\d{1,2}$")
-_POINTS = re.compile(r"^[+-]\d{1,3}$")  # signed, so a reason may start with a number
+UNNAMED_LOOKUPS = 50  # users.info calls at most, for people never seen before
+_POINTS = re.compile(r"^[+-]\d+$")  # signed, so a reason may start with a number; the service bounds it
 
 
 def _month(inv: Invocation, words: list[str]) -> Month:
@@ -28,19 +28,8 @@ def _month(inv: Invocation, words: list[str]) -> Month:
     return Month.parse(given) if given else Month.of(inv.deps.clock(), inv.reader.tz)
 
 
-def _records(inv: Invocation, session, month: Month, **scope):
-    deps = inv.deps
-    return ledger.month_records(
-        session,
-        inv.cmd.team_id,
-        month,
-        now=deps.clock(),
-        calendar=deps.calendar,
-        working_time=WorkingTime(deps.calendar, QuietHours.parse(deps.settings.quiet_hours)),
-        org_tz=deps.settings.timezone,
-        weights=parse_weights(deps.settings.score_weights),
-        **scope,
-    )
+def _rules(inv: Invocation) -> ledger.Rules:
+    return inv.deps.settings.ledger_rules(inv.deps.calendar)
 
 
 def me(inv: Invocation) -> None:
@@ -49,10 +38,12 @@ def me(inv: Invocation) -> None:
     if bad:
         raise DomainError("report.bad_month", value=plain(bad, from_command=True)[:20])
     month = _month(inv, words)
+    rules = _rules(inv)
     with inv.deps.session_factory() as session:
-        records = _records(inv, session, month, people={inv.cmd.user_id})
-    weights = parse_weights(inv.deps.settings.score_weights)
-    inv.reply(blocks.my_record(records[0] if records else None, str(month), weights, inv.reader))
+        record = ledger.person_month(
+            session, inv.cmd.team_id, inv.cmd.user_id, month, now=inv.deps.clock(), rules=rules
+        )
+    inv.reply(blocks.my_record(record, str(month), dict(rules.weights), inv.reader))
 
 
 def _scope(inv: Invocation, session, key: str | None) -> list[str] | None:
@@ -80,12 +71,26 @@ def participation(inv: Invocation) -> None:
     key = next((w.upper() for w in words if not _MONTH.match(w)), None)
     with inv.deps.session_factory() as session:
         keys = _scope(inv, session, key)
-        records = _records(inv, session, month, keys=keys)
+        records = ledger.month_records(
+            session, inv.cmd.team_id, month, now=inv.deps.clock(), rules=_rules(inv), keys=keys
+        )
+    if unnamed := [r.person for r in records if not r.name][:UNNAMED_LOOKUPS]:
+        for person in unnamed:  # people Slack has not told us about yet: ask, so no line shows a bare id
+            inv.deps.reader(inv.client, inv.cmd.team_id, person)
+        with inv.deps.session_factory() as session:
+            records = ledger.month_records(
+                session, inv.cmd.team_id, month, now=inv.deps.clock(), rules=_rules(inv), keys=keys
+            )
     locale = inv.locale
     header = [t(f"report.column.{c}", locale, plain=True) for c in exports.PARTICIPATION_COLUMNS]
     rows = exports.participation_rows(records, lambda c: blocks.describe(c, locale, plain=True))
-    scope = t("report.scope_project", locale, plain=True, key=key) if key else ""
-    name = f"participation-{month}{'-' + key if key else ''}"
+    if keys is None:
+        scope = ""
+    elif len(keys) == 1:
+        scope = t("report.scope_project", locale, plain=True, key=keys[0])
+    else:
+        scope = t("report.scope_led", locale, plain=True, keys=", ".join(keys[:10]))
+    name = f"participation-{month}{'-' + keys[0] if keys and len(keys) == 1 else ('-led' if keys else '')}"
     dm = inv.client.conversations_open(users=inv.cmd.user_id)["channel"]["id"]
     inv.client.files_upload_v2(
         channel=dm,
@@ -95,7 +100,7 @@ def participation(inv: Invocation) -> None:
             {"content": exports.to_xlsx(header, rows, str(month)), "filename": f"{name}.xlsx", "title": f"{name}.xlsx"},
         ],
     )
-    inv.reply(blocks.participation(records, str(month), key, inv.reader))
+    inv.reply(blocks.participation(records, str(month), keys, inv.reader))
 
 
 def adjust(inv: Invocation) -> None:
@@ -109,7 +114,8 @@ def adjust(inv: Invocation) -> None:
     words.remove(month_word)
     points = 0
     if words and _POINTS.match(words[0]):
-        points = int(words.pop(0))
+        word = words.pop(0)
+        points = int(word) if len(word) <= 10 else int(word[0] + "9" * 9)  # far past any bound either way
     reason = tokenize(" ".join(words)).text
     with inv.deps.transaction() as session:
         if not inv.first_time(session):

@@ -16,7 +16,14 @@ from services import users
 def publish_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> None:
     reader = deps.reader(client, team_id, user_id)
     with deps.session_factory() as session:
-        view = home_view(session, team_id, reader, now=deps.clock(), calendar=deps.calendar)
+        view = home_view(
+            session,
+            team_id,
+            reader,
+            now=deps.clock(),
+            calendar=deps.calendar,
+            rules=deps.settings.ledger_rules(deps.calendar),
+        )
     client.views_publish(user_id=user_id, view=view)
 
 

@@ -14,9 +14,9 @@ import openpyxl
 import pytest
 from sqlalchemy import select, update
 
-from models import AuditEvent, LedgerAdjustment, Project, ProjectMember
+from models import ApprovalStep, AuditEvent, LedgerAdjustment, Project, ProjectMember
 from models.db import write_transaction
-from services import progress
+from services import progress, users
 from services.calendar import WorkCalendar
 from services.progress import Entry
 from tests.conftest import ADMIN
@@ -162,7 +162,9 @@ def test_admin_gets_the_summary_and_both_files_in_their_dm(bot):
 def test_a_lead_gets_their_own_project_only(bot):
     setup(bot)
     shown = text_of(bot.command("/report", "participation 2026-09 atopy", user="U1"))
-    assert "참여 실적 · 2026-09 · ATOPY" in shown and "3명" in shown
+    # one project's figures, by person, and no score: a total over one project is not the person's score
+    assert "참여 실적 · 2026-09 · ATOPY" in shown and "과제별 실적입니다" in shown and "평균" not in shown
+    assert shown.count("`ATOPY` 아토피 없는 경기도:") == 3
     files = dict(uploads(bot, "U1"))
     assert sorted(files) == ["participation-2026-09-ATOPY.csv", "participation-2026-09-ATOPY.xlsx"]
     table = csv_rows(files["participation-2026-09-ATOPY.csv"])
@@ -170,7 +172,10 @@ def test_a_lead_gets_their_own_project_only(bot):
     # without a key, a lead gets the projects they lead
     bot.command("/report", "participation 2026-09", user="U3")
     led = dict(uploads(bot, "U3"))
-    assert {r[4] for r in csv_rows(led["participation-2026-09.csv"])[1:]} == {"JOBS"}
+    rows = csv_rows(led["participation-2026-09-JOBS.csv"])
+    assert {r[4] for r in rows[1:]} == {"JOBS"}
+    score = rows[0].index("score")  # U3 reads English
+    assert {r[score] for r in rows[1:]} == {""}  # no partial score under the score's name
 
 
 def test_a_lead_asking_about_another_project_is_refused(bot):
@@ -241,7 +246,9 @@ def test_a_non_admin_cannot_adjust_and_nothing_is_stored(bot):
     [
         ("adjust 2026-09 +5 사유", "대상자를 적어 주세요"),
         ("adjust <@U2|lee> 2026-09 +5", "사유를 적어 주세요"),
-        ("adjust <@U2|lee> 2026-09 +25 너무 큰 보정", "보정은 위아래로 20점까지입니다."),
+        ("adjust <@U2|lee> 2026-09 +25 너무 큰 보정", "보정은 한 사람의 한 달 합계로 위아래 20점까지입니다"),
+        ("adjust <@U2|lee> 2026-09 +1000 아주 큰 보정", "보정은 한 사람의 한 달 합계로 위아래 20점까지입니다"),
+        ("adjust <@U2|lee> 2026-09 -99999999999999999999999 사유", "위아래 20점까지입니다"),
         ("adjust <@U2|lee> +5 월 없음", "`+5`은(는) 월 형식이 아닙니다"),
         ("adjust <@U2|lee> 2026-13 +5 사유", "`2026-13`은(는) 월 형식이 아닙니다"),
     ],
@@ -302,3 +309,56 @@ def test_app_home_shows_my_current_month(bot):
     home = open_home(bot, "U2")
     assert "이번 달 내 참여 실적" in home and "보고 8건 중 기한 내 3건" in home
     assert "보고 4건 중 기한 내 0건" in open_home(bot, "U1")  # U1 is on ATOPY only and reported nothing
+
+
+def test_the_person_adjusted_is_told_who_changed_their_month_by_how_much_and_why(bot):
+    setup(bot)
+    bot.command("/report", "adjust <@U2|lee> 2026-09 +5 합동 설명회 주관", user=ADMIN)
+    dm = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "U2" and ":memo:" in c.params["text"])[
+        0
+    ]
+    assert dm.params["text"] == ":memo: <@UADMIN>님이 2026-09 참여 실적을 +5점 보정했습니다. 사유: 합동 설명회 주관"
+    bot.command("/report", "adjust <@U3|park> 2026-09 -3 Late report excused in part", user=ADMIN)
+    english = bot.fake.wait_for(
+        "chat.postMessage", lambda c: c.params["channel"] == "U3" and ":memo:" in c.params["text"]
+    )[0]
+    assert "<@UADMIN> adjusted your participation for 2026-09 by -3 points" in english.params["text"]
+    # a second correction that would take the month past the bound is refused, and nothing more is told
+    refused = text_of(bot.command("/report", "adjust <@U2|lee> 2026-09 +16 더 많이", user=ADMIN))
+    assert "위아래 20점까지입니다(지금까지 5점)" in refused
+    assert [r[0] for r in stored_adjustments(bot)[0]] == [5, -3]
+
+
+def test_one_person_one_score_in_app_home_report_me_and_the_full_report(bot):
+    setup(bot)
+    bot.clock.set(kst(9, 30, 12))
+    me = text_of(bot.command("/report", "me", user="U2"))
+    assert "점수: *50* / 100" in me
+    home = open_home(bot, "U2")
+    assert "보고 8건 중 기한 내 3건" in home
+    bot.command("/report", "participation 2026-09", user=ADMIN)
+    table = csv_rows(dict(uploads(bot, ADMIN))["participation-2026-09.csv"])
+    score = table[0].index("점수")
+    assert {float(r[score]) for r in table[1:] if r[1] == "U2"} == {50.0}
+
+
+def test_someone_who_acted_on_a_project_without_being_on_it_is_named_with_their_department(bot):
+    setup(bot)
+    with write_transaction(bot.session_factory) as s:
+        users.set_department(s, "T1", ADMIN, "정보화정책관")
+    bot.clock.set(kst(9, 8, 9))
+    bot.command("/approval", "away <@UADMIN|admin> until=2026-09-30", user="U1")
+    bot.command("/approval", "request ATOPY <@U1|kim> 협약서 검토", user="U2")
+    bot.settle()
+    with bot.session_factory() as s:
+        step_id = s.scalar(select(ApprovalStep.id))
+    assert bot.slack.block_action("approval_approve", value=str(step_id), user_id=ADMIN).status == 200  # 대결
+    bot.settle()
+    with bot.session_factory() as s:
+        assert s.scalar(select(ApprovalStep.status)).value == "approved"
+    bot.clock.set(datetime(2026, 10, 15, tzinfo=UTC))
+    shown = text_of(bot.command("/report", "participation 2026-09 ATOPY", user=ADMIN))
+    assert "UADMIN" not in shown and "• *admin* (정보화정책관)" in shown  # named as Slack names them
+    table = csv_rows(dict(uploads(bot, ADMIN))["participation-2026-09-ATOPY.csv"])
+    admin = next(r for r in table[1:] if r[1] == ADMIN)
+    assert admin[2:4] == ["admin", "정보화정책관"]

@@ -36,6 +36,7 @@ SEOUL = "Asia/Seoul"
 NEW_YORK = "America/New_York"
 KR = WorkCalendar("KR")
 SETTINGS = Settings(admins=frozenset())
+RULES = SETTINGS.ledger_rules(KR)
 
 REGISTERED = datetime(2026, 1, 5, tzinfo=UTC)  # long before any period the tests look at
 NUDGE, ESCALATION = "nudge.progress", "nudge.escalation"
@@ -169,7 +170,7 @@ def rendered(sf: sessionmaker[Session], kind: str, recipient: str, locale: str, 
             select(OutboxMessage).where(OutboxMessage.kind == kind, OutboxMessage.recipient == recipient)
         ).one()
         pending = Pending(row.id, row.team_id, row.kind, row.recipient, dict(row.payload), row.attempts)
-        return render(s, pending, Reader(recipient, locale, tz), KR, now)
+        return render(s, pending, Reader(recipient, locale, tz), now, RULES)
 
 
 def rendered_text(*args, **kwargs) -> str:
@@ -612,26 +613,28 @@ def make_request(sf: sessionmaker[Session], now: datetime, approvers=("U2",), re
         )
 
 
-def test_approval_reminder_after_24_and_72_working_hours_with_the_weekend_not_counted(session_factory):
+def test_approval_reminder_after_24_and_72_office_hours_with_nights_and_the_weekend_not_counted(session_factory):
     sf = session_factory
     people(sf, U1=SEOUL, U2=SEOUL, U5=SEOUL)
     make_project(sf, ["U2", "U5"])
     request = make_request(sf, kst(2026, 11, 20, 10))  # Friday 10:00
     step = request.steps[0]
     base = f"approval:{request.id}:step:{step.id}"
-    run(sf, hours(kst(2026, 11, 20, 10), kst(2026, 11, 23, 9, 59), timedelta(minutes=30)))
-    assert sent(sf, APPROVAL_REMINDER) == []  # 14 hours on Friday, none on the weekend, 9:59 on Monday
-    run(sf, kst(2026, 11, 23, 9, 59), kst(2026, 11, 23, 10), kst(2026, 11, 23, 10, 30))
+    # 8 office hours on Friday, none on the weekend, 9 on Monday, 7 more by Tuesday 16:00
+    run(sf, hours(kst(2026, 11, 20, 10), kst(2026, 11, 24, 15, 30), timedelta(minutes=30)))
+    assert sent(sf, APPROVAL_REMINDER) == []
+    run(sf, kst(2026, 11, 24, 15, 59), kst(2026, 11, 24, 16), kst(2026, 11, 24, 16, 30))
     reminders = sent(sf, APPROVAL_REMINDER)
-    assert [(r.recipient, r.key, r.at) for r in reminders] == [("U2", f"{base}:remind", kst(2026, 11, 23))]
+    assert [(r.recipient, r.key, r.at) for r in reminders] == [("U2", f"{base}:remind", kst(2026, 11, 24, 16))]
     assert reminders[0].payload == {"request_id": request.id, "step_id": step.id, "hours": 24}
-    run(sf, hours(kst(2026, 11, 23, 11), kst(2026, 11, 25, 9, 59), timedelta(minutes=30)))
+    # 72 office hours: Tuesday 2 more, Wednesday to Friday 27, Monday 9, Tuesday 1 December 9, Wednesday 1
+    run(sf, hours(kst(2026, 11, 24, 17), kst(2026, 12, 2, 9, 30), timedelta(minutes=30)))
     assert sent(sf, APPROVAL_OVERDUE) == []
-    run(sf, hours(kst(2026, 11, 25, 10), kst(2026, 11, 27, 18)))
+    run(sf, kst(2026, 12, 2, 9, 59), kst(2026, 12, 2, 10))
     overdue = sent(sf, APPROVAL_OVERDUE)
     assert sorted((o.recipient, o.key, o.at) for o in overdue) == [
-        (LEAD, f"{base}:overdue:{LEAD}", kst(2026, 11, 25)),
-        ("U5", f"{base}:overdue:U5", kst(2026, 11, 25)),
+        (LEAD, f"{base}:overdue:{LEAD}", kst(2026, 12, 2, 10)),
+        ("U5", f"{base}:overdue:U5", kst(2026, 12, 2, 10)),
     ]
     assert {o.payload["hours"] for o in overdue} == {72}
     assert len(sent(sf, APPROVAL_REMINDER)) == 1
@@ -641,14 +644,15 @@ def test_approval_reminder_waits_for_the_approvers_morning_and_stops_once_decide
     sf = session_factory
     people(sf, U1=SEOUL, U3=NEW_YORK, U5=SEOUL)
     make_project(sf, ["U3", "U5"])
+    # Monday 10:00 in Seoul: 24 office hours (in the organisation's zone) by Wednesday 16:00, 02:00 in New York
     request = make_request(sf, kst(2026, 11, 23, 10), approvers=("U3",))
-    run(sf, hours(kst(2026, 11, 24, 10), nyt(2026, 11, 24, 7, 59), timedelta(minutes=30)))
-    assert sent(sf, APPROVAL_REMINDER) == []  # due at 10:00 in Seoul, but that is night in New York
-    run(sf, nyt(2026, 11, 24, 8))
-    assert [(r.recipient, r.at) for r in sent(sf, APPROVAL_REMINDER)] == [("U3", nyt(2026, 11, 24, 8))]
+    run(sf, hours(kst(2026, 11, 25, 16), nyt(2026, 11, 25, 7, 59), timedelta(minutes=30)))
+    assert sent(sf, APPROVAL_REMINDER) == []  # due, but that is night in New York
+    run(sf, nyt(2026, 11, 25, 8))
+    assert [(r.recipient, r.at) for r in sent(sf, APPROVAL_REMINDER)] == [("U3", nyt(2026, 11, 25, 8))]
     with write_transaction(sf) as s:
-        approvals.decide(s, TEAM, "U3", request.steps[0].id, approvals.Decision.APPROVE, now=nyt(2026, 11, 24, 9))
-    run(sf, hours(nyt(2026, 11, 24, 9), kst(2026, 11, 27, 18)))
+        approvals.decide(s, TEAM, "U3", request.steps[0].id, approvals.Decision.APPROVE, now=nyt(2026, 11, 25, 9))
+    run(sf, hours(nyt(2026, 11, 25, 9), kst(2026, 12, 4, 18)))
     assert sent(sf, APPROVAL_OVERDUE) == []
 
 
@@ -659,9 +663,10 @@ def test_the_second_approver_waits_from_the_first_decision(session_factory):
     request = make_request(sf, kst(2026, 11, 23, 10), approvers=("U2", "U3"))
     with write_transaction(sf) as s:
         approvals.decide(s, TEAM, "U2", request.steps[0].id, approvals.Decision.APPROVE, now=kst(2026, 11, 24, 15))
-    run(sf, hours(kst(2026, 11, 24, 15), kst(2026, 11, 25, 14, 59)))
+    # from Tuesday 15:00: 3 + 9 + 9 = 21 by Thursday 18:00, 24 at Friday 12:00
+    run(sf, hours(kst(2026, 11, 24, 15), kst(2026, 11, 27, 11, 59)))
     assert sent(sf, APPROVAL_REMINDER) == []
-    run(sf, kst(2026, 11, 25, 15))
+    run(sf, kst(2026, 11, 27, 12))
     assert [(r.recipient, r.payload["hours"]) for r in sent(sf, APPROVAL_REMINDER)] == [("U3", 24)]
 
 
@@ -671,7 +676,7 @@ def test_the_proxy_of_an_away_approver_is_reminded(session_factory):
     make_project(sf, ["U2", "U3", "U5"])
     away(sf, "U2", date(2026, 12, 31), kst(2026, 11, 20, 9), proxy="U3")
     make_request(sf, kst(2026, 11, 23, 10))
-    run(sf, hours(kst(2026, 11, 24, 10), kst(2026, 11, 24, 12)))
+    run(sf, hours(kst(2026, 11, 25, 15), kst(2026, 11, 25, 17)))
     assert [r.recipient for r in sent(sf, APPROVAL_REMINDER)] == ["U3"]
 
 
@@ -811,7 +816,7 @@ def test_second_nudge_and_escalation_render_in_korean_and_english(session_factor
     with sf() as s:
         second = s.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("nudge:%:U2:2"))).one()
         pending = Pending(second.id, second.team_id, second.kind, second.recipient, dict(second.payload), 1)
-        out = render(s, pending, Reader("U2", "ko", SEOUL), KR, kst(2026, 11, 24, 10))
+        out = render(s, pending, Reader("U2", "ko", SEOUL), kst(2026, 11, 24, 10), RULES)
     assert isinstance(out, Outgoing) and out.args["text"].startswith(":memo: 다시 알려 드립니다")
     ko = rendered_text(sf, ESCALATION, LEAD, "ko", kst(2026, 11, 25, 10))
     assert "두 번 알린 뒤에도 2026-11-23부터 기간 진척 보고가 없는 참여자 2명: <@U2>, <@U3>" in ko
@@ -828,8 +833,8 @@ def test_approval_reminders_render_in_korean_and_english_and_not_once_decided(se
     people(sf, U1=SEOUL, U2=SEOUL, U5=SEOUL)
     make_project(sf, ["U2", "U5"])
     request = make_request(sf, kst(2026, 11, 20, 10))
-    run(sf, kst(2026, 11, 23, 10), kst(2026, 11, 25, 10))
-    now = kst(2026, 11, 25, 10, 1)
+    run(sf, kst(2026, 11, 24, 16), kst(2026, 12, 2, 10))
+    now = kst(2026, 12, 2, 10, 1)
     assert f"결재 #{request.id} “청년 주거 지원 협약안 결재”이(가) 근무시간 기준 24시간째" in rendered_text(
         sf, APPROVAL_REMINDER, "U2", "ko", now
     )
@@ -866,7 +871,7 @@ def test_directive_reminders_render_each_stage_in_korean_and_english(session_fac
         pending = Pending(row.id, row.team_id, row.kind, row.recipient, dict(row.payload), 1)
         texts = {}
         for locale in ("ko", "en"):
-            out = render(s, pending, Reader(recipient, locale, SEOUL), KR, kst(2026, 11, 27, 12))
+            out = render(s, pending, Reader(recipient, locale, SEOUL), kst(2026, 11, 27, 12), RULES)
             assert isinstance(out, Outgoing) and out.args["channel"] == recipient
             texts[locale] = out.args["text"]
     assert f"#{directive.id}" in texts["ko"] and ko.format(id=directive.id) in texts["ko"]

@@ -75,10 +75,7 @@ def month_records(sf, **scope):
             TEAM,
             SEP,
             now=datetime(2026, 10, 15, tzinfo=UTC),
-            calendar=KR,
-            working_time=WorkingTime(KR),
-            org_tz="Asia/Seoul",
-            weights=DEFAULT_WEIGHTS,
+            rules=ledger.Rules(KR, WorkingTime(KR), "Asia/Seoul", DEFAULT_WEIGHTS, 24),
             **scope,
         )
 

@@ -116,10 +116,7 @@ def records(sf, *, now=AFTER_SEP, month=SEP, calendar=KR, weights=DEFAULT_WEIGHT
             TEAM,
             month,
             now=now,
-            calendar=calendar,
-            working_time=WorkingTime(calendar),
-            org_tz="Asia/Seoul",
-            weights=weights,
+            rules=ledger.Rules(calendar, WorkingTime(calendar), "Asia/Seoul", weights, 24),
             **scope,
         )
     return {r.person: r for r in found}
@@ -379,29 +376,58 @@ def request_and_decide(sf, approvers, created, decisions, requester="U2", key="P
     return info
 
 
-def test_approvals_decided_in_the_month_with_working_hours_turnaround(session_factory):
+def test_approvals_decided_in_the_month_with_office_hours_turnaround(session_factory):
     make_project(session_factory, members=("U2", "U4"))
-    request_and_decide(session_factory, ["U1"], kst(9, 11, 9), [("U1", kst(9, 14, 9))])  # Fri -> Mon: 15 + 9 = 24
-    request_and_decide(session_factory, ["U1"], kst(9, 14, 9), [("U1", kst(9, 15, 21))])  # 15 + 21 = 36
+    request_and_decide(session_factory, ["U1"], kst(9, 11, 9), [("U1", kst(9, 14, 9))])  # Fri -> Mon 09:00: 9
+    request_and_decide(session_factory, ["U1"], kst(9, 14, 9), [("U1", kst(9, 17, 12))])  # 9 + 9 + 9 + 3 = 30
     request_and_decide(session_factory, ["U1"], kst(9, 16, 9), [("U1", kst(9, 16, 11))])  # 2
     # two steps: U4's wait counts from U1's decision, not from the request
     request_and_decide(session_factory, ["U1", "U4"], kst(9, 17, 9), [("U1", kst(9, 17, 10)), ("U4", kst(9, 17, 15))])
-    # Chuseok: Wed 23 18:00 to Mon 28 09:00 is 6 + 9 working hours
+    # Chuseok: Wed 23 18:00 to Mon 28 09:00 is no office hour at all
     request_and_decide(session_factory, ["U4"], kst(9, 23, 18), [("U4", kst(9, 28, 9))])
     # decided in October: not September's
     request_and_decide(session_factory, ["U1"], kst(9, 30, 9), [("U1", kst(10, 1, 9))])
     found = records(session_factory)
     lead = line(found, "U1")
-    assert (lead.approvals_decided, lead.approvals_prompt) == (4, 3)
-    assert sorted(lead.approval_hours) == [1.0, 2.0, 24.0, 36.0]
-    assert lead.approval_median_hours == 13.0
+    assert (lead.approvals_decided, lead.approvals_prompt, lead.approvals_overdue) == (4, 3, 0)
+    assert sorted(lead.approval_hours) == [1.0, 2.0, 9.0, 30.0]
+    assert lead.approval_median_hours == 5.5
     member = line(found, "U4")
-    assert sorted(member.approval_hours) == [5.0, 15.0] and member.approvals_prompt == 2
+    assert sorted(member.approval_hours) == [0.0, 5.0] and member.approvals_prompt == 2
     assert line(found, "U2").approvals_decided == 0  # requesting is not deciding
     assert component(found["U1"], "approvals").value == 0.75
     assert component(found["U2"], "approvals").value is None
     october = line(records(session_factory, month=OCT, now=datetime(2026, 11, 1, tzinfo=UTC)), "U1")
-    assert october.approvals_decided == 1 and october.approval_hours == [24.0]  # 30 Sep 09:00 to 1 Oct 09:00
+    assert october.approvals_decided == 1 and october.approval_hours == [9.0]  # 30 Sep 09:00 to 1 Oct 09:00
+
+
+def test_sitting_on_an_approval_past_its_deadline_counts_like_a_late_decision(session_factory):
+    make_project(session_factory, members=("U2", "U4"))
+    request_and_decide(session_factory, ["U4"], kst(9, 14, 9), [])  # never decided
+    request_and_decide(session_factory, ["U4"], kst(9, 15, 9), [("U4", kst(9, 15, 10))])  # prompt
+    # the deadline is 24 office hours after the turn began: Mon 14 09:00 -> Wed 16 15:00
+    before = line(records(session_factory, now=kst(9, 16, 14)), "U4")
+    assert (before.approvals_decided, before.approvals_prompt, before.approvals_overdue) == (1, 1, 0)
+    after = records(session_factory, now=kst(9, 16, 16))
+    assert (line(after, "U4").approvals_overdue, component(after["U4"], "approvals").value) == (1, 0.5)
+    # deciding late afterwards counts once, in the month the deadline passed, as a late decision
+    with session_factory.begin() as s:
+        step = s.scalar(select(ApprovalStep).where(ApprovalStep.status == StepStatus.PENDING))
+        approvals.decide(s, TEAM, "U4", step.id, approvals.Decision.APPROVE, now=kst(10, 5, 10))
+    september = line(records(session_factory, now=kst(10, 6)), "U4")
+    assert (september.approvals_decided, september.approvals_prompt, september.approvals_overdue) == (2, 1, 0)
+    october = records(session_factory, month=OCT, now=kst(10, 20))
+    assert "U4" not in october or line(october, "U4").approvals_decided == 0
+
+
+def test_a_request_withdrawn_before_the_deadline_holds_nothing_against_the_approver(session_factory):
+    make_project(session_factory, members=("U2", "U4"))
+    request_and_decide(session_factory, ["U4"], kst(9, 14, 9), [])
+    with session_factory.begin() as s:
+        approvals.withdraw(s, TEAM, "U2", 1, now=kst(9, 15, 9))
+    assert "U4" not in records(session_factory, now=kst(9, 30)) or (
+        line(records(session_factory, now=kst(9, 30)), "U4").approvals_overdue == 0
+    )
 
 
 ISSUED = datetime(2026, 9, 1, 9, tzinfo=SEOUL).astimezone(UTC)
@@ -699,10 +725,7 @@ def _count_month_statements(engine, sf, size):
             org.team_id,
             SEP,
             now=now,
-            calendar=KR,
-            working_time=WorkingTime(KR),
-            org_tz="Asia/Seoul",
-            weights=DEFAULT_WEIGHTS,
+            rules=ledger.Rules(KR, WorkingTime(KR), "Asia/Seoul", DEFAULT_WEIGHTS, 24),
         )
     return count.statements, found
 

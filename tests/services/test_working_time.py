@@ -10,7 +10,7 @@ import holidays
 import pytest
 
 from services.calendar import WorkCalendar
-from services.working_time import QuietHours, WorkingTime
+from services.working_time import OfficeHours, QuietHours, WorkingTime
 
 KR = WorkCalendar("KR")
 WT = WorkingTime(KR)
@@ -195,41 +195,71 @@ def test_korean_holidays_also_apply_to_someone_in_new_york():
     assert WT.next_slot(at(2026, 3, 1, 17, 0), NEW_YORK) == local(date(2026, 3, 3), 10, 0, NEW_YORK)
 
 
-# --- working hours ----------------------------------------------------------------------------------
+# --- office hours (근무시간) ---------------------------------------------------------------------------
 
 
-def test_working_hours_within_one_working_day():
+def test_office_hours_within_one_working_day():
     start = local(date(2026, 11, 23), 10, 0, SEOUL)
-    assert WT.working_hours(start, start + timedelta(hours=5, minutes=30), SEOUL) == 5.5
-    assert WT.working_hours(start, start, SEOUL) == 0.0
-    assert WT.working_hours(start, start - timedelta(hours=1), SEOUL) == 0.0
+    assert WT.office_hours(start, start + timedelta(hours=5, minutes=30), SEOUL) == 5.5
+    assert WT.office_hours(start, start + timedelta(hours=12), SEOUL) == 8.0  # 18:00 closes the day
+    assert WT.office_hours(start, start, SEOUL) == 0.0
+    assert WT.office_hours(start, start - timedelta(hours=1), SEOUL) == 0.0
 
 
-def test_working_hours_do_not_count_a_weekend():
+def test_thursday_evening_to_wednesday_morning_is_three_working_days_not_eighty_seven_hours():
+    thursday_evening = local(date(2026, 11, 26), 19, 0, SEOUL)
+    wednesday_morning = local(date(2026, 12, 2), 10, 0, SEOUL)
+    assert WT.office_hours(thursday_evening, wednesday_morning, SEOUL) == 9 + 9 + 9 + 1  # Fri, Mon, Tue, Wed
+    assert WT.office_days(28.0) == 28 / 9
+
+
+def test_office_hours_do_not_count_a_weekend_or_the_night():
     friday_ten = local(date(2026, 11, 20), 10, 0, SEOUL)
     monday_ten = local(date(2026, 11, 23), 10, 0, SEOUL)
-    assert WT.working_hours(friday_ten, monday_ten, SEOUL) == 24.0  # 14 on Friday, 10 on Monday
+    assert WT.office_hours(friday_ten, monday_ten, SEOUL) == 8 + 1
     saturday = local(date(2026, 11, 21), 9, 0, SEOUL)
-    assert WT.working_hours(saturday, saturday + timedelta(hours=30), SEOUL) == 0.0
+    assert WT.office_hours(saturday, saturday + timedelta(hours=30), SEOUL) == 0.0
 
 
-def test_working_hours_do_not_count_a_holiday_or_substitute_holiday():
+def test_office_hours_do_not_count_a_holiday_or_substitute_holiday():
     # Wed 23 Sep 10:00 to Tue 29 Sep 10:00: Chuseok Thu-Sat and the weekend are not counted
     start, end = local(date(2026, 9, 23), 10, 0, SEOUL), local(date(2026, 9, 29), 10, 0, SEOUL)
-    assert WT.working_hours(start, end, SEOUL) == 14 + 24 + 10  # Wed rest, Mon 28 (working), Tue morning
+    assert WT.office_hours(start, end, SEOUL) == 8 + 9 + 1  # Wed rest, Mon 28 (working), Tue morning
     # Fri 27 Feb 10:00 to Tue 3 Mar 10:00: the weekend and the substitute Monday (2 March) are not counted
     start, end = local(date(2026, 2, 27), 10, 0, SEOUL), local(date(2026, 3, 3), 10, 0, SEOUL)
-    assert WT.working_hours(start, end, SEOUL) == 14 + 10
+    assert WT.office_hours(start, end, SEOUL) == 8 + 1
 
 
-def test_working_hours_are_counted_in_the_given_zone():
+def test_office_hours_are_counted_in_the_given_zone():
     # Friday 20:00 to Monday 08:00 New York time; in Seoul that is Saturday 10:00 to Monday 22:00
     start, end = local(date(2026, 11, 20), 20, 0, NEW_YORK), local(date(2026, 11, 23), 8, 0, NEW_YORK)
-    assert WT.working_hours(start, end, NEW_YORK) == 4 + 8
-    assert WT.working_hours(start, end, SEOUL) == 22
+    assert WT.office_hours(start, end, NEW_YORK) == 0.0
+    assert WT.office_hours(start, end, SEOUL) == 9.0
 
 
-def test_working_hours_over_the_dst_weekend_count_real_elapsed_time_on_working_days():
-    # Friday 6 March 12:00 EST to Monday 9 March 12:00 EDT: Friday 12 h and Monday 12 h
+def test_office_hours_over_the_dst_weekend():
+    # Friday 6 March 12:00 EST to Monday 9 March 12:00 EDT: 6 hours on Friday and 3 on Monday
     start, end = local(date(2026, 3, 6), 12, 0, NEW_YORK), local(date(2026, 3, 9), 12, 0, NEW_YORK)
-    assert WT.working_hours(start, end, NEW_YORK) == 24.0
+    assert WT.office_hours(start, end, NEW_YORK) == 9.0
+
+
+def test_the_moment_a_number_of_office_hours_later():
+    thursday_evening = local(date(2026, 11, 26), 19, 0, SEOUL)
+    assert WT.after_office_hours(thursday_evening, 24, SEOUL) == local(date(2026, 12, 1), 15, 0, SEOUL)
+    assert WT.after_office_hours(thursday_evening, 0, SEOUL) == local(date(2026, 11, 27), 9, 0, SEOUL)
+    monday = local(date(2026, 11, 23), 10, 0, SEOUL)
+    assert WT.after_office_hours(monday, 8, SEOUL) == local(date(2026, 11, 23), 18, 0, SEOUL)
+    for hours in (1, 9, 24, 72):
+        deadline = WT.after_office_hours(thursday_evening, hours, SEOUL)
+        assert WT.office_hours(thursday_evening, deadline, SEOUL) == hours
+
+
+def test_office_hours_are_a_setting():
+    assert str(OfficeHours.parse(" 08:30 - 17:30 ")) == "08:30-17:30"
+    assert OfficeHours.parse("08:30-17:30").length == 9.0
+    for bad in ("18:00-09:00", "9-18", "09:00", "09:00+09:00-18:00"):
+        with pytest.raises(ValueError):
+            OfficeHours.parse(bad)
+    early = WorkingTime(KR, office=OfficeHours.parse("08:00-17:00"))
+    start = local(date(2026, 11, 23), 7, 0, SEOUL)
+    assert early.office_hours(start, start + timedelta(hours=3), SEOUL) == 2.0

@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import profiles
-from bot.i18n import t
 from bot.reader import Reader, reader_from
 from bot.settings import Settings
+from handlers.refusals import error_text
 from models.base import utcnow
 from models.db import write_transaction
 from services import users
@@ -66,6 +66,14 @@ class Deps:
         except Exception:
             return self.settings.locale
 
+    def display_name(self, client: WebClient, team_id: str, slack_user_id: str) -> str:
+        """The person's name as Slack gives it, for plain text (form errors); asked of Slack when never seen."""
+        with self.session_factory() as session:
+            person = users.get_person(session, team_id, slack_user_id)
+        if person is None or not person.profile_known:
+            person = self._fetch_and_save(client, team_id, slack_user_id) or person
+        return person.display_name if person and person.display_name else slack_user_id
+
     def cached_reader(self, team_id: str, slack_user_id: str) -> Reader:
         """The reader from the cached profile only, for answers that cannot wait for users.info."""
         with self.session_factory() as session:
@@ -74,7 +82,7 @@ class Deps:
 
 
 def error_message(error: DomainError, locale: str) -> dict[str, str]:
-    return {"text": t(f"error.{error.code}", locale, **error.params)}
+    return {"text": error_text(error, locale)}
 
 
 def answer_domain_error(respond: Callable[..., object], error: DomainError, locale: str) -> None:

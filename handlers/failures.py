@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from bot.i18n import t
 from handlers.deps import Deps
 from handlers.interaction import team_of, tell_user, user_of
+from handlers.refusals import error_text
 from services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def answer_failure(deps: Deps, error: Exception, body: dict[str, Any] | None, cl
     except Exception:  # the database may be what failed; apologise in the default language
         locale = deps.settings.locale
     if isinstance(error, DomainError):  # a refusal that reached here is still said plainly
-        key, values = f"error.{error.code}", error.params
+        key, values = "", {}
     elif database_busy(error):
         key, values = "common.busy", {}
     else:
@@ -46,7 +47,7 @@ def answer_failure(deps: Deps, error: Exception, body: dict[str, Any] | None, cl
         tell_user(
             client,
             user_id,
-            {"text": t(key, locale, **values)},
+            {"text": error_text(error, locale) if isinstance(error, DomainError) else t(key, locale, **values)},
             channel_id=channel_id if isinstance(channel_id, str) else None,
             respond=respond if body.get("response_url") else None,
         )

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.i18n import t
+from handlers.refusals import Name, error_text
 from services import idempotency
 
 log = logging.getLogger(__name__)
@@ -201,9 +202,11 @@ def tell_user(
 FORM_ERROR_MAX = 150  # Slack cuts an input's error text around here
 
 
-def refuse_form(ack, error, locale: str, blocks_by_code: dict[str, str], default_block: str) -> None:
-    """Keeps the form open with the refusal shown under the input it is about."""
-    message = t(f"error.{error.code}", locale, plain=True, **error.params)[:FORM_ERROR_MAX]
+def refuse_form(
+    ack, error, locale: str, blocks_by_code: dict[str, str], default_block: str, *, name: Name | None = None
+) -> None:
+    """Keeps the form open with the refusal shown under the input it is about (people named by `name`)."""
+    message = error_text(error, locale, plain=True, name=name)[:FORM_ERROR_MAX]
     ack(response_action="errors", errors={blocks_by_code.get(error.code, default_block): message})
 
 

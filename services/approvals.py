@@ -32,7 +32,7 @@ from models import (
     User,
 )
 from services import audit, outbox, projects, users
-from services.errors import DomainError
+from services.errors import DomainError, People
 
 TITLE_MAX = 200
 TEXT_MAX = 3000
@@ -205,13 +205,20 @@ def get(session: Session, team_id: str, request_id: int) -> RequestInfo:
     return _info(request, project, _comments(session, request.id))
 
 
+def agreement_index(draft: Draft) -> int:
+    """Where the 합의 group goes (1-based, before the approver now there). Left blank, 합의 comes before the
+    deciding approver: the 전결 holder, or the last approver of the line."""
+    if draft.agreement_position is not None:
+        return min(max(draft.agreement_position, 1), len(draft.approvers) + 1)
+    decider = draft.final if draft.final in draft.approvers else draft.approvers[-1]
+    return list(draft.approvers).index(decider) + 1
+
+
 def _positions(draft: Draft) -> list[list[tuple[str, StepKind]]]:
     """The line as positions, each a list of (approver, kind)."""
     line: list[list[tuple[str, StepKind]]] = [[(a, StepKind.APPROVE)] for a in draft.approvers]
     if draft.agreement:
-        at = draft.agreement_position or len(line) + 1
-        at = min(max(at, 1), len(line) + 1)
-        line.insert(at - 1, [(a, StepKind.AGREE) for a in draft.agreement])
+        line.insert(agreement_index(draft) - 1, [(a, StepKind.AGREE) for a in draft.agreement])
     return line
 
 
@@ -231,6 +238,13 @@ def _validate(draft: Draft, requester: str) -> None:
         raise DomainError("approval.self_in_line")
     if draft.final and draft.final not in draft.approvers:
         raise DomainError("approval.final_not_in_line")
+    if draft.final:
+        # 전결 ends the line: nobody may stand after the holder, or they would never be asked
+        after = list(draft.approvers)[list(draft.approvers).index(draft.final) + 1 :]
+        if after:
+            raise DomainError("approval.after_final", final=People([draft.final]), people=People(after))
+        if draft.agreement and agreement_index(draft) > len(draft.approvers):
+            raise DomainError("approval.agreement_after_final", final=People([draft.final]))
 
 
 def _active_proxy(session: Session, team_id: str, user_id: int, now: datetime) -> User | None:
@@ -438,7 +452,7 @@ def decide(
         session,
         team_id,
         actor,
-        f"approval.{new_status.value}",
+        _action(step.kind, new_status),
         "approval_request",
         request.id,
         step=step.id,
@@ -464,6 +478,14 @@ def decide(
     session.flush()
     _refresh_cards(session, request, f"step:{step.id}")
     return Result(Outcome.DECIDED, _info(request, project), _step_info(request, project, step.id))
+
+
+def _action(kind: StepKind, status: StepStatus) -> str:
+    """The trail's word for a decision: 합의 reviewers agree or disagree (동의 / 이견), approvers approve or
+    return (승인 / 반려)."""
+    if kind is StepKind.AGREE:
+        return "approval.agreed" if status is StepStatus.APPROVED else "approval.disagreed"
+    return f"approval.{status.value}"
 
 
 def _step_info(request: ApprovalRequest, project: Project, step_id: int) -> StepInfo | None:
@@ -493,8 +515,12 @@ def _advance(session: Session, request: ApprovalRequest, step: ApprovalStep, now
     same_position = [s for s in request.steps if s.position == step.position]
     if step.final or all(s.status is StepStatus.APPROVED for s in same_position):
         later = sorted({s.position for s in request.steps if s.position > step.position})
-        if step.final or not later:
-            _complete(session, request, now, final_step=step if step.final else None)
+        final = next((s for s in request.steps if s.final and s.status is StepStatus.APPROVED), None)
+        if final is not None:
+            # 전결 ends the line, but never past a 합의 reviewer who has not agreed
+            later = [p for p in later if any(s.kind is StepKind.AGREE for s in request.steps if s.position == p)]
+        if not later:
+            _complete(session, request, now, final_step=final)
             return
         request.position = later[0]
         nxt = [s for s in request.steps if s.position == later[0]]
@@ -505,11 +531,13 @@ def _advance(session: Session, request: ApprovalRequest, step: ApprovalStep, now
 
 
 def _complete(session: Session, request: ApprovalRequest, now: datetime, final_step: ApprovalStep | None) -> None:
+    if any(s.kind is StepKind.AGREE and s.status is not StepStatus.APPROVED for s in request.steps):
+        raise AssertionError(f"approval #{request.id} would complete without every 합의")  # _advance prevents it
     _close(session, request, RequestStatus.APPROVED, now)
     audit.record(
         session,
         request.team_id,
-        "system",
+        audit.SYSTEM,
         "approval.completed",
         "approval_request",
         request.id,

@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 
+class People(tuple):
+    """Slack user ids among an error's parameters: the answer names them, the service only knows ids."""
+
+
 class DomainError(Exception):
     def __init__(self, code: str, **params: Any) -> None:
         super().__init__(code)

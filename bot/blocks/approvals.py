@@ -27,6 +27,7 @@ from bot.reader import Reader
 from bot.text import Raw, escape, mention, truncate
 from models import RequestStatus, StepKind, StepStatus
 from services.approvals import HistoryEntry, RequestInfo, StepInfo, Waiting
+from services.audit import SYSTEM
 from services.projects import ProjectInfo
 
 COMMENTS_SHOWN = 5
@@ -38,9 +39,23 @@ def status_text(info: RequestInfo, locale: str) -> str:
     return t(f"approval.status.{info.status.value}", locale)
 
 
+def decision_word(step: StepInfo, locale: str) -> str:
+    """승인 / 반려 for an approver, 동의 / 이견 for a 합의 reviewer."""
+    group = "agreement_decision" if step.kind is StepKind.AGREE else "decision"
+    return t(f"approval.{group}.{step.status.value}", locale)
+
+
+def _label(step: StepInfo, name: str, locale: str) -> str:
+    """A button's label for the step's kind: 승인 / 반려, or 동의 / 이견 for 합의."""
+    prefix = "agreement_button" if step.kind is StepKind.AGREE else "button"
+    return t(f"approval.{prefix}_{name}", locale, plain=True)
+
+
 def _step_line(step: StepInfo, reader: Reader) -> str:
     locale = reader.locale
     text = f"{t(f'approval.step.{step.status.value}', locale)} {mention(step.approver)}"
+    if step.status in (StepStatus.APPROVED, StepStatus.REJECTED):
+        text += f" {decision_word(step, locale)}"
     if step.final:
         text += f" [{t('approval.final', locale)}]"
     if step.decided_at:
@@ -113,8 +128,8 @@ def _buttons(info: RequestInfo, reader: Reader, step_id: int | None) -> list[dic
     if step is not None:
         if info.status is RequestStatus.PENDING and step.status is StepStatus.PENDING:
             return [
-                button(label("button_approve"), Action.APPROVAL_APPROVE, str(step.id), "primary"),
-                button(label("button_reject"), Action.APPROVAL_REJECT, str(step.id), "danger"),
+                button(_label(step, "approve", locale), Action.APPROVAL_APPROVE, str(step.id), "primary"),
+                button(_label(step, "reject", locale), Action.APPROVAL_REJECT, str(step.id), "danger"),
                 comment,
             ]
         return [comment] if info.status is RequestStatus.PENDING else []
@@ -135,7 +150,7 @@ def outcome_message(key: str, info: RequestInfo, reader: Reader, **extra: Any) -
 
 
 def already(info: RequestInfo, step: StepInfo, reader: Reader) -> dict[str, Any]:
-    decision = t(f"approval.decision.{step.status.value}", reader.locale)
+    decision = decision_word(step, reader.locale)
     who = mention(step.decided_by or step.approver)
     when = reader.format_datetime(step.decided_at) if step.decided_at else "-"
     return outcome_message("approval.already", info, reader, who=who, when=when, decision=decision)
@@ -150,7 +165,11 @@ def notification(kind: str, info: RequestInfo, reader: Reader, payload: dict[str
     locale = reader.locale
     names = {"id": info.id, "title": info.title}
     if kind == "approval.returned":
-        text = t("approval.returned", locale, reason=info.reason, **names)
+        step = info.step(int(payload["step_id"])) if payload.get("step_id") else None
+        if step is not None and step.kind is StepKind.AGREE:  # a 합의 reviewer disagreed
+            text = t("approval.disagreed_returned", locale, who=mention(step.approver), reason=info.reason, **names)
+        else:
+            text = t("approval.returned", locale, reason=info.reason, **names)
     elif kind == "approval.completed":
         text = t("approval.completed", locale, **names)
     elif kind == "approval.record":
@@ -159,7 +178,7 @@ def notification(kind: str, info: RequestInfo, reader: Reader, payload: dict[str
         text = t("approval.proxy_asked", locale, proxy=mention(payload["proxy"]), **names)
     elif kind == "approval.decided_for_you":
         step = info.step(int(payload["step_id"]))
-        decision = t(f"approval.decision.{step.status.value}", locale) if step else ""
+        decision = decision_word(step, locale) if step else ""
         text = t("approval.decided_for_you", locale, proxy=mention(payload["proxy"]), decision=decision, **names)
     else:
         raise KeyError(kind)
@@ -180,10 +199,11 @@ def ask(info: RequestInfo, reader: Reader, step_id: int) -> dict[str, Any]:
     step = info.step(step_id)
     if step is None or step.status is not StepStatus.PENDING or info.status is not RequestStatus.PENDING:
         return payload  # no longer anyone's turn: the card just shows the state
+    agreement = "agreement_" if step.kind is StepKind.AGREE else ""
     if step.approver != reader.user_id:
-        turn = t("approval.your_turn_for", reader.locale, approver=mention(step.approver))
+        turn = t(f"approval.{agreement}your_turn_for", reader.locale, approver=mention(step.approver))
     else:
-        turn = t("approval.your_turn", reader.locale)
+        turn = t(f"approval.{agreement}your_turn", reader.locale)
     payload["text"] = t("approval.ask", reader.locale, requester=mention(info.requester), id=info.id, title=info.title)
     payload["blocks"] = [section(turn), *payload["blocks"]][:50]
     return payload
@@ -199,8 +219,8 @@ def waiting_section(item: Waiting, reader: Reader) -> list[Block]:
     return [
         section(text),
         actions(
-            button(label("button_approve"), Action.APPROVAL_APPROVE, str(step.id), "primary"),
-            button(label("button_reject"), Action.APPROVAL_REJECT, str(step.id), "danger"),
+            button(_label(step, "approve", locale), Action.APPROVAL_APPROVE, str(step.id), "primary"),
+            button(_label(step, "reject", locale), Action.APPROVAL_REJECT, str(step.id), "danger"),
             button(label("button_comment"), Action.APPROVAL_COMMENT, str(info.id)),
             button(label("button_details"), Action.APPROVAL_SHOW, str(info.id)),
         ),
@@ -234,7 +254,7 @@ def show(info: RequestInfo, events: list[HistoryEntry], reader: Reader) -> dict[
         label = t(f"approval.event.{action}", reader.locale) if action in EVENT_LABELS else escape(action)
         behalf = entry.detail.get("on_behalf_of")
         extra = f" ({t('approval.on_behalf', reader.locale, proxy=mention(entry.actor))})" if behalf else ""
-        who = mention(behalf or entry.actor) if entry.actor != "system" else ""
+        who = mention(behalf or entry.actor) if entry.actor != SYSTEM else t("common.system", reader.locale)
         note = entry.detail.get("comment") or ""
         request = f" #{entry.detail['request']}" if entry.detail.get("request") != info.id else ""
         lines.append(
@@ -246,7 +266,7 @@ def show(info: RequestInfo, events: list[HistoryEntry], reader: Reader) -> dict[
     return payload
 
 
-EVENT_LABELS = {"requested", "approved", "rejected", "withdrawn", "commented", "completed"}
+EVENT_LABELS = {"requested", "approved", "rejected", "agreed", "disagreed", "withdrawn", "commented", "completed"}
 
 
 def _viewer_step(info: RequestInfo, reader: Reader) -> int | None:
@@ -296,6 +316,20 @@ def request_modal(
     approvers = [s.approver for s in earlier.steps if s.kind is StepKind.APPROVE] if earlier else []
     agreement = [s.approver for s in earlier.steps if s.kind is StepKind.AGREE] if earlier else []
     final = [s.approver for s in earlier.steps if s.final] if earlier else []
+    # a resubmission (재상신) keeps where 합의 stood: before the approver now at that position
+    agreement_at = next((s.position for s in earlier.steps if s.kind is StepKind.AGREE), None) if earlier else None
+    position_input: dict[str, Any] = {
+        "type": "number_input",
+        "action_id": INPUT_ACTION,
+        "is_decimal_allowed": False,
+        "min_value": "1",
+        "max_value": "11",
+    }
+    if agreement_at is not None:
+        position_input["initial_value"] = str(agreement_at)
+    due_input: dict[str, Any] = {"type": "datepicker", "action_id": INPUT_ACTION}
+    if earlier is not None and earlier.due_date is not None:
+        due_input["initial_date"] = earlier.due_date.isoformat()
     options = [(f"{p.name} ({p.key})", p.key) for p in choices]
     blocks: list[Block] = [
         input_block(
@@ -318,13 +352,7 @@ def request_modal(
         input_block(
             B.APPROVAL_AGREEMENT_POSITION,
             label("agreement_position"),
-            {
-                "type": "number_input",
-                "action_id": INPUT_ACTION,
-                "is_decimal_allowed": False,
-                "min_value": "1",
-                "max_value": "11",
-            },
+            position_input,
             optional=True,
             hint=label("agreement_position_hint"),
         ),
@@ -334,7 +362,7 @@ def request_modal(
         input_block(
             B.APPROVAL_READERS, label("readers"), users(list(earlier.readers) if earlier else []), optional=True
         ),
-        input_block(B.APPROVAL_DUE, label("due"), {"type": "datepicker", "action_id": INPUT_ACTION}, optional=True),
+        input_block(B.APPROVAL_DUE, label("due"), due_input, optional=True),
     ]
     metadata = {"channel_id": channel_id, "resubmission_of": earlier.id if earlier else None}
     return modal(
@@ -347,16 +375,19 @@ def request_modal(
     )
 
 
-def reason_modal(reader: Reader, step_id: int, channel_id: str | None) -> dict[str, Any]:
+def reason_modal(reader: Reader, step: StepInfo, channel_id: str | None) -> dict[str, Any]:
+    """The reason for returning a request (반려), or for a 합의 reviewer's disagreement (이견)."""
     label = lambda key: t(f"approval.modal.{key}", reader.locale, plain=True)  # noqa: E731
+    kind = "disagree" if step.kind is StepKind.AGREE else "reject"
+    step_id = step.id
     return text_modal(
-        title=label("reject_title"),
-        submit=label("reject_submit"),
+        title=label(f"{kind}_title"),
+        submit=label(f"{kind}_submit"),
         close=t("common.cancel", reader.locale, plain=True),
         callback_id=Callback.APPROVAL_REJECT,
         metadata={"step_id": step_id, "channel_id": channel_id},
         block_id=B.APPROVAL_REASON,
-        label=label("reason"),
+        label=label("disagree_reason" if kind == "disagree" else "reason"),
     )
 
 

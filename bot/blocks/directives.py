@@ -26,6 +26,7 @@ from bot.ids import Block as B
 from bot.reader import Reader
 from bot.text import escape, escape_within, mention, truncate
 from models import DirectiveKind, DirectiveStatus, ReportKind
+from services.audit import SYSTEM
 from services.directives import OPEN, DirectiveInfo
 from services.projects import ProjectInfo
 
@@ -156,7 +157,7 @@ def directive_list(
 def show(info: DirectiveInfo, history: list[tuple[str, str, str]], reader: Reader, today: date) -> dict[str, Any]:
     payload = card(info, reader, today)
     lines = [
-        f"{reader.format_datetime(when)} {mention(actor) if actor != 'system' else ''} "
+        f"{reader.format_datetime(when)} {mention(actor) if actor != SYSTEM else t('common.system', reader.locale)} "
         f"{t(f'directive.event.{action}', reader.locale)}"
         for when, actor, action in history
     ]

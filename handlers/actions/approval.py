@@ -11,7 +11,7 @@ from bot.ids import Action
 from handlers.deps import Deps, error_message
 from handlers.interaction import answer_click, id_click, open_form
 from services import approvals, projects
-from services.approvals import Outcome
+from services.approvals import Outcome, StepKind
 from services.errors import DomainError
 
 
@@ -19,6 +19,8 @@ def answer_for(result: approvals.Result, reader, decided_key: str):
     """What the clicker is told, whoever they are and however late they clicked."""
     info, step = result.request, result.step
     if result.outcome is Outcome.DECIDED:
+        if step is not None and step.kind is StepKind.AGREE:  # 동의 / 이견, not 승인 / 반려
+            decided_key = decided_key.replace("approved_ok", "agreed_ok").replace("rejected_ok", "disagreed_ok")
         return blocks.outcome_message(decided_key, info, reader)
     if result.outcome is Outcome.ALREADY_DECIDED and step is not None:
         return blocks.already(info, step, reader)
@@ -65,7 +67,8 @@ def register(app: App, deps: Deps) -> None:
         if result.outcome is not Outcome.DECIDED:
             answer_click(client, click, respond, answer_for(result, reader, "approval.rejected_ok"))
             return
-        open_form(client, body, blocks.reason_modal(reader, int(click.value), click.channel_id))
+        assert result.step is not None  # a decision the clicker may make is on a step
+        open_form(client, body, blocks.reason_modal(reader, result.step, click.channel_id))
 
     @app.action(Action.APPROVAL_COMMENT)
     def comment(ack, body, client, logger) -> None:

@@ -19,6 +19,8 @@ ERROR_BLOCKS = {
     "approval.title_missing": Block.APPROVAL_TITLE,
     "approval.title_too_long": Block.APPROVAL_TITLE,
     "approval.final_not_in_line": Block.APPROVAL_FINAL,
+    "approval.after_final": Block.APPROVAL_FINAL,
+    "approval.agreement_after_final": Block.APPROVAL_AGREEMENT_POSITION,
     "approval.reason_missing": Block.APPROVAL_REASON,
     "approval.comment_missing": Block.APPROVAL_COMMENT,
 }
@@ -43,8 +45,9 @@ def _draft(sub: Submission) -> approvals.Draft:
 
 
 def register(app: App, deps: Deps) -> None:
-    def refuse(ack, error: DomainError, reader, default_block: str) -> None:
-        refuse_form(ack, error, reader.locale, ERROR_BLOCKS, default_block)
+    def refuse(ack, error: DomainError, reader, default_block: str, team_id: str, client) -> None:
+        name = lambda person: deps.display_name(client, team_id, person)  # noqa: E731
+        refuse_form(ack, error, reader.locale, ERROR_BLOCKS, default_block, name=name)
 
     @app.view(Callback.APPROVAL_REQUEST)
     @never_fails_a_submission(Block.APPROVAL_TITLE, deps.locale_of)
@@ -70,7 +73,7 @@ def register(app: App, deps: Deps) -> None:
                     now=deps.clock(),
                 )
         except DomainError as error:
-            refuse(ack, error, reader, Block.APPROVAL_APPROVERS)
+            refuse(ack, error, reader, Block.APPROVAL_APPROVERS, sub.team_id, client)
             return
         ack()
         tell_user(
@@ -105,7 +108,7 @@ def register(app: App, deps: Deps) -> None:
                     comment=sub.text(Block.APPROVAL_REASON),
                 )
         except DomainError as error:
-            refuse(ack, error, reader, Block.APPROVAL_REASON)
+            refuse(ack, error, reader, Block.APPROVAL_REASON, sub.team_id, client)
             return
         if result.outcome is not Outcome.DECIDED:  # the state moved on while the form was open
             message = answer_for(result, reader, "approval.rejected_ok")["text"]
@@ -141,7 +144,7 @@ def register(app: App, deps: Deps) -> None:
                     session, sub.team_id, sub.user_id, request_id, sub.text(Block.APPROVAL_COMMENT), now=deps.clock()
                 )
         except DomainError as error:
-            refuse(ack, error, reader, Block.APPROVAL_COMMENT)
+            refuse(ack, error, reader, Block.APPROVAL_COMMENT, sub.team_id, client)
             return
         ack()
         tell_user(

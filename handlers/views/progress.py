@@ -5,10 +5,10 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.blocks import progress as blocks
-from bot.i18n import t
 from bot.ids import Block, Callback
 from handlers.deps import Deps
 from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, tell_user
+from handlers.refusals import error_text
 from models import Health
 from services import progress
 from services.errors import DomainError
@@ -57,7 +57,7 @@ def register(app: App, deps: Deps) -> None:
                     )
         except DomainError as error:
             block = ERROR_BLOCKS.get(error.code, Block.PROGRESS_DONE)
-            message = t(f"error.{error.code}", reader.locale, plain=True, **error.params)[:ERROR_TEXT_MAX]
+            message = error_text(error, reader.locale, plain=True)[:ERROR_TEXT_MAX]
             ack(response_action="errors", errors={block: message})
             return
         ack()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.blocks import projects as blocks
-from bot.i18n import t
 from bot.ids import Block, Callback
 from handlers.deps import Deps
 from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, tell_user
 from handlers.parsing import parse_date
+from handlers.refusals import error_text
 from models import Cadence
 from services import projects
 from services.errors import DomainError
@@ -86,7 +86,7 @@ def register(app: App, deps: Deps) -> None:
         try:
             info = _save(deps, sub, reader.tz)
         except DomainError as error:
-            message = t(f"error.{error.code}", reader.locale, plain=True, **error.params)
+            message = error_text(error, reader.locale, plain=True)
             ack(
                 response_action="errors",
                 errors={ERROR_BLOCKS.get(error.code, Block.PROJECT_NAME): message[:ERROR_TEXT_MAX]},

@@ -51,7 +51,30 @@ def click(bot, action, value, user, channel=None):
 def request_status(bot, request_id=1):
     with bot.session_factory() as session:
         request = session.get(ApprovalRequest, request_id)
+        if request is None:
+            return None, {}
         return request.status, {s.approver.slack_user_id: s.status for s in request.steps}
+
+
+def buttons_of(call):
+    return [e for b in call.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_a_form_with_approvers_after_the_final_authority_says_who_would_never_be_asked(bot):
+    setup(bot)
+    values = {
+        Block.APPROVAL_PROJECT: {"value": R.static_select("JOBS")},
+        Block.APPROVAL_TITLE: {"value": R.plain("2027 협약안")},
+        Block.APPROVAL_APPROVERS: {"value": R.multi_users(["U3", "UADMIN"])},
+        Block.APPROVAL_AGREEMENT: {"value": R.multi_users(["U2"])},
+        Block.APPROVAL_FINAL: {"value": R.users_select("U3")},
+    }
+    reply = bot.slack.view_submission(Callback.APPROVAL_REQUEST, values, private_metadata='{"channel_id": "C1"}')
+    errors = json.loads(reply.body)["errors"]
+    assert list(errors) == [Block.APPROVAL_FINAL]
+    assert errors[Block.APPROVAL_FINAL].startswith("전결권자 @park 뒤에 둔 결재자(@admin)는 결재 요청을 받지 못합니다.")
+    status, _ = request_status(bot)
+    assert status is None
 
 
 def test_line_with_agreement_and_final_authority_completes_at_the_final_step(bot):
@@ -60,9 +83,8 @@ def test_line_with_agreement_and_final_authority_completes_at_the_final_step(bot
         Block.APPROVAL_PROJECT: {"value": R.static_select("JOBS")},
         Block.APPROVAL_TITLE: {"value": R.plain("2027 협약안")},
         Block.APPROVAL_DETAILS: {"value": R.plain("예산 <10억> & 인력")},
-        Block.APPROVAL_APPROVERS: {"value": R.multi_users(["U2", "U3", "UADMIN"])},
+        Block.APPROVAL_APPROVERS: {"value": R.multi_users(["U2", "U3"])},
         Block.APPROVAL_AGREEMENT: {"value": R.multi_users(["U4", "U5"])},
-        Block.APPROVAL_AGREEMENT_POSITION: {"value": {"type": "number_input", "value": "2"}},
         Block.APPROVAL_FINAL: {"value": R.users_select("U3")},
         Block.APPROVAL_READERS: {"value": R.multi_users(["U9"])},
     }
@@ -71,21 +93,23 @@ def test_line_with_agreement_and_final_authority_completes_at_the_final_step(bot
     _, step = card_for(bot, "U2")
     assert not asked(bot, "U4") and not asked(bot, "U3")  # later approvers wait for their turn
     assert "승인했습니다" in click(bot, Action.APPROVAL_APPROVE, step, "U2")["text"]
-    _, step_u4 = card_for(bot, "U4")
+    card_u4, step_u4 = card_for(bot, "U4")
+    assert [b["text"]["text"] for b in buttons_of(card_u4)][:2] == ["동의", "이견"]  # 합의, not 승인 / 반려
     _, step_u5 = card_for(bot, "U5")
-    click(bot, Action.APPROVAL_APPROVE, step_u4, "U4")
+    assert "동의했습니다" in click(bot, Action.APPROVAL_APPROVE, step_u4, "U4")["text"]
     assert not asked(bot, "U3")  # agreement needs everyone
     click(bot, Action.APPROVAL_APPROVE, step_u5, "U5")
     _, step_u3 = card_for(bot, "U3")
     click(bot, Action.APPROVAL_APPROVE, step_u3, "U3")
     status, steps = request_status(bot)
     assert status is RequestStatus.APPROVED
-    assert steps["UADMIN"] is StepStatus.SKIPPED  # 전결 ended the line
-    assert not asked(bot, "UADMIN")
+    assert set(steps.values()) == {StepStatus.APPROVED}
     bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "U1" and "결재가 완료" in c.params["text"])
     bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "U9" and "결재가 완료" in c.params["text"])
     record = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "C9" and "#1" in c.params["text"])
-    assert "<@U2> → <@U4>, <@U5> → <@U3> → <@UADMIN>" in record[0].params["text"]
+    assert "<@U2> → <@U4>, <@U5> → <@U3>" in record[0].params["text"]
+    history = json.dumps(bot.command("/approval", "show 1"), ensure_ascii=False)
+    assert "합의 동의" in history and "(시스템) 결재 완료" in history
 
 
 def test_return_with_reason_then_resubmission_keeps_the_history(bot):

@@ -201,12 +201,66 @@ def test_an_agreement_group_shares_one_position_inserted_where_asked(session_fac
     ]
 
 
-def test_an_agreement_group_without_a_position_goes_last(session_factory):
+def test_an_agreement_group_without_a_position_comes_before_the_deciding_approver(session_factory):
     make_project(session_factory)
 
     info = request(session_factory, ("U2", "U3"), agreement=("U5", "U6"))
+    with_final = request(session_factory, ("U2", "U3", "U4"), agreement=("U5",), final="U4")
 
-    assert [(s.position, s.approver) for s in info.steps] == [(1, "U2"), (2, "U3"), (3, "U5"), (3, "U6")]
+    assert [(s.position, s.approver) for s in info.steps] == [(1, "U2"), (2, "U5"), (2, "U6"), (3, "U3")]
+    assert [(s.position, s.approver) for s in with_final.steps] == [(1, "U2"), (2, "U3"), (3, "U5"), (4, "U4")]
+
+
+def test_an_approver_after_the_final_authority_is_refused_by_name_and_nothing_is_stored(session_factory):
+    make_project(session_factory)
+    # the line as the issue found it: park, admin; 합의 lee with no position; 전결 park
+    error = refused(
+        session_factory,
+        lambda s: approvals.create(
+            s, TEAM, REQUESTER, "P", Draft(title="t", approvers=("U2", "U3"), agreement=("U5",), final="U2"), now=MON
+        ),
+    )
+    assert error.code == "approval.after_final"
+    assert (list(error.params["final"]), list(error.params["people"])) == (["U2"], ["U3"])
+    assert count(session_factory, ApprovalRequest) == 0
+
+
+def test_an_agreement_placed_after_the_final_authority_is_refused(session_factory):
+    make_project(session_factory)
+    error = refused(
+        session_factory,
+        lambda s: approvals.create(
+            s,
+            TEAM,
+            REQUESTER,
+            "P",
+            Draft(title="t", approvers=("U2", "U3"), agreement=("U5",), agreement_position=3, final="U3"),
+            now=MON,
+        ),
+    )
+    assert error.code == "approval.agreement_after_final"
+    assert request(session_factory, ("U2", "U3"), agreement=("U5",), agreement_position=3).steps[-1].approver == "U5"
+
+
+@pytest.mark.parametrize("final", [None, "U2", "U3", "U4"])
+@pytest.mark.parametrize("position", [None, 1, 2, 3, 4])
+def test_no_line_whatever_its_shape_completes_before_every_agreement_reviewer_agreed(session_factory, final, position):
+    make_project(session_factory)
+    draft = Draft(title="t", approvers=("U2", "U3", "U4"), agreement=("U5", "U6"), agreement_position=position)
+    draft = Draft(**{**draft.__dict__, "final": final})
+    try:
+        with session_factory.begin() as s:
+            info = approvals.create(s, TEAM, REQUESTER, "P", draft, now=MON)
+    except DomainError as error:
+        assert error.code in ("approval.after_final", "approval.agreement_after_final")
+        return
+    while (now := get(session_factory, info.id)).status is RequestStatus.PENDING:
+        for step in now.current:
+            assert decide(session_factory, step.approver, step.id).outcome is Outcome.DECIDED
+    agreement = [s for s in now.steps if s.kind is StepKind.AGREE]
+    assert now.status is RequestStatus.APPROVED
+    assert all(s.status is StepStatus.APPROVED for s in agreement)
+    assert all(s.status is not StepStatus.SKIPPED for s in now.steps)
 
 
 def test_an_agreement_group_at_position_one_is_pending_as_a_whole(session_factory):
@@ -221,9 +275,9 @@ def test_an_agreement_group_at_position_one_is_pending_as_a_whole(session_factor
 def test_final_authority_is_flagged_on_that_step_only(session_factory):
     make_project(session_factory)
 
-    info = request(session_factory, ("U2", "U3", "U4"), final="U3")
+    info = request(session_factory, ("U2", "U3", "U4"), final="U4")
 
-    assert {s.approver: s.final for s in info.steps} == {"U2": False, "U3": True, "U4": False}
+    assert {s.approver: s.final for s in info.steps} == {"U2": False, "U3": False, "U4": True}
 
 
 def test_readers_are_stored_once_each_and_do_not_decide(session_factory):
@@ -451,23 +505,23 @@ def test_a_project_without_a_channel_gets_no_record(session_factory):
     assert recipients(session_factory, "approval.completed") == ["U1"]
 
 
-def test_final_authority_approval_completes_the_line_and_skips_the_steps_after_it(session_factory):
+def test_final_authority_completes_the_line_once_agreement_is_in(session_factory):
     make_project(session_factory)
-    info = request(session_factory, ("U2", "U3", "U4"), final="U3", readers=("U7",))
+    info = request(session_factory, ("U2", "U3"), agreement=("U5",), final="U3", readers=("U7",))
     decide(session_factory, "U2", step_of(info, "U2").id)
+    assert decide(session_factory, "U3", step_of(info, "U3").id).outcome is Outcome.NOT_YET  # 합의 first
+    decide(session_factory, "U5", step_of(info, "U5").id)
 
     result = decide(session_factory, "U3", step_of(info, "U3").id, now=TUE)
 
     assert result.outcome is Outcome.DECIDED
     done = get(session_factory, info.id)
     assert (done.status, done.closed_at) == (RequestStatus.APPROVED, TUE)
-    assert statuses(done) == {"U2": StepStatus.APPROVED, "U3": StepStatus.APPROVED, "U4": StepStatus.SKIPPED}
-    assert "U4" not in recipients(session_factory, "approval.ask")
+    assert statuses(done) == {"U2": StepStatus.APPROVED, "U5": StepStatus.APPROVED, "U3": StepStatus.APPROVED}
     assert sorted(recipients(session_factory, "approval.completed")) == ["U1", "U7"]
     [completed] = audit_rows(session_factory, "approval.completed")
-    assert completed.detail["final"] == step_of(info, "U3").id
-    late = decide(session_factory, "U4", step_of(info, "U4").id)
-    assert late.outcome is Outcome.CLOSED
+    assert completed.detail["final"] == step_of(info, "U3").id and completed.actor == "system"
+    assert [e.detail["step"] for e in audit_rows(session_factory, "approval.agreed")] == [step_of(info, "U5").id]
 
 
 # --- decide: returning (반려) --------------------------------------------------------------------
@@ -1081,8 +1135,8 @@ def test_two_reviewers_of_an_agreement_step_clicking_at_once_each_decide_their_o
 
     assert Counter(outcomes[0::2]) == {Outcome.DECIDED: 1, Outcome.ALREADY_DECIDED: THREADS // 2 - 1}, outcomes
     assert Counter(outcomes[1::2]) == {Outcome.DECIDED: 1, Outcome.ALREADY_DECIDED: THREADS // 2 - 1}, outcomes
-    approved = audit_rows(session_factory, "approval.approved")
-    assert sorted(e.detail["step"] for e in approved) == sorted([five, six])
+    agreed = audit_rows(session_factory, "approval.agreed")
+    assert sorted(e.detail["step"] for e in agreed) == sorted([five, six])
     now = get(session_factory, info.id)
     assert (statuses(now), now.position) == (
         {"U5": StepStatus.APPROVED, "U6": StepStatus.APPROVED, "U2": StepStatus.PENDING},

@@ -66,6 +66,10 @@ class DirectiveInfo:
     def is_assignee(self, slack_user_id: str) -> bool:
         return any(a[0] == slack_user_id for a in self.assignees)
 
+    def awaits_decision_by(self, slack_user_id: str) -> bool:
+        """The issuer has a completion report to accept (완료 확인) or send back (보완 요청)."""
+        return self.status is DirectiveStatus.REPORTED and slack_user_id == self.issuer
+
 
 def add_working_days(start: date, days: int, calendar: WorkCalendar) -> date:
     day = start

@@ -340,7 +340,7 @@ def close(
         return Outcome.ALREADY, info_of(session, discussion)
     conclusion = conclusion.strip()
     if not conclusion:
-        raise DomainError("discussion.conclusion_missing")
+        raise DomainError("discussion.conclusion_missing", id=discussion.id)
     discussion.status = DiscussionStatus.CLOSED
     discussion.conclusion = conclusion[:TEXT_MAX]
     discussion.closed_by = users.ensure(session, team_id, actor)

@@ -93,12 +93,17 @@ def _buttons(info: DirectiveInfo, reader: Reader, viewer: str) -> list[dict[str,
             button(label("button_interim"), Action.DIRECTIVE_INTERIM, value),
             button(label("button_completion"), Action.DIRECTIVE_COMPLETION, value),
         ]
-    if viewer == info.issuer and info.status is DirectiveStatus.REPORTED:
-        found += [
-            button(label("button_accept"), Action.DIRECTIVE_ACCEPT, value, "primary"),
-            button(label("button_return"), Action.DIRECTIVE_RETURN, value, "danger"),
-        ]
+    if info.awaits_decision_by(viewer):
+        found += _decision_buttons(info, reader)
     return found
+
+
+def _decision_buttons(info: DirectiveInfo, reader: Reader) -> list[dict[str, Any]]:
+    label = lambda key: t(f"directive.{key}", reader.locale, plain=True)  # noqa: E731
+    return [
+        button(label("button_accept"), Action.DIRECTIVE_ACCEPT, str(info.id), "primary"),
+        button(label("button_return"), Action.DIRECTIVE_RETURN, str(info.id), "danger"),
+    ]
 
 
 def outcome(key: str, info: DirectiveInfo, reader: Reader, **extra: Any) -> dict[str, Any]:
@@ -114,17 +119,11 @@ def notification(kind: str, info: DirectiveInfo, reader: Reader) -> dict[str, An
         text = t("directive.notify_accepted", reader.locale, id=info.id, text=truncate(info.text, 200))
     else:
         text = t("directive.notify_returned", reader.locale, id=info.id, note=truncate(info.note, 500))
-    return message(
-        text,
-        [
-            section(
-                text,
-                accessory=button(
-                    t("directive.button_details", reader.locale, plain=True), Action.DIRECTIVE_SHOW, str(info.id)
-                ),
-            )
-        ],
-    )
+    details = button(t("directive.button_details", reader.locale, plain=True), Action.DIRECTIVE_SHOW, str(info.id))
+    if kind == "directive.reported" and info.awaits_decision_by(reader.user_id):
+        # the issuer decides from the notification itself, as an approver does from the ask
+        return message(text, [section(text), actions(*_decision_buttons(info, reader), details)])
+    return message(text, [section(text, accessory=details)])
 
 
 def directive_list(

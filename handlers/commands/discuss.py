@@ -61,6 +61,13 @@ def open_(inv: Invocation) -> None:
 def close(inv: Invocation) -> None:
     discussion_id = _discussion_id(inv)
     conclusion = tokenize(inv.args.partition(" ")[2]).text
+    if not conclusion.strip():  # no conclusion given: ask for it in the closing form
+        with inv.deps.session_factory() as session:
+            discussions.check_can_manage(
+                session, inv.cmd.team_id, inv.cmd.user_id, discussion_id, is_admin=inv.deps.is_admin(inv.cmd.user_id)
+            )
+        inv.open_modal(blocks.close_modal(inv.reader, discussion_id, inv.cmd.channel_id))
+        return
     with inv.deps.transaction() as session:
         outcome, info = discussions.close(
             session,

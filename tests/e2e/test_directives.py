@@ -61,10 +61,19 @@ def test_directive_from_issue_to_acceptance(bot):
     assert bot.modal_opened().params["view"]["callback_id"] == Callback.DIRECTIVE_REPORT
     assert report(bot, "U2", "completion", "계획 초안 첨부").status == 200
     assert stored(bot).status is DirectiveStatus.REPORTED
-    bot.fake.wait_for(
+    told = bot.fake.wait_for(
         "chat.postMessage", lambda c: c.params["channel"] == "U1" and "계획 초안 첨부" in c.params["text"]
+    )[0]
+    # the issuer decides from the notification itself: accept (primary) or send back (danger)
+    buttons = [e for b in told.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b.get("style")) for b in buttons] == [
+        (Action.DIRECTIVE_ACCEPT, "primary"),
+        (Action.DIRECTIVE_RETURN, "danger"),
+        (Action.DIRECTIVE_SHOW, None),
+    ]
+    assert (
+        "완료 처리했습니다" in bot.answer(click(bot, Action.DIRECTIVE_ACCEPT, "U1", value=buttons[0]["value"]))["text"]
     )
-    assert "완료 처리했습니다" in bot.answer(click(bot, Action.DIRECTIVE_ACCEPT, "U1"))["text"]
     assert "이미 완료" in bot.answer(click(bot, Action.DIRECTIVE_ACCEPT, "U1"))["text"]
     assert stored(bot).status is DirectiveStatus.DONE
     bot.fake.wait_for(

@@ -229,3 +229,26 @@ def test_in_english(english_bot):
     summary = bot.fake.wait_for("chat.postMessage", lambda c: c.params.get("thread_ts") == first.response["ts"])[0]
     assert "Replies: 1" in json.dumps(summary.params["blocks"])
     assert "Decision log" in json.dumps(bot.command("/discuss", "list ATOPY", user="U3")["blocks"])
+
+
+def test_closing_without_a_conclusion_asks_for_it_and_a_blank_form_is_refused_under_the_field(bot):
+    setup(bot)
+    bot.command("/discuss", "ATOPY 시범 학교를 어디부터 할까요?", channel_id=CHANNEL)
+    card(bot)
+    reply = bot.slack.command("/discuss", "close 1", user_id="U1", trigger_id="trig-close")
+    assert reply.status == 200
+    form = bot.modal_opened().params["view"]
+    assert form["callback_id"] == Callback.DISCUSSION_CLOSE
+    blank = bot.slack.view_submission(
+        Callback.DISCUSSION_CLOSE,
+        {Block.DISCUSSION_CONCLUSION: {"value": R.plain("   ")}},
+        private_metadata=form["private_metadata"],
+        user_id="U1",
+    )
+    errors = json.loads(blank.body)["errors"]
+    assert errors[Block.DISCUSSION_CONCLUSION].startswith("결론을 적어 주세요. 예: `/discuss close 1 ")
+    assert "처리하지 못했습니다" not in blank.body
+    bot.settle()
+    assert not [c for c in bot.fake.calls if c.method == "chat.postMessage" and "unexpected" in json.dumps(c.params)]
+    refused = bot.command("/discuss", "close 1", user="U9")  # someone who may not close it gets no form
+    assert "토론 #1을(를) 연 사람" in refused["text"] and len(bot.fake.calls_to("views.open")) == 1

@@ -601,6 +601,7 @@ def comment(
             step_id=step_id,
             author=users.ensure(session, team_id, actor),
             text=text.strip()[:COMMENT_MAX],
+            created_at=now,
         )
     )
     session.flush()

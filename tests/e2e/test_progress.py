@@ -50,8 +50,9 @@ def test_inline_update_is_stored_confirmed_and_carded_in_the_channel(bot):
 
 
 def test_update_after_the_due_time_is_marked_late(bot):
-    bot.clock.set(MONDAY_11_KST)
+    bot.clock.set(MONDAY_9_KST)
     setup_project(bot, "U2")
+    bot.clock.set(MONDAY_11_KST)
     answer = bot.command("/progress", "JOBS 50% 늦었지만 보고", user="U2")
     assert "늦은 보고로 기록됩니다" in answer["text"]
     assert ":alarm_clock:" in json.dumps(card_in_channel(bot).params["blocks"])
@@ -194,16 +195,28 @@ def home_of(bot, user):
     ]
 
 
-def test_home_shows_member_status_and_lead_missing_list_in_both_languages(bot):
+def test_a_project_registered_after_the_due_time_marks_nobody_late_that_week(bot):
     bot.clock.set(MONDAY_11_KST)
     setup_project(bot, "U2", "U3")
+    answer = bot.command("/progress", "JOBS 50% 첫 보고", user="U2")
+    assert "늦은" not in answer["text"] and updates(bot)[0].late is False
+    lead = json.dumps(home_of(bot, "U1")["blocks"], ensure_ascii=False)
+    assert "미보고: " not in lead
+    assert "Late" not in json.dumps(home_of(bot, "U3")["blocks"], ensure_ascii=False)
+
+
+def test_home_shows_member_status_and_lead_missing_list_in_both_languages(bot):
+    bot.clock.set(MONDAY_9_KST)
+    setup_project(bot, "U2", "U3")
+    bot.clock.set(MONDAY_11_KST)
     bot.command("/progress", "JOBS 30% 보고함", user="U2")
     member = json.dumps(home_of(bot, "U2")["blocks"], ensure_ascii=False)
     assert "늦게 보고함" in member and Action.PROGRESS_OPEN in member and "30%" in member
     lead = json.dumps(home_of(bot, "U1")["blocks"], ensure_ascii=False)
     assert "내가 주관하는 과제" in lead and "미보고: <@U1>, <@U3>" in lead
+    # U3 is in New York: their report is on time until 10:00 Monday there, so at 11:00 in Seoul it is only due
     english = json.dumps(home_of(bot, "U3")["blocks"], ensure_ascii=False)
-    assert "Late (not reported)" in english and "Approvals waiting for me" in english
+    assert "Late (not reported)" not in english and "Due" in english and "Approvals waiting for me" in english
 
 
 def test_project_show_has_latest_updates_trend_and_who_has_not_reported(bot):

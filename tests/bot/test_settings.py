@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from bot.settings import Settings, SettingsError
+from services.calendar import WorkCalendar
 
 
 def test_defaults_follow_design():
@@ -51,12 +54,31 @@ def test_values_are_read_and_normalised():
         ("SLACK_APP_TOKEN", "xoxb-wrong"),
         ("SLACK_API_URL", "ftp://x"),
         ("DATABASE_URL", "not a url"),
+        ("ONNURI_OFFICE_HOURS", "18:00-09:00"),
+        ("ONNURI_OFFICE_HOURS", "nine to six"),
+        ("ONNURI_QUIET_HOURS", "late"),
     ],
 )
 def test_malformed_setting_names_the_variable(variable, value):
     with pytest.raises(SettingsError) as error:
         Settings.from_env({variable: value})
     assert error.value.variable == variable and str(error.value).startswith(variable)
+
+
+def test_office_hours_are_read_into_the_working_time_every_rule_uses():
+    s = Settings.from_env({"ONNURI_OFFICE_HOURS": "08:30-17:30", "ONNURI_APPROVAL_REMIND_HOURS": "9"})
+    rules = s.ledger_rules(WorkCalendar("KR"))
+    assert str(rules.working_time.office) == "08:30-17:30" and rules.prompt_hours == 9
+    assert str(Settings.from_env({}).working_time(WorkCalendar("KR")).office) == "09:00-18:00"
+
+
+def test_every_setting_is_in_the_env_example_and_the_readme():
+    root = Path(__file__).parents[2]
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for name in re.findall(r'get\("([A-Z_]+)"\)', (root / "bot" / "settings.py").read_text(encoding="utf-8")):
+        assert f"{name}=" in example, name
+        assert f"`{name}`" in readme, name
 
 
 def test_settings_are_frozen_and_hide_secrets_in_repr():

@@ -457,6 +457,22 @@ def directive(sf, assignees, due, *, reported=None, accepted=None, issued=ISSUED
     return info
 
 
+def test_a_directive_on_a_project_one_is_not_on_does_not_score_that_projects_discussions(session_factory):
+    make_project(session_factory, members=("U2",))
+    directive(session_factory, ["U6"], date(2026, 9, 10), reported=kst(9, 9, 15), accepted=kst(9, 10, 17))
+    with session_factory.begin() as s:
+        talk = discussions.open_(
+            s, TEAM, "U1", "P", topic="설명회 일정", is_admin=False, today=date(2026, 9, 5), now=kst(9, 5)
+        )
+    assert talk.id
+    found = records(session_factory)
+    outsider = line(found, "U6")
+    assert (outsider.member, outsider.directives_assigned, outsider.directives_on_time) == (False, 1, 1)
+    assert component(found["U6"], "discussions").value is None  # not a member: P's discussion is not theirs
+    assert found["U6"].score == 100.0
+    assert component(found["U2"], "discussions").value == 0.0  # a member who took no part
+
+
 def test_directives_due_in_the_month_done_on_time_or_late(session_factory):
     make_project(session_factory, members=("U2", "U4"))
     directive(session_factory, ["U2", "U4"], date(2026, 9, 10), reported=kst(9, 9, 15), accepted=kst(9, 10, 17))

@@ -22,6 +22,17 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def _local_span(text: str, what: str, example: str) -> tuple[time, time]:
+    """ "HH:MM-HH:MM" as two local wall-clock times (no offset)."""
+    first, sep, second = text.strip().partition("-")
+    if not sep:
+        raise ValueError(f"{what} must look like {example}, not {text!r}")
+    start, end = time.fromisoformat(first.strip()), time.fromisoformat(second.strip())
+    if start.tzinfo is not None or end.tzinfo is not None:
+        raise ValueError(f"{what} are local wall-clock times, without an offset")
+    return start, end
+
+
 @dataclass(frozen=True)
 class QuietHours:
     """Local hours when nobody is messaged; the span may wrap midnight (19:00-08:00)."""
@@ -35,13 +46,7 @@ class QuietHours:
         text = text.strip().lower()
         if text in ("", "off", "none"):
             return cls(time(0, 0), time(0, 0))
-        first, sep, second = text.partition("-")
-        if not sep:
-            raise ValueError(f"quiet hours must look like 19:00-08:00, not {text!r}")
-        start, end = time.fromisoformat(first.strip()), time.fromisoformat(second.strip())
-        if start.tzinfo is not None or end.tzinfo is not None:
-            raise ValueError("quiet hours are local wall-clock times, without an offset")
-        return cls(start, end)
+        return cls(*_local_span(text, "quiet hours", "19:00-08:00"))
 
     def contains(self, local: time) -> bool:
         if self.start == self.end:
@@ -64,12 +69,9 @@ class OfficeHours:
     @classmethod
     def parse(cls, text: str) -> OfficeHours:
         """ "09:00-18:00": a start before an end, on the same day."""
-        first, sep, second = text.strip().partition("-")
-        if not sep:
-            raise ValueError(f"office hours must look like 09:00-18:00, not {text!r}")
-        start, end = time.fromisoformat(first.strip()), time.fromisoformat(second.strip())
-        if start.tzinfo is not None or end.tzinfo is not None or not start < end:
-            raise ValueError(f"office hours must be a local start before a local end, not {text!r}")
+        start, end = _local_span(text, "office hours", "09:00-18:00")
+        if not start < end:
+            raise ValueError(f"office hours must start before they end, not {text!r}")
         return cls(start, end)
 
     @property

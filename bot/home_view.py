@@ -29,4 +29,4 @@ def home_view(
         session, team_id, reader.user_id, ledger.Month.of(now, reader.tz), now=now, rules=rules
     )
     participation = report_blocks.home_section(record, reader)
-    return blocks.home(reader, person, mine, waiting, open_ones, today, participation)
+    return blocks.home(reader, person, mine, waiting, open_ones, today=today, participation=participation)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, TeamScoped, Timestamped, UTCDateTime, enum_column
@@ -75,6 +75,8 @@ class ProjectMember(TeamScoped, Base):
     )  # may issue directives, as a lead may
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # [[joined, left], ...] in ISO 8601 UTC: a member who left and came back keeps what they owed before
+    earlier_stints: Mapped[list[list[str]]] = mapped_column(JSON, default=list, server_default="[]")
 
     project: Mapped[Project] = relationship(back_populates="members")
     user: Mapped[User] = relationship(lazy="joined")

@@ -255,6 +255,7 @@ def _active_proxy(session: Session, team_id: str, user_id: int, now: datetime) -
         .where(
             Absence.team_id == team_id,
             Absence.user_id == user_id,
+            Absence.created_at <= now,
             Absence.ended_at.is_(None),
             or_(Absence.until.is_(None), Absence.until >= today),
         )

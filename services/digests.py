@@ -116,8 +116,9 @@ class ProjectDigest:
     overdue: tuple[OverdueDirective, ...]  # most overdue first
     discussions_opened: int
     conclusions: tuple[Conclusion, ...]  # recorded in the week, oldest first
-    missing: tuple[str, ...]  # members who owed that period's report and have not made it
-    late: bool  # its due time has passed, so the missing are late
+    missing: tuple[str, ...]  # members who owed a report due in the week and have not made it
+    late: bool  # some of them are past their own deadline
+    missing_late: tuple[str, ...] = ()  # those past their own deadline
 
 
 @dataclass(frozen=True)
@@ -329,12 +330,16 @@ def _discussions(
 
 @dataclass(frozen=True)
 class WeekReporting:
-    """Who reported in a week, and who owed the report that fell due in it."""
+    """Who reported in a week, and who owed a report that fell due in it and has not made it."""
 
-    period: Period  # the reporting period whose report falls due in the week (due_at None when none does)
+    period: Period  # the latest period due in the week by `now` (the first still to come before that)
     reported: frozenset[str]  # members with an update for any period of the week
-    missing: tuple[str, ...]  # members who owed `period` and have no update for it
-    late: bool  # `period`'s due time has passed by `now`
+    missing: tuple[str, ...]  # members who owed a report due in the week and have not made it
+    overdue: tuple[str, ...]  # those of them past their own deadline at `now`
+
+    @property
+    def late(self) -> bool:
+        return bool(self.overdue)
 
 
 def week_periods(info: ProjectInfo, monday: date, calendar: WorkCalendar) -> list[Period]:
@@ -348,22 +353,25 @@ def week_periods(info: ProjectInfo, monday: date, calendar: WorkCalendar) -> lis
     return list(found.values())
 
 
-def _due_in(periods: list[Period], start: datetime, end: datetime, monday: date) -> Period:
-    due = [p for p in periods if p.due_at is not None and start <= p.due_at < end]
+def _shown_period(due: list[Period], now: datetime, monday: date) -> Period:
+    passed = [p for p in due if p.due_at is not None and p.due_at <= now]
+    if passed:
+        return passed[-1]
     return due[0] if due else Period(start=monday, end=monday + WEEK, due_at=None)
 
 
 def weeks_reporting(
     session: Session, infos: Sequence[ProjectInfo], mondays: dict[int, date], now: datetime, calendar: WorkCalendar
 ) -> dict[int, WeekReporting]:
-    """Each project's reporting in its week (`mondays[project id]`), in a fixed number of queries."""
+    """Each project's reporting in its week (`mondays[project id]`), in a fixed number of queries: every
+    period due in the week counts (a daily project's five), each judged by the one rule of who owes it."""
     if not infos:
         return {}
     periods = {info.id: week_periods(info, mondays[info.id], calendar) for info in infos}
-    due = {}
+    due: dict[int, list[Period]] = {}
     for info in infos:
         _monday, start, end = _week_bounds(info, mondays[info.id])
-        due[info.id] = _due_in(periods[info.id], start, end, mondays[info.id])
+        due[info.id] = [p for p in periods[info.id] if p.due_at is not None and start <= p.due_at < end]
     since = min(p.start for found in periods.values() for p in found)
     updates: dict[int, set[tuple[str, date]]] = defaultdict(set)
     for project_id, author, period_start in session.execute(
@@ -373,17 +381,27 @@ def weeks_reporting(
     ):
         updates[project_id].add((author, period_start))
     teams = {info.team_id for info in infos}
-    absences = obligations.absences_around(session, teams.pop() if len(teams) == 1 else None, due.values())
+    absences = obligations.absences_around(
+        session, teams.pop() if len(teams) == 1 else None, [p for found in due.values() for p in found]
+    )
     result = {}
     for info in infos:
         starts = {p.start for p in periods[info.id]}
-        period = due[info.id]
         made = updates.get(info.id, set())
+        missing: dict[str, bool] = {}  # person -> past their own deadline for some report
+        for period in due[info.id]:
+            for person in obligations.debtors(info, period, absences):
+                if (person, period.start) in made:
+                    continue
+                member = info.member(person)
+                limit = obligations.deadline(period, info.timezone, member.tz if member else None)
+                missing[person] = missing.get(person, False) or (limit is not None and now > limit)
+        order = [m.slack_user_id for m in info.members]
         result[info.id] = WeekReporting(
-            period=period,
+            period=_shown_period(due[info.id], now, mondays[info.id]),
             reported=frozenset(author for author, start in made if start in starts),
-            missing=tuple(m for m in obligations.debtors(info, period, absences) if (m, period.start) not in made),
-            late=period.is_late(now),
+            missing=tuple(p for p in order if p in missing),
+            overdue=tuple(p for p in order if missing.get(p)),
         )
     return result
 
@@ -426,6 +444,7 @@ def project_week(
         conclusions=conclusions,
         missing=reporting.missing,
         late=reporting.late,
+        missing_late=reporting.overdue,
     )
 
 
@@ -503,7 +522,7 @@ def cross_project(
                 name=info.name,
                 health=status.health,
                 percent=status.percent,
-                late_reports=len(reporting[info.id].missing) if reporting[info.id].late else 0,
+                late_reports=len(reporting[info.id].overdue),
                 overdue_directives=overdue[info.id],
                 pending_approvals=pending.get(info.id, 0),
             )

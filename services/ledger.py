@@ -27,6 +27,7 @@ from models import (
     Department,
     Directive,
     DirectiveAssignee,
+    DirectiveReport,
     DirectiveStatus,
     Discussion,
     DiscussionReply,
@@ -36,6 +37,7 @@ from models import (
     ProgressUpdate,
     Project,
     ProjectMember,
+    ReportKind,
     StepStatus,
     User,
 )
@@ -44,6 +46,7 @@ from services.calendar import WorkCalendar
 from services.errors import DomainError
 from services.obligations import DAY_MARGIN
 from services.periods import LENGTH, period_starting
+from services.projects import stints
 from services.working_time import WorkingTime
 
 DEFAULT_WEIGHTS = {"progress": 50, "approvals": 20, "directives": 20, "discussions": 10}
@@ -214,6 +217,7 @@ def _members(session: Session, ids: list[int]) -> list[Row]:
                 ProjectMember.role,
                 ProjectMember.joined_at,
                 ProjectMember.left_at,
+                ProjectMember.earlier_stints,
             )
             .join(User, User.id == ProjectMember.user_id)
             .outerjoin(Department, Department.id == User.department_id)
@@ -221,6 +225,11 @@ def _members(session: Session, ids: list[int]) -> list[Row]:
             .order_by(ProjectMember.id)
         )
     )
+
+
+def _gone_at(spans: list[tuple[datetime, datetime | None]], moment: datetime) -> bool:
+    """Whether the person had left the project (and not come back) by `moment`."""
+    return not any(j < moment and (gone is None or gone > moment) for j, gone in spans)
 
 
 def _periods(project: Row, month: Month, calendar: WorkCalendar):
@@ -329,7 +338,9 @@ def _progress(session, projects, members, month, now, calendar, working_time, te
             for member in by_project.get(project.id, ()):
                 if member.role is MemberRole.OBSERVER:
                     continue
-                if member.joined_at >= month_end or (member.left_at is not None and member.left_at <= month_start):
+                earlier = stints(member.earlier_stints)
+                spans = [*earlier, (member.joined_at, member.left_at)]
+                if not any(j < month_end and (gone is None or gone > month_start) for j, gone in spans):
                     continue  # not on the project at all that month
                 limit = obligations.deadline(period, project.timezone, member.tz)
                 if limit is None or limit > now:
@@ -337,8 +348,9 @@ def _progress(session, projects, members, month, now, calendar, working_time, te
                 found = line(member.slack_user_id, project.id)
                 if found is None:
                     continue
-                if member.left_at is not None and member.left_at <= period.due_at:
-                    continue  # gone before it was due: not theirs to report
+                if not any(j < period.due_at for j, _ in spans):
+                    found.not_due += 1  # not yet on the project when it fell due
+                    continue
                 if not obligations.owes(
                     period,
                     project.timezone,
@@ -347,9 +359,10 @@ def _progress(session, projects, members, month, now, calendar, working_time, te
                     role=member.role,
                     joined_at=member.joined_at,
                     left_at=member.left_at,
+                    earlier=earlier,
                     absences=away,
                 ):
-                    found.not_due += 1  # joined after its due time, or away when it fell due
+                    found.not_due += 1 if not _gone_at(spans, period.due_at) else 0  # away, or between stints
                     continue
                 found.progress_due += 1
                 made = reports.get((project.id, member.slack_user_id, period.start))
@@ -410,9 +423,13 @@ def _approvals(session, ids, start, end, now, working_time, org_tz, prompt_hours
             ended = row.decided_at if decided else (row.closed_at if row.status is StepStatus.SKIPPED else None)
             if row.status is StepStatus.SKIPPED and (ended is None or ended <= deadline):
                 continue  # the request ended before the deadline
-            if not (start <= deadline < end) or deadline > now or away.away_at(row.approver, deadline):
+            if not (start <= deadline < end) or deadline > now:
                 continue
-            found = line(row.decider or row.approver, row.project_id)
+            # late: whoever decided; undecided: the approver, or whoever stood in for them (대결) at the deadline
+            held = row.decider if decided else away.proxy_at(row.approver, deadline) or row.approver
+            if held == row.approver and not decided and away.away_at(row.approver, deadline):
+                continue
+            found = line(held, row.project_id)
             if found is None:
                 continue
             if decided:
@@ -427,21 +444,30 @@ decider = aliased(User)
 
 
 def _directives(session, ids, month, now, line) -> None:
-    for project_id, slack_id, due, status, closed, tz in session.execute(
+    """Assignees are judged by when they made the completion report that stands (not sent back), not by
+    when the issuer got round to accepting it: a slow 완료 확인 costs the assignee nothing."""
+    reported = (
+        select(DirectiveReport.directive_id, func.max(DirectiveReport.created_at).label("at"))
+        .where(DirectiveReport.kind == ReportKind.COMPLETION)
+        .group_by(DirectiveReport.directive_id)
+        .subquery()
+    )
+    for project_id, slack_id, due, status, completed, tz in session.execute(
         select(
             Directive.project_id,
             User.slack_user_id,
             Directive.due_date,
             Directive.status,
-            Directive.closed_at,
+            reported.c.at,
             Project.timezone,
         )
         .join(DirectiveAssignee, DirectiveAssignee.directive_id == Directive.id)
         .join(User, User.id == DirectiveAssignee.user_id)
         .join(Project, Project.id == Directive.project_id)
+        .outerjoin(reported, reported.c.directive_id == Directive.id)
         .where(Directive.project_id.in_(ids), Directive.due_date >= month.first, Directive.due_date < month.next_first)
     ):
-        done = status is DirectiveStatus.DONE and closed is not None
+        done = status in (DirectiveStatus.REPORTED, DirectiveStatus.DONE) and completed is not None
         if not done and now.astimezone(ZoneInfo(tz)).date() <= due:
             continue  # still open and not yet due: nothing to hold against anyone
         found = line(slack_id, project_id)
@@ -449,7 +475,7 @@ def _directives(session, ids, month, now, line) -> None:
             continue
         found.directives_assigned += 1
         if done:
-            if closed.astimezone(ZoneInfo(tz)).date() <= due:
+            if completed.astimezone(ZoneInfo(tz)).date() <= due:
                 found.directives_on_time += 1
             else:
                 found.directives_late += 1

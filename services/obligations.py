@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models import Absence, MemberRole, User
 from services.periods import DUE_TIME, Period
@@ -36,10 +36,14 @@ class Absences:
     """Each person's absences as spans of time [from, to): from when they said so until they came back
     or their last day away (`until`, in their own zone) ended."""
 
-    spans: dict[str, tuple[tuple[datetime, datetime], ...]] = field(default_factory=dict)
+    spans: dict[str, tuple[tuple[datetime, datetime, str], ...]] = field(default_factory=dict)  # (from, to, proxy)
 
     def away_at(self, slack_user_id: str, moment: datetime) -> bool:
-        return any(start <= moment < end for start, end in self.spans.get(slack_user_id, ()))
+        return self.proxy_at(slack_user_id, moment) is not None
+
+    def proxy_at(self, slack_user_id: str, moment: datetime) -> str | None:
+        """Who stood in (대결) for the person at `moment`; None when they were not away."""
+        return next((proxy for start, end, proxy in self.spans.get(slack_user_id, ()) if start <= moment < end), None)
 
 
 NOBODY_AWAY = Absences()
@@ -50,9 +54,11 @@ def load_absences(
 ) -> Absences:
     """Absences touching [since, until), in one query; `team_id` None reads every workspace (the
     scheduler), where Slack user ids do not collide across the teams one installation serves."""
+    proxy = aliased(User)
     query = (
-        select(User.slack_user_id, User.tz, Absence.created_at, Absence.until, Absence.ended_at)
+        select(User.slack_user_id, User.tz, Absence.created_at, Absence.until, Absence.ended_at, proxy.slack_user_id)
         .join(User, User.id == Absence.user_id)
+        .join(proxy, proxy.id == Absence.proxy_id)
         .where(Absence.created_at < until, or_(Absence.ended_at.is_(None), Absence.ended_at >= since))
         .order_by(Absence.id)
     )
@@ -60,14 +66,14 @@ def load_absences(
         query = query.where(Absence.team_id == team_id)
     if people is not None:
         query = query.where(User.slack_user_id.in_(sorted(set(people))))
-    spans: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for slack_id, tz, created, last_day, ended in session.execute(query):
+    spans: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
+    for slack_id, tz, created, last_day, ended, stand_in in session.execute(query):
         end = ended or FOREVER
         if last_day is not None and last_day < date.max:
             after = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=ZoneInfo(tz or FALLBACK_ZONE))
             end = min(end, after.astimezone(UTC))
         if end > created:
-            spans[slack_id].append((created, end))
+            spans[slack_id].append((created, end, stand_in))
     return Absences({person: tuple(found) for person, found in spans.items()})
 
 
@@ -89,15 +95,18 @@ def owes(
     role: MemberRole,
     joined_at: datetime | None,
     left_at: datetime | None = None,
+    earlier: Iterable[tuple[datetime, datetime]] = (),
     absences: Absences = NOBODY_AWAY,
 ) -> bool:
-    """Whether the person owes a report for the period (see the module's rule)."""
+    """Whether the person owes a report for the period (see the module's rule). `earlier` are stints of
+    membership before the current one (joined, left): someone who left and came back owes what fell due
+    while they were a member, and nothing from the time between."""
     limit = deadline(period, project_tz, person_tz)
     if limit is None or period.due_at is None or role is MemberRole.OBSERVER:
         return False
-    if joined_at is not None and joined_at >= period.due_at:
-        return False
-    if left_at is not None and left_at <= period.due_at:
+    stints = [*earlier, (joined_at, left_at)]
+    due = period.due_at
+    if not any((start is None or start < due) and (end is None or end > due) for start, end in stints):
         return False
     return not absences.away_at(person, limit)
 
@@ -120,6 +129,7 @@ def debtors(info: ProjectInfo, period: Period, absences: Absences) -> tuple[str,
             person_tz=m.tz,
             role=m.role,
             joined_at=m.joined_at,
+            earlier=m.earlier,
             absences=absences,
         )
     )

@@ -24,9 +24,6 @@ class Period:
     end: date  # first local day of the next period
     due_at: datetime | None  # UTC; None when the period has no working day
 
-    def is_late(self, moment: datetime) -> bool:
-        return self.due_at is not None and moment > self.due_at
-
     def previous(self, cadence: Cadence, zone: str, calendar: WorkCalendar) -> Period:
         return period_starting(self.start - timedelta(days=LENGTH[cadence]), cadence, zone, calendar)
 

@@ -260,6 +260,7 @@ def post(
         person_tz=member.user.tz,
         role=member.role,
         joined_at=member.joined_at,
+        earlier=projects.stints(member.earlier_stints),
         absences=obligations.absences_around(session, team_id, [period], [actor]),
     )
     update = ProgressUpdate(

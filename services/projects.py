@@ -57,6 +57,7 @@ class Member:
     manager: bool = False  # may issue directives, as a lead may
     joined_at: datetime | None = None
     tz: str | None = None  # the person's own zone, when Slack has told us
+    earlier: tuple[tuple[datetime, datetime], ...] = ()  # stints before they last joined (joined, left)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,11 @@ class ProjectDraft:
     timezone: str | None = None  # the project's zone for due times; the creator's, when registering
 
 
+def stints(stored: list[list[str]] | None) -> tuple[tuple[datetime, datetime], ...]:
+    """A membership's earlier stints, as stored, read back as (joined, left) moments."""
+    return tuple((datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in stored or ())
+
+
 def normalise_key(raw: str) -> str:
     key = raw.strip().upper()
     if not KEY_PATTERN.match(key):
@@ -162,6 +168,7 @@ def _info(project: Project) -> ProjectInfo:
             manager=m.manager,
             joined_at=m.joined_at,
             tz=m.user.tz,
+            earlier=stints(m.earlier_stints),
         )
         for m in project.members
         if m.active
@@ -233,6 +240,8 @@ def _add_member(
         return member
     if existing.active:
         return None
+    # the stint that ended is kept: leaving and coming back never wipes what was owed in between
+    existing.earlier_stints = [*existing.earlier_stints, [existing.joined_at.isoformat(), existing.left_at.isoformat()]]
     existing.left_at = None
     existing.joined_at = now
     existing.role = role
@@ -349,13 +358,14 @@ def _bulk_infos(session: Session, *conditions) -> list[ProjectInfo]:
             ProjectMember.manager,
             ProjectMember.joined_at,
             User.tz,
+            ProjectMember.earlier_stints,
         )
         .join(User, User.id == ProjectMember.user_id)
         .outerjoin(Department, Department.id == User.department_id)
         .where(ProjectMember.project_id.in_(ids), ProjectMember.left_at.is_(None))
         .order_by(ProjectMember.id)
     ):
-        members.setdefault(row[0], []).append(Member(*row[1:]))
+        members.setdefault(row[0], []).append(Member(*row[1:-1], earlier=stints(row[-1])))
     departments: dict[int, list[tuple[str, ProjectDepartmentRole]]] = {}
     for project_id, name, role in session.execute(
         select(ProjectDepartment.project_id, Department.name, ProjectDepartment.role)

@@ -161,10 +161,14 @@ def _reporting(digest: ProjectDigest, reader: Reader) -> str:
         return t("progress.not_due", locale)
     if not digest.missing:
         return t("progress.all_reported", locale)
-    people = _people(digest.missing, locale)
-    if digest.late:
-        return t("digest.missing_late", locale, people=people)
-    return t("digest.missing_due", locale, people=people, due=reader.format_datetime(period.due_at))
+    lines = []
+    if digest.missing_late:
+        lines.append(t("digest.missing_late", locale, people=_people(digest.missing_late, locale)))
+    pending = [p for p in digest.missing if p not in digest.missing_late]
+    if pending:  # owed, but their own deadline (10:00 where they are) has not come yet
+        due = reader.format_datetime(period.due_at)
+        lines.append(t("digest.missing_due", locale, people=_people(pending, locale), due=due))
+    return "\n".join(lines)
 
 
 def project_digest(digest: ProjectDigest, reader: Reader) -> dict[str, Any]:

@@ -35,7 +35,8 @@ def home(
     mine: list[MyProject],
     waiting: list[Waiting] = (),
     assigned: list[DirectiveInfo] = (),
-    today: date | None = None,
+    *,
+    today: date,
     participation: list[Block] = (),
 ) -> dict[str, Any]:
     locale = reader.locale
@@ -69,10 +70,7 @@ def home(
     if len(waiting) > APPROVALS_SHOWN:
         blocks.append(context(t("home.more_approvals", locale, count=len(waiting) - APPROVALS_SHOWN)))
     blocks.append(
-        section(
-            f"*{t('home.directives', locale)}* ({len(assigned)})\n"
-            + _directive_lines(assigned, locale, today or date.today())
-        )
+        section(f"*{t('home.directives', locale)}* ({len(assigned)})\n" + _directive_lines(assigned, locale, today))
     )
     if participation:
         blocks += [divider(), *participation]

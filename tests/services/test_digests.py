@@ -10,6 +10,7 @@ from sqlalchemy import event, select
 
 from models import (
     AuditEvent,
+    Cadence,
     DirectiveKind,
     Discussion,
     Health,
@@ -181,6 +182,27 @@ def test_mondays_digest_of_last_week_counts_who_reported_in_that_week(session_fa
     assert sum(d.reported for d in monday_nine.departments) == 2
     assert monday_nine.missing == ("U1", "U4") and monday_nine.late
     assert monday_nine.period.start == date(2026, 11, 16)
+
+
+def test_a_daily_projects_week_counts_every_day_due_in_it(session_factory):
+    info = make_project(session_factory, key="DAY", members=("U2",), cadence=Cadence.DAILY)
+    post(session_factory, "U1", MON_9, key="DAY")
+    post(session_factory, "U2", MON_9, key="DAY")
+    post(session_factory, "U1", TUE - timedelta(hours=2), key="DAY")  # Tuesday 09:00
+    week = week_of(session_factory, info.id)  # Wednesday noon: Monday, Tuesday and Wednesday are due
+    assert week.missing == ("U1", "U2") and week.missing_late == ("U1", "U2")  # U1 missed Wednesday, U2 two days
+    assert {m.slack_user_id for m in week.members if m.reported} == {"U1", "U2"}
+    with session_factory() as s:
+        [line] = digests.cross_project(s, TEAM, now=NOW, calendar=KR, only={"DAY"})
+    assert line.late_reports == 2
+
+
+def test_someone_in_new_york_is_not_late_before_ten_oclock_there(session_factory, project):
+    with session_factory.begin() as s:
+        users.save_profile(s, TEAM, "U3", display_name="park", tz="America/New_York", locale="en", now=LAST_WEEK)
+    eleven_in_seoul = MON_11
+    week = week_of(session_factory, project.id, now=eleven_in_seoul)
+    assert "U3" in week.missing and "U3" not in week.missing_late and "U2" in week.missing_late
 
 
 def test_a_member_who_joined_during_the_week_is_not_listed_as_missing_from_it(session_factory, project):

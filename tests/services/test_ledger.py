@@ -420,6 +420,19 @@ def test_sitting_on_an_approval_past_its_deadline_counts_like_a_late_decision(se
     assert "U4" not in october or line(october, "U4").approvals_decided == 0
 
 
+def test_a_proxy_who_sits_on_an_approval_is_held_to_its_deadline_not_the_absent_approver(session_factory):
+    make_project(session_factory, members=("U2", "U4", "U5"))
+    with session_factory.begin() as s:
+        approvals.set_away(s, TEAM, "U4", "U5", date(2026, 9, 30), now=kst(9, 11, 18))
+    request_and_decide(session_factory, ["U4"], kst(9, 14, 9), [])  # 대결 falls to U5, who never decides
+    request_and_decide(session_factory, ["U4"], kst(9, 15, 9), [("U5", kst(9, 22, 9))])  # decided late by U5
+    found = records(session_factory)
+    proxy = line(found, "U5")
+    assert (proxy.approvals_decided, proxy.approvals_prompt, proxy.approvals_overdue) == (1, 0, 1)
+    assert component(found["U5"], "approvals").value == 0.0
+    assert "U4" not in found or component(found["U4"], "approvals").value is None  # away: nothing held against
+
+
 def test_a_request_withdrawn_before_the_deadline_holds_nothing_against_the_approver(session_factory):
     make_project(session_factory, members=("U2", "U4"))
     request_and_decide(session_factory, ["U4"], kst(9, 14, 9), [])
@@ -471,6 +484,23 @@ def test_a_directive_on_a_project_one_is_not_on_does_not_score_that_projects_dis
     assert component(found["U6"], "discussions").value is None  # not a member: P's discussion is not theirs
     assert found["U6"].score == 100.0
     assert component(found["U2"], "discussions").value == 0.0  # a member who took no part
+
+
+def test_a_directive_is_judged_by_the_assignees_report_not_by_when_the_issuer_accepted_it(session_factory):
+    make_project(session_factory, members=("U2", "U4", "U5"))
+    # reported the day before it was due, accepted five days later: on time
+    directive(session_factory, ["U2"], date(2026, 9, 10), reported=kst(9, 9, 15), accepted=kst(9, 15, 9))
+    # reported on time, not yet accepted: on time too
+    directive(session_factory, ["U4"], date(2026, 9, 10), reported=kst(9, 10, 17))
+    # reported on time but sent back (보완 요청), reported again after the due date: late
+    sent_back = directive(session_factory, ["U5"], date(2026, 9, 10), reported=kst(9, 9, 15))
+    with session_factory.begin() as s:
+        directives.return_(s, TEAM, "U1", sent_back.id, "근거 자료 보완", is_admin=False, now=kst(9, 10, 9))
+        directives.report(s, TEAM, "U5", sent_back.id, ReportKind.COMPLETION, "보완 보고", now=kst(9, 14, 9))
+    found = records(session_factory)
+    assert (line(found, "U2").directives_on_time, line(found, "U4").directives_on_time) == (1, 1)
+    assert (line(found, "U5").directives_on_time, line(found, "U5").directives_late) == (0, 1)
+    assert component(found["U2"], "directives").value == 1.0
 
 
 def test_directives_due_in_the_month_done_on_time_or_late(session_factory):

@@ -50,9 +50,9 @@ def test_observers_and_people_who_left_before_it_fell_due_owe_nothing():
 
 
 def test_an_absence_over_the_due_time_excuses_and_one_begun_after_it_does_not():
-    over = Absences({"U2": ((kst(11, 27, 18), kst(12, 2, 0)),)})
-    after = Absences({"U2": ((kst(11, 30, 17), kst(12, 2, 0)),)})
-    back_before = Absences({"U2": ((kst(11, 27, 18), kst(11, 30, 9)),)})
+    over = Absences({"U2": ((kst(11, 27, 18), kst(12, 2, 0), "U1"),)})
+    after = Absences({"U2": ((kst(11, 30, 17), kst(12, 2, 0), "U1"),)})
+    back_before = Absences({"U2": ((kst(11, 27, 18), kst(11, 30, 9), "U1"),)})
     assert not owes(absences=over)
     assert owes(absences=after)  # marked away after missing 10:00: still owed
     assert owes(absences=back_before)
@@ -77,7 +77,7 @@ def test_absences_are_read_with_their_last_day_in_the_persons_zone(session_facto
         approvals.set_away(s, TEAM, "U2", "U1", date(2026, 11, 30), now=kst(11, 27, 18))
     with session_factory() as s:
         found = obligations.load_absences(s, TEAM, kst(11, 1), kst(12, 31))
-    assert found.away_at("U2", kst(11, 30, 23, 59))
+    assert found.away_at("U2", kst(11, 30, 23, 59)) and found.proxy_at("U2", kst(11, 30, 12)) == "U1"
     assert not found.away_at("U2", kst(12, 1, 0))
     assert not found.away_at("U2", kst(11, 27, 17))
 
@@ -137,3 +137,45 @@ def test_someone_who_joins_midweek_is_not_late_and_owes_from_the_next_period(ses
     with session_factory() as s:
         next_week = progress.project_progress(s, TEAM, "JOBS", now=kst(12, 14, 11), calendar=KR)
     assert "U4" in next_week.missing
+
+
+def test_leaving_and_rejoining_keeps_what_was_owed_before_and_owes_nothing_in_between(session_factory):
+    register_on_thursday(session_factory)
+    # U2 misses the report due Monday 7 December, leaves on Tuesday and comes back the next Wednesday
+    with write_transaction(session_factory) as s:
+        projects.leave(s, TEAM, "U2", "JOBS", now=kst(12, 8, 12))
+        projects.join(s, TEAM, "U2", "JOBS", now=kst(12, 16, 12))
+    with session_factory() as s:
+        info = projects.get(s, TEAM, "JOBS")
+    member = info.member("U2")
+    assert member.earlier == ((kst(12, 3, 14), kst(12, 8, 12)),)
+    week = lambda day: period_at(kst(12, day), Cadence.WEEKLY, SEOUL, date(2026, 12, 3), KR)  # noqa: E731
+    owed = lambda day: obligations.owes(  # noqa: E731
+        week(day),
+        SEOUL,
+        person="U2",
+        person_tz=SEOUL,
+        role=MemberRole.MEMBER,
+        joined_at=member.joined_at,
+        earlier=member.earlier,
+    )
+    assert (owed(7), owed(14), owed(21)) == (True, False, True)
+
+
+def test_leaving_and_rejoining_does_not_wipe_a_missed_report_from_the_score(session_factory):
+    from services import ledger
+
+    register_on_thursday(session_factory)
+    rules = Settings(admins=frozenset()).ledger_rules(KR)
+
+    def missed() -> tuple[int, int, float | None]:
+        with session_factory() as s:
+            record = ledger.person_month(s, TEAM, "U2", ledger.Month(2026, 12), now=kst(12, 18), rules=rules)
+        line = record.lines[0]
+        return line.progress_due, line.missed, record.score
+
+    before = missed()
+    with write_transaction(session_factory) as s:
+        projects.leave(s, TEAM, "U2", "JOBS", now=kst(12, 16, 12))
+        projects.join(s, TEAM, "U2", "JOBS", now=kst(12, 16, 12, 5))
+    assert before == (2, 2, 0.0) and missed() == before

@@ -8,6 +8,7 @@ import pytest
 
 from models import Cadence
 from services.calendar import WorkCalendar
+from services.obligations import is_late
 from services.periods import period_at
 
 KR = WorkCalendar("KR")
@@ -27,15 +28,16 @@ def test_week_runs_monday_to_sunday_and_is_due_monday_ten_local():
 
 def test_posting_before_due_is_on_time_and_after_is_late():
     period = period_at(at(2026, 11, 23, 0, 59), Cadence.WEEKLY, SEOUL, ANCHOR, KR)
-    assert not period.is_late(at(2026, 11, 23, 0, 59))
-    assert period.is_late(at(2026, 11, 23, 1, 1))
+    assert not is_late(period, SEOUL, SEOUL, at(2026, 11, 23, 0, 59), owed=True)
+    assert is_late(period, SEOUL, SEOUL, at(2026, 11, 23, 1, 1), owed=True)
+    assert not is_late(period, SEOUL, SEOUL, at(2026, 11, 23, 1, 1), owed=False)
 
 
 def test_the_local_day_decides_the_period_not_utc():
     # Sunday 23:30 UTC is already Monday 08:30 in Seoul: the new week, and not late yet
     period = period_at(at(2026, 11, 29, 23, 30), Cadence.WEEKLY, SEOUL, ANCHOR, KR)
     assert period.start == date(2026, 11, 30)
-    assert not period.is_late(at(2026, 11, 29, 23, 30))
+    assert not is_late(period, SEOUL, SEOUL, at(2026, 11, 29, 23, 30), owed=True)
 
 
 def test_a_monday_holiday_moves_the_due_time_to_the_next_working_day():
@@ -48,7 +50,7 @@ def test_a_monday_holiday_moves_the_due_time_to_the_next_working_day():
 
 def test_daily_period_on_a_weekend_is_not_due():
     saturday = period_at(at(2026, 11, 28, 3, 0), Cadence.DAILY, SEOUL, ANCHOR, KR)
-    assert saturday.due_at is None and not saturday.is_late(at(2026, 11, 28, 14, 0))
+    assert saturday.due_at is None and not is_late(saturday, SEOUL, SEOUL, at(2026, 11, 28, 14, 0), owed=True)
     friday = period_at(at(2026, 11, 27, 3, 0), Cadence.DAILY, SEOUL, ANCHOR, KR)
     assert friday.due_at == at(2026, 11, 27, 1, 0)
 

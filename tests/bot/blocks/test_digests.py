@@ -83,6 +83,7 @@ def digest(**overrides) -> ProjectDigest:
         late=True,
     )
     values.update(overrides)
+    values.setdefault("missing_late", values["missing"] if values["late"] else ())
     return ProjectDigest(**values)
 
 
@@ -155,6 +156,11 @@ def test_project_digest_in_english():
 def test_who_has_not_reported_before_the_due_time_when_all_did_and_when_nothing_is_due():
     before = texts(blocks.project_digest(digest(late=False), EN))[-1]
     assert before == "Not reported yet this period (due 2026-11-22 20:00): <@U2>"
+    both = texts(blocks.project_digest(digest(missing=("U1", "U2"), missing_late=("U1",)), EN))[-1]
+    assert both.splitlines() == [
+        ":alarm_clock: Not reported this period, past the due time: <@U1>",
+        "Not reported yet this period (due 2026-11-22 20:00): <@U2>",
+    ]
     assert texts(blocks.project_digest(digest(missing=()), KO))[-1] == "이번 기간 모두 보고했습니다."
     nothing_due = digest(period=Period(date(2026, 11, 23), date(2026, 11, 30), None))
     assert texts(blocks.project_digest(nothing_due, KO))[-1] == "이번 기간은 보고가 없는 기간입니다."

@@ -145,7 +145,7 @@ def my_project(n: int, *, lead: bool, missing=("U3",)) -> MyProject:
 
 def test_home_for_a_lead_with_many_projects_stays_within_one_hundred_blocks():
     mine = [my_project(n, lead=True, missing=tuple(f"U{m}" for m in range(30))) for n in range(60)]
-    view = home_blocks.home(KO, None, mine)
+    view = home_blocks.home(KO, None, mine, today=date(2026, 11, 25))
     View(**view).to_dict()
     assert len(view["blocks"]) <= 100
     blob = str(view["blocks"])
@@ -153,7 +153,7 @@ def test_home_for_a_lead_with_many_projects_stays_within_one_hundred_blocks():
 
 
 def test_home_in_english_shows_status_and_post_button():
-    view = home_blocks.home(EN, None, [my_project(1, lead=False)])
+    view = home_blocks.home(EN, None, [my_project(1, lead=False)], today=date(2026, 11, 25))
     blob = str(view["blocks"])
     assert "My status: *Late (not reported)*" in blob and Action.PROGRESS_OPEN in blob
     assert "Projects I lead" not in blob

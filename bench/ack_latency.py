@@ -99,7 +99,7 @@ def onnuri(fake: FakeSlack, command: str, text: str, prepare=None) -> Figures:
         )
         runtime = build_runtime(settings)
         runtime.delivery.start()
-        server = _serve(make_wsgi_app(runtime.app, runtime.engine))
+        server = _serve(make_wsgi_app(runtime.app, runtime.engine, runtime.settings))
         try:
             base_url = f"http://127.0.0.1:{server.effective_port}"
             if prepare is not None:

@@ -48,7 +48,7 @@ def run() -> list[tuple[str, str, str, str]]:
                 database_url=f"sqlite:///{Path(folder) / 'bench.db'}",
             )
             runtime = build_runtime(settings)
-            server = _serve(make_wsgi_app(runtime.app, runtime.engine))
+            server = _serve(make_wsgi_app(runtime.app, runtime.engine, runtime.settings))
             try:
                 _burst(f"http://127.0.0.1:{server.effective_port}", fake)  # warm up: profiles, pools
                 time.sleep(STUCK_SECONDS + 1)

@@ -114,7 +114,10 @@ def _on_signals(callback) -> None:
 
 
 def _run_http(runtime: Runtime) -> None:
-    server = serve(make_wsgi_app(runtime.app, runtime.engine, lambda: runtime.scheduler_role), runtime.settings.port)
+    server = serve(
+        make_wsgi_app(runtime.app, runtime.engine, runtime.settings, lambda: runtime.scheduler_role),
+        runtime.settings.port,
+    )
     _on_signals(server.close)
     log.info("Onnuri listening on :%s (POST /slack/events, GET /healthz)", runtime.settings.port)
     run_until_closed(server)

@@ -147,7 +147,7 @@ def start_bot(fake: FakeSlack, settings: Settings, engine: Engine) -> tuple[Bot,
     executor, clock = TrackingExecutor(), Clock()
     runtime = build_runtime(settings, engine=engine, migrate_now=False, executor=executor, clock=clock)
     runtime.delivery.start()
-    server = serve(make_wsgi_app(runtime.app, runtime.engine), port=0, host="127.0.0.1")
+    server = serve(make_wsgi_app(runtime.app, runtime.engine, settings), port=0, host="127.0.0.1")
     thread = threading.Thread(target=run_until_closed, args=(server,), name="waitress", daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.effective_port}"

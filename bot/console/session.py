@@ -127,7 +127,9 @@ class Console:
             channel_spacing=timedelta(0),
             home_spacing=timedelta(0),
         )
-        self.server = serve(make_wsgi_app(self.runtime.app, self.runtime.engine), port=0, host="127.0.0.1")
+        self.server = serve(
+            make_wsgi_app(self.runtime.app, self.runtime.engine, self.settings), port=0, host="127.0.0.1"
+        )
         self._thread = threading.Thread(target=run_until_closed, args=(self.server,), daemon=True)
         self._thread.start()
         self.slack = SlackRequests(

@@ -24,7 +24,7 @@ def test_healthz_answers_200_json_when_database_answers(bot):
 
 def test_healthz_answers_503_when_database_is_down(bot):
     down = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1})
-    wsgi = make_wsgi_app(bot.runtime.app, down)
+    wsgi = make_wsgi_app(bot.runtime.app, down, bot.runtime.settings)
     statuses = []
     body = b"".join(wsgi({"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"}, lambda s, h: statuses.append(s)))
     assert statuses == ["503 Service Unavailable"]

@@ -1,4 +1,4 @@
-"""Logging that cannot leak a secret: tokens, the signing secret and response URLs are masked."""
+"""Logging that cannot leak a secret: tokens, the signing secret, response URLs and file upload URLs are masked."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ _RESPONSE_URL = re.compile(r"https?://[^\s\"']*/(?:commands|actions|response)/[^
 _PAYLOAD_TOKEN = re.compile(r"(\btoken[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9_-]{8,}")
 # The same URL inside a form body or JSON, possibly percent-encoded.
 _RESPONSE_URL_FIELD = re.compile(r"(response_url[\"']?\s*[:=]\s*[\"']?)[^&\s\"',}]+")
+# A file upload URL (files.getUploadURLExternal) lets anyone holding it write the file: as secret as a token.
+_UPLOAD_URL = re.compile(r"https?://[^\s\"']*/upload/[^\s\"']+")
+_UPLOAD_URL_FIELD = re.compile(r"(upload_url[\"']?\s*[:=]\s*[\"']?)[^&\s\"',}]+")
 
 
 class RedactingFilter(logging.Filter):
@@ -29,6 +32,8 @@ class RedactingFilter(logging.Filter):
         text = _TOKEN.sub("[token]", text)
         text = _PAYLOAD_TOKEN.sub(r"\1[token]", text)
         text = _RESPONSE_URL.sub("[response_url]", text)
+        text = _UPLOAD_URL.sub("[upload_url]", text)
+        text = _UPLOAD_URL_FIELD.sub(r"\1[upload_url]", text)
         return _RESPONSE_URL_FIELD.sub(r"\1[response_url]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:

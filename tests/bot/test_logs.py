@@ -1,4 +1,4 @@
-"""Logs never carry a token, the signing secret or a response_url."""
+"""Logs never carry a token, the signing secret, a response_url or a file upload URL."""
 
 from __future__ import annotations
 
@@ -18,13 +18,15 @@ from bot.logs import RedactingFilter
         '{"response_url": "https://hooks.slack.com/actions/T1/2/xyz"}',
         "posting to https://hooks.slack.com/commands/T1/123/abc now",
         "the signing secret is sup3r-s1gning-secret",
+        "Received the following response - body: {'ok': True, 'upload_url': 'https://files.slack.com/upload/v1/CwAB'}",
+        "Sending a request - url: https://files.slack.com/upload/v1/CwABGh7, query_params: {}",
     ],
 )
 def test_secrets_are_masked(message):
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s", (message,), None)
     RedactingFilter(("sup3r-s1gning-secret",)).filter(record)
     shown = record.getMessage()
-    for secret in ("xoxb-1234", "xoxp-99", "xapp-1", "xoxe-1", "hooks.slack.com", "sup3r-s1gning-secret"):
+    for secret in ("xoxb-1234", "xoxp-99", "xapp-1", "xoxe-1", "hooks.slack.com", "sup3r-s1gning-secret", "CwAB"):
         assert secret not in shown
 
 

@@ -31,7 +31,7 @@ from tests.conftest import SIGNING_SECRET
 
 APP_TOKEN = "xapp-1-A0HARDEN-1234567890-appleveltokensecret"
 PASTED = ("xoxp-1111-2222-3333-userpastedtoken", "xoxe-1-refreshtokenpasted", "xoxb-9999-8888-otherbottoken")
-FORBIDDEN = ("xoxb-", "xoxp-", "xapp-", "xoxe-", SIGNING_SECRET, "/response/", VERIFICATION_TOKEN)
+FORBIDDEN = ("xoxb-", "xoxp-", "xapp-", "xoxe-", SIGNING_SECRET, "/response/", "/upload/", VERIFICATION_TOKEN)
 
 
 @pytest.fixture
@@ -178,6 +178,11 @@ def test_a_whole_run_at_debug_logs_no_secret(bot, production_logs):
     fake.fail("views.open", status=500)
     assert slack.block_action(Action.HOME_SET_DEPARTMENT, user_id="U1", container_type="view").status == 200
 
+    # the participation files, uploaded to the admin's DM through one-time upload URLs
+    assert slack.command("/report", "participation", user_id="UADMIN").status == 200
+    bot.settle()
+    fake.wait_for("files.completeUploadExternal")
+
     # App Home, and the outbox delivered to the end
     assert slack.event({"type": "app_home_opened", "user": "U1", "tab": "home", "channel": "D1"}).status == 200
     bot.settle()
@@ -186,7 +191,14 @@ def test_a_whole_run_at_debug_logs_no_secret(bot, production_logs):
 
     text = production_logs.text
     # the capture saw the run: Slack calls at DEBUG, the refusals, the failures, a traceback, and redactions
-    for expected in ("Sending a request", "refused a request to /slack/events", "Traceback", "[token]", "[response_url]"):
+    for expected in (
+        "Sending a request",
+        "refused a request to /slack/events",
+        "Traceback",
+        "[token]",
+        "[response_url]",
+        "[upload_url]",
+    ):
         assert expected in text, f"{expected!r} never logged: is DEBUG logging captured?"
     leaks = [line[:400] for line in text.splitlines() if found_secrets(line)]
     assert not leaks, "\n".join(leaks)

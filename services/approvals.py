@@ -200,9 +200,57 @@ def _comments(session: Session, request_id: int) -> list[ApprovalComment]:
 
 
 def get(session: Session, team_id: str, request_id: int) -> RequestInfo:
+    """The request, whoever asks: for rendering what the outbox sends its own recipients. People reading
+    one ask through `get_for`."""
     request = _load(session, team_id, request_id)
     project = session.get(Project, request.project_id)
     return _info(request, project, _comments(session, request.id))
+
+
+def may_read(session: Session, request: ApprovalRequest, viewer: str, *, is_admin: bool, now: datetime) -> bool:
+    """Who may read a request: its requester, everyone on its line and whoever stands in for them (대결),
+    its readers (참조), and admins."""
+    if is_admin:
+        return True
+    people = {request.requester.slack_user_id} | {r.user.slack_user_id for r in request.readers}
+    for step in request.steps:
+        people.add(step.approver.slack_user_id)
+        if step.decided_by is not None:
+            people.add(step.decided_by.slack_user_id)
+    if viewer in people:
+        return True
+    # proxies: whoever stands in now, and whoever was asked to once (their card is in their DM)
+    asked = {
+        who for _key, who in outbox.keyed_like(session, request.team_id, "approval.ask", f"approval:{request.id}:ask:%")
+    }
+    if viewer in asked:
+        return True
+    return any(
+        (proxy := _active_proxy(session, request.team_id, step.approver_id, now)) is not None
+        and proxy.slack_user_id == viewer
+        for step in request.steps
+    )
+
+
+def get_for(session: Session, team_id: str, viewer: str, request_id: int, *, is_admin: bool, now: datetime):
+    """The request and its history for someone who may read it; to anyone else it does not exist (the same
+    refusal as an unknown number, so numbers reveal nothing)."""
+    request = _load(session, team_id, request_id)
+    if not may_read(session, request, viewer, is_admin=is_admin, now=now):
+        raise DomainError("approval.not_found", id=request_id)
+    project = session.get(Project, request.project_id)
+    return _info(request, project, _comments(session, request.id)), history(session, team_id, request_id)
+
+
+def resubmission_of(session: Session, team_id: str, actor: str, request_id: int, *, is_admin: bool, now: datetime):
+    """The earlier request for the resubmission form (재상신): only its requester, once it was returned or
+    withdrawn."""
+    info, _history = get_for(session, team_id, actor, request_id, is_admin=is_admin, now=now)
+    if info.requester != actor:
+        raise DomainError("approval.not_requester", id=info.id)
+    if info.status not in (RequestStatus.REJECTED, RequestStatus.WITHDRAWN):
+        raise DomainError("approval.cannot_resubmit", id=info.id)
+    return info
 
 
 def agreement_index(draft: Draft) -> int:
@@ -403,6 +451,8 @@ def _precheck(session: Session, team_id: str, actor: str, step_id: int, now: dat
     session.refresh(step)
     project = session.get(Project, request.project_id)
     allowed = _deciders(session, step, now)
+    if actor not in allowed and not may_read(session, request, actor, is_admin=False, now=now):
+        raise DomainError("approval.not_found", id=step_id)  # to an outsider, a forged click finds nothing
     if actor not in allowed:
         outcome = Outcome.NOT_YOURS
     elif step.status in (StepStatus.APPROVED, StepStatus.REJECTED):
@@ -558,7 +608,8 @@ def withdraw(session: Session, team_id: str, actor: str, request_id: int, *, now
     request = _load(session, team_id, request_id, for_update=True)
     project = session.get(Project, request.project_id)
     if request.requester.slack_user_id != actor:
-        raise DomainError("approval.not_requester", id=request_id)
+        readable = may_read(session, request, actor, is_admin=False, now=now)
+        raise DomainError("approval.not_requester" if readable else "approval.not_found", id=request_id)
     if request.status is RequestStatus.WITHDRAWN:
         return _info(request, project)
     if request.status is not RequestStatus.PENDING or not _info(request, project).undecided:
@@ -583,14 +634,8 @@ def comment(
     """의견: anyone on the request (requester, line, readers) may leave one; it is kept with it."""
     request = _load(session, team_id, request_id)
     project = session.get(Project, request.project_id)
-    involved = (
-        {request.requester.slack_user_id}
-        | {s.approver.slack_user_id for s in request.steps}
-        | {r.user.slack_user_id for r in request.readers}
-    )
-    proxies = {p for s in request.steps for p in _deciders(session, s, now)}
-    if actor not in involved | proxies:
-        raise DomainError("approval.not_involved", id=request_id)
+    if not may_read(session, request, actor, is_admin=False, now=now):
+        raise DomainError("approval.not_found", id=request_id)
     if not text.strip():
         raise DomainError("approval.comment_missing")
     if step_id is not None and all(s.id != step_id for s in request.steps):

@@ -448,14 +448,20 @@ def project_week(
     )
 
 
-def current_week(session: Session, team_id: str, key: str, *, now: datetime, calendar: WorkCalendar) -> ProjectDigest:
-    """The digest of this week (in the project's zone) of the project with that key, closed or not."""
+def current_week(
+    session: Session, team_id: str, key: str, *, viewer: str, is_admin: bool, now: datetime, calendar: WorkCalendar
+) -> ProjectDigest:
+    """The digest of this week (in the project's zone) of the project with that key, closed or not, for its
+    members and admins."""
     normalised = key.strip().upper()
     found = session.execute(
         select(Project.id, Project.timezone).where(Project.team_id == team_id, Project.key == normalised)
     ).first()
     if found is None:
         raise DomainError("digest.not_found", key=key.strip()[:30] or "-")
+    info = projects.get_by_id(session, team_id, found[0])
+    assert info is not None  # found a moment ago, in the same transaction
+    projects.check_can_read_work(info, viewer, is_admin=is_admin)
     project_id, zone = found
     digest = project_week(
         session,

@@ -18,6 +18,7 @@ from models import (
     DirectiveKind,
     DirectiveReport,
     DirectiveStatus,
+    MemberRole,
     Project,
     ProjectStatus,
     ReportKind,
@@ -121,7 +122,18 @@ def _with_project(session: Session, directive: Directive) -> DirectiveInfo:
 
 
 def get(session: Session, team_id: str, directive_id: int) -> DirectiveInfo:
+    """The directive, whoever asks: for what the outbox sends its own recipients. People reading one ask
+    through `get_for`."""
     return _with_project(session, _load(session, team_id, directive_id))
+
+
+def get_for(session: Session, team_id: str, viewer: str, directive_id: int, *, is_admin: bool) -> DirectiveInfo:
+    """The directive for its issuer, its assignees, the project's leads and admins; to anyone else it does not
+    exist (the same refusal as an unknown number)."""
+    directive = _load(session, team_id, directive_id)
+    if not _readable(session, directive, viewer, is_admin):
+        raise DomainError("directive.not_found", id=directive_id)
+    return _with_project(session, directive)
 
 
 def _notify(session: Session, directive: Directive, kind: str, recipient: str, key: str) -> None:
@@ -215,10 +227,29 @@ def issue(
     return _info(directive, project)
 
 
-def _assignee(directive: Directive, actor: str) -> DirectiveAssignee:
+def _readable(session: Session, directive: Directive, actor: str, is_admin: bool) -> bool:
+    """Its issuer, assignees, the project's leads and admins may see it (see get_for)."""
+    if is_admin or directive.issuer.slack_user_id == actor:
+        return True
+    if any(a.user.slack_user_id == actor for a in directive.assignees):
+        return True
+    project = session.get(Project, directive.project_id)
+    return project is not None and any(
+        m.active and m.role is MemberRole.LEAD and m.user.slack_user_id == actor for m in project.members
+    )
+
+
+def _refuse(session: Session, directive: Directive, actor: str, code: str) -> DomainError:
+    """The refusal for someone who may not act: as if it did not exist, to whoever may not even see it."""
+    if not _readable(session, directive, actor, is_admin=False):
+        return DomainError("directive.not_found", id=directive.id)
+    return DomainError(code, id=directive.id)
+
+
+def _assignee(session: Session, directive: Directive, actor: str) -> DirectiveAssignee:
     found = next((a for a in directive.assignees if a.user.slack_user_id == actor), None)
     if found is None:
-        raise DomainError("directive.not_assignee", id=directive.id)
+        raise _refuse(session, directive, actor, "directive.not_assignee")
     return found
 
 
@@ -226,7 +257,7 @@ def acknowledge(
     session: Session, team_id: str, actor: str, directive_id: int, *, now: datetime
 ) -> tuple[Outcome, DirectiveInfo]:
     directive = _load(session, team_id, directive_id, for_update=True)
-    assignee = _assignee(directive, actor)
+    assignee = _assignee(session, directive, actor)
     taken = session.execute(
         update(DirectiveAssignee)
         .where(DirectiveAssignee.id == assignee.id, DirectiveAssignee.acknowledged_at.is_(None))
@@ -249,7 +280,7 @@ def report(
 ) -> DirectiveInfo:
     """An interim or completion report; only assignees, and only while the directive is open."""
     directive = _load(session, team_id, directive_id, for_update=True)
-    assignee = _assignee(directive, actor)
+    assignee = _assignee(session, directive, actor)
     if directive.status not in OPEN:
         raise DomainError("directive.not_open", id=directive.id)
     if not text.strip():
@@ -267,9 +298,9 @@ def report(
     return _with_project(session, directive)
 
 
-def _require_issuer(directive: Directive, actor: str, is_admin: bool) -> None:
+def _require_issuer(session: Session, directive: Directive, actor: str, is_admin: bool) -> None:
     if not is_admin and directive.issuer.slack_user_id != actor:
-        raise DomainError("directive.not_issuer", id=directive.id)
+        raise _refuse(session, directive, actor, "directive.not_issuer")
 
 
 def accept(
@@ -277,7 +308,7 @@ def accept(
 ) -> tuple[Outcome, DirectiveInfo]:
     """Closes it on its completion report; a second click finds it closed and changes nothing."""
     directive = _load(session, team_id, directive_id, for_update=True)
-    _require_issuer(directive, actor, is_admin)
+    _require_issuer(session, directive, actor, is_admin)
     if directive.status is DirectiveStatus.DONE:
         return Outcome.ALREADY, _with_project(session, directive)
     if directive.status is not DirectiveStatus.REPORTED:
@@ -303,7 +334,7 @@ def return_(
 ) -> tuple[Outcome, DirectiveInfo]:
     """Sends the report back with a note; the directive reopens for another report."""
     directive = _load(session, team_id, directive_id, for_update=True)
-    _require_issuer(directive, actor, is_admin)
+    _require_issuer(session, directive, actor, is_admin)
     if directive.status is DirectiveStatus.RETURNED:
         return Outcome.ALREADY, _with_project(session, directive)
     if directive.status is not DirectiveStatus.REPORTED:

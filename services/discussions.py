@@ -361,9 +361,13 @@ def close(
     return Outcome.DONE, info_of(session, discussion)
 
 
-def for_project(session: Session, team_id: str, key: str) -> tuple[projects.ProjectInfo, list[DiscussionInfo]]:
-    """A project's discussions: open ones first (newest first), then the decision log, newest first."""
+def for_project(
+    session: Session, team_id: str, key: str, *, viewer: str, is_admin: bool
+) -> tuple[projects.ProjectInfo, list[DiscussionInfo]]:
+    """A project's discussions, for its members and admins: open ones first (newest first), then the
+    decision log, newest first."""
     project = projects.get(session, team_id, key)
+    projects.check_can_read_work(project, viewer, is_admin=is_admin)
     rows = session.scalars(
         select(Discussion)
         .where(Discussion.team_id == team_id, Discussion.project_id == project.id)

@@ -553,6 +553,17 @@ def _apply_managers(
     return changes
 
 
+def may_read_work(info: ProjectInfo, viewer: str, *, is_admin: bool) -> bool:
+    """A project's progress, discussions and digests are for its members and admins (its registration,
+    shown by /project show and /project list, is for anyone who might join)."""
+    return is_admin or info.role_of(viewer) is not None
+
+
+def check_can_read_work(info: ProjectInfo, viewer: str, *, is_admin: bool) -> None:
+    if not may_read_work(info, viewer, is_admin=is_admin):
+        raise DomainError("project.members_only", key=info.key)
+
+
 def may_direct(project: Project, actor: str) -> bool:
     """A lead or a manager of the project may issue directives on it."""
     member = membership(project, actor)

@@ -121,7 +121,11 @@ def detail(
     reader: Reader,
     progress: ProjectProgress | None = None,
     decisions: Sequence[DiscussionInfo] = (),
+    *,
+    members_only: bool = False,
 ) -> dict[str, Any]:
+    """A project's registration, and its progress and decision log; `members_only`: the reader is not on
+    it, so the work is left out and they are told why."""
     locale = reader.locale
     status = t("project.status_active" if info.status is ProjectStatus.ACTIVE else "project.status_closed", locale)
     none = t("common.none", locale)
@@ -148,6 +152,8 @@ def detail(
         blocks += [divider(), *status_blocks(progress, reader)]
     if decisions:
         blocks += [divider(), *decision_log(list(decisions), reader)]
+    if members_only:
+        blocks.append(context(t("project.members_only_note", locale)))
     if info.role_of(reader.user_id) is None and info.status is ProjectStatus.ACTIVE:
         blocks.append(actions(button(t("project.button_join", locale), Action.PROJECT_JOIN, info.key, "primary")))
     return message(f"{escape(info.name)} ({escape(info.key)})", blocks)

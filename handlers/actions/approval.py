@@ -100,9 +100,14 @@ def register(app: App, deps: Deps) -> None:
         reader = deps.cached_reader(click.team_id, click.user_id)
         try:
             with deps.session_factory() as session:
-                earlier = approvals.get(session, click.team_id, int(click.value))
-                if earlier.requester != click.user_id:
-                    raise DomainError("approval.not_requester", id=earlier.id)
+                earlier = approvals.resubmission_of(
+                    session,
+                    click.team_id,
+                    click.user_id,
+                    int(click.value),
+                    is_admin=deps.is_admin(click.user_id),
+                    now=deps.clock(),
+                )
                 choices = projects.list_mine(session, click.team_id, click.user_id)
         except DomainError as error:
             answer_click(client, click, respond, error_message(error, reader.locale))
@@ -121,8 +126,14 @@ def register(app: App, deps: Deps) -> None:
         reader = deps.cached_reader(click.team_id, click.user_id)
         try:
             with deps.session_factory() as session:
-                info = approvals.get(session, click.team_id, int(click.value))
-                events = approvals.history(session, click.team_id, info.id)
+                info, events = approvals.get_for(
+                    session,
+                    click.team_id,
+                    click.user_id,
+                    int(click.value),
+                    is_admin=deps.is_admin(click.user_id),
+                    now=deps.clock(),
+                )
             payload = blocks.show(info, events, reader)
         except DomainError as error:
             payload = error_message(error, reader.locale)

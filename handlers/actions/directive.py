@@ -102,8 +102,10 @@ def register(app: App, deps: Deps) -> None:
 
         def run(click, reader):
             with deps.session_factory() as session:
-                info = directives.get(session, click.team_id, int(click.value))
+                info = directives.get_for(
+                    session, click.team_id, click.user_id, int(click.value), is_admin=deps.is_admin(click.user_id)
+                )
                 events = directives.history(session, click.team_id, info.id)
-            return blocks.show(info, events, reader, deps.clock().date())
+            return blocks.show(info, events, reader, reader.local_date(deps.clock()))
 
         act(body, client, respond, logger, run)

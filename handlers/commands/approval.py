@@ -57,8 +57,14 @@ def list_(inv: Invocation) -> None:
 def show(inv: Invocation) -> None:
     request_id = _request_id(inv)
     with inv.deps.session_factory() as session:
-        info = approvals.get(session, inv.cmd.team_id, request_id)
-        events = approvals.history(session, inv.cmd.team_id, request_id)
+        info, events = approvals.get_for(
+            session,
+            inv.cmd.team_id,
+            inv.cmd.user_id,
+            request_id,
+            is_admin=inv.deps.is_admin(inv.cmd.user_id),
+            now=inv.deps.clock(),
+        )
     inv.reply(blocks.show(info, events, inv.reader))
 
 

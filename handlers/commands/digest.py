@@ -31,7 +31,15 @@ def project(inv: Invocation) -> None:
     """`/digest KEY`: this week of that project."""
     key = plain(inv.cmd.text.split()[0], from_command=True)
     with inv.deps.session_factory() as session:
-        digest = digests.current_week(session, inv.cmd.team_id, key, now=inv.deps.clock(), calendar=inv.deps.calendar)
+        digest = digests.current_week(
+            session,
+            inv.cmd.team_id,
+            key,
+            viewer=inv.cmd.user_id,
+            is_admin=inv.deps.is_admin(inv.cmd.user_id),
+            now=inv.deps.clock(),
+            calendar=inv.deps.calendar,
+        )
     inv.reply(blocks.project_digest(digest, inv.reader))
 
 

@@ -62,7 +62,7 @@ def issue(inv: Invocation) -> None:
 
 
 def list_(inv: Invocation) -> None:
-    today = inv.deps.clock().date()
+    today = inv.reader.local_date(inv.deps.clock())
     with inv.deps.session_factory() as session:
         assigned, issued = directives.for_person(session, inv.cmd.team_id, inv.cmd.user_id, today=today)
     inv.reply(blocks.directive_list(assigned, issued, inv.reader, today))
@@ -71,9 +71,11 @@ def list_(inv: Invocation) -> None:
 def show(inv: Invocation) -> None:
     directive_id = _directive_id(inv)
     with inv.deps.session_factory() as session:
-        info = directives.get(session, inv.cmd.team_id, directive_id)
+        info = directives.get_for(
+            session, inv.cmd.team_id, inv.cmd.user_id, directive_id, is_admin=inv.deps.is_admin(inv.cmd.user_id)
+        )
         events = directives.history(session, inv.cmd.team_id, directive_id)
-    inv.reply(blocks.show(info, events, inv.reader, inv.deps.clock().date()))
+    inv.reply(blocks.show(info, events, inv.reader, inv.reader.local_date(inv.deps.clock())))
 
 
 def register(app: App, deps: Deps) -> None:

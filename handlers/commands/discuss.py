@@ -87,7 +87,13 @@ def list_(inv: Invocation) -> None:
         inv.say("common.missing_key", example="/discuss list ATOPY")
         return
     with inv.deps.session_factory() as session:
-        project, found = discussions.for_project(session, inv.cmd.team_id, inv.first_arg)
+        project, found = discussions.for_project(
+            session,
+            inv.cmd.team_id,
+            inv.first_arg,
+            viewer=inv.cmd.user_id,
+            is_admin=inv.deps.is_admin(inv.cmd.user_id),
+        )
     inv.reply(blocks.discussion_list(project, found, inv.reader, inv.reader.local_date(inv.deps.clock())))
 
 

@@ -53,6 +53,9 @@ def show(inv: Invocation) -> None:
         return
     with inv.deps.session_factory() as session:
         info = projects.get(session, inv.cmd.team_id, key)
+        if not projects.may_read_work(info, inv.cmd.user_id, is_admin=inv.deps.is_admin(inv.cmd.user_id)):
+            inv.reply(blocks.detail(info, inv.reader, members_only=True))  # the registration, not the work
+            return
         status = progress.project_progress(
             session, inv.cmd.team_id, key, now=inv.deps.clock(), calendar=inv.deps.calendar
         )

@@ -201,7 +201,9 @@ def test_intruder_is_refused_and_nothing_changes(bot):
     setup(bot)
     bot.command("/approval", "request JOBS <@U2|lee> 남의 결재")
     _, step = card_for(bot, "U2")
-    assert "회원님이 결정할 결재가 아닙니다" in click(bot, Action.APPROVAL_APPROVE, step, "U9")["text"]
+    # someone not on the request learns nothing, not even that it exists
+    assert "결재 #" in click(bot, Action.APPROVAL_APPROVE, step, "U9")["text"]
+    assert "찾을 수 없습니다" in click(bot, Action.APPROVAL_APPROVE, step, "U9")["text"]
     assert "회원님이 결정할 결재가 아닙니다" in click(bot, Action.APPROVAL_REJECT, step, "U1")["text"]
     assert request_status(bot)[1]["U2"] is StepStatus.PENDING
     assert not [c for c in bot.fake.calls if c.method == "views.open"]

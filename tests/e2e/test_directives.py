@@ -130,7 +130,8 @@ def test_only_a_lead_issues_and_only_assignees_report(bot):
     intruder = report(bot, "U9", "completion", "남이 보고")
     assert intruder.json["response_action"] == "errors"
     assert stored(bot).status is DirectiveStatus.ISSUED
-    assert "담당자만" in bot.answer(click(bot, Action.DIRECTIVE_ACK, "U9"))["text"]
+    assert "찾을 수 없습니다" in bot.answer(click(bot, Action.DIRECTIVE_ACK, "U9"))["text"]  # not theirs to see
+    assert "담당자만" in bot.answer(click(bot, Action.DIRECTIVE_ACK, "U1"))["text"]  # the issuer sees it, may not ack
     assert "지시한 사람이나 관리자만" in bot.answer(click(bot, Action.DIRECTIVE_ACCEPT, "U2"))["text"]
 
 

@@ -121,7 +121,7 @@ def office(tmp_path_factory) -> Office:
     o = Office(sf)
 
     def vote(s, now):
-        found = discussions.for_project(s, TEAM, "ATOPY")[1][0]
+        found = discussions.for_project(s, TEAM, "ATOPY", viewer=KIM, is_admin=False)[1][0]
         return polls.vote(s, TEAM, KIM, found.options[0].id, today=now.astimezone(SEOUL).date(), now=now)
 
     events = {

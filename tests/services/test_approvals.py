@@ -575,9 +575,7 @@ def test_one_reviewer_returning_ends_an_agreement_step_for_the_others(session_fa
 # --- exactly once, and only by the right person -------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "intruder", ["U9", "U1", "U3", "U7"], ids=["outsider", "requester", "later-approver", "reader"]
-)
+@pytest.mark.parametrize("intruder", ["U1", "U3", "U7"], ids=["requester", "later-approver", "reader"])
 def test_someone_elses_click_is_not_yours_and_changes_nothing(session_factory, intruder):
     make_project(session_factory)
     info = request(session_factory, ("U2", "U3"), readers=("U7",))
@@ -587,6 +585,22 @@ def test_someone_elses_click_is_not_yours_and_changes_nothing(session_factory, i
 
     assert result.outcome is Outcome.NOT_YOURS
     assert result.step.status is StepStatus.PENDING
+    assert snapshot(session_factory) == before
+
+
+@pytest.mark.parametrize("outsider", ["U9", "U4"], ids=["outside-the-project", "project-member-not-on-it"])
+def test_an_outsiders_click_finds_nothing_and_reveals_nothing(session_factory, outsider):
+    make_project(session_factory)
+    info = request(session_factory, ("U2", "U3"), readers=("U7",))
+    before = snapshot(session_factory)
+
+    error = refused(
+        session_factory,
+        lambda s: approvals.decide(s, TEAM, outsider, step_of(info, "U2").id, Decision.APPROVE, now=MON),
+    )
+    unknown = refused(session_factory, lambda s: approvals.decide(s, TEAM, outsider, 999, Decision.APPROVE, now=MON))
+
+    assert (error.code, unknown.code) == ("approval.not_found", "approval.not_found")  # the same as no such step
     assert snapshot(session_factory) == before
 
 
@@ -986,8 +1000,8 @@ def test_long_comments_are_cut_to_the_limit(session_factory):
 @pytest.mark.parametrize(
     ("actor", "text", "code"),
     [
-        ("U9", "끼어들기", "approval.not_involved"),
-        ("U4", "같은 과제 구성원", "approval.not_involved"),
+        ("U9", "끼어들기", "approval.not_found"),
+        ("U4", "같은 과제 구성원", "approval.not_found"),
         ("U2", "  ", "approval.comment_missing"),
     ],
     ids=["outsider", "project-member-not-on-request", "empty"],
@@ -1099,10 +1113,10 @@ def new_messages(sf: sessionmaker[Session], before: dict[str, list]) -> Counter[
 
 def test_many_clicks_at_once_on_one_step_decide_it_once(session_factory):
     make_project(session_factory)
-    info = request(session_factory, ("U2", "U3"))
+    info = request(session_factory, ("U2", "U3"), readers=("U7",))
     step = step_of(info, "U2").id
     before = snapshot(session_factory)
-    clicks = [("U2", step)] * (THREADS - 2) + [("U9", step), ("U3", step)]  # the approver, an outsider, a later one
+    clicks = [("U2", step)] * (THREADS - 2) + [("U7", step), ("U3", step)]  # the approver, a reader, a later one
 
     outcomes = click_together(session_factory, clicks)
 

@@ -289,10 +289,10 @@ def test_a_day_inside_the_week_means_that_week(session_factory, project):
 def test_current_week_by_key_and_unknown_key(session_factory, project):
     request(session_factory, "이번 주 요청", TUE)
     with session_factory() as s:
-        digest = digests.current_week(s, TEAM, " p ", now=NOW, calendar=KR)
+        digest = digests.current_week(s, TEAM, " p ", viewer="U1", is_admin=False, now=NOW, calendar=KR)
         assert digest.week_start == WEEK and digest.approvals.opened == 1
         with pytest.raises(DomainError) as unknown:
-            digests.current_week(s, TEAM, "NOPE", now=NOW, calendar=KR)
+            digests.current_week(s, TEAM, "NOPE", viewer="U1", is_admin=False, now=NOW, calendar=KR)
     assert unknown.value.code == "digest.not_found" and unknown.value.params == {"key": "NOPE"}
 
 

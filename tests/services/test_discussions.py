@@ -703,7 +703,7 @@ def test_for_project_lists_open_ones_newest_first_then_closed_ones_newest_closed
     close(sf, third.id, now=NOW + timedelta(hours=1))
 
     with sf() as s:
-        project, found = discussions.for_project(s, TEAM, "P")
+        project, found = discussions.for_project(s, TEAM, "P", viewer="U1", is_admin=False)
 
     assert project.key == "P"
     assert [d.id for d in found] == [fourth.id, second.id, first.id, third.id]
@@ -715,7 +715,7 @@ def test_for_project_of_a_project_without_discussions_is_empty(session_factory):
     make_project(session_factory)
 
     with session_factory() as s:
-        project, found = discussions.for_project(s, TEAM, "P")
+        project, found = discussions.for_project(s, TEAM, "P", viewer="U1", is_admin=False)
 
     assert (project.key, found) == ("P", [])
 

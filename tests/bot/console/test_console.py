@@ -316,15 +316,22 @@ def test_full_approval_line_clicked_by_the_right_people_and_the_requester_is_tol
     assert "결재 완료" in term.do("/approval show 1")
 
 
-@pytest.mark.parametrize("intruder", ["choi", "kim"])  # someone outside the line; the next approver, out of turn
-def test_approval_clicked_by_the_wrong_person_is_refused_and_changes_nothing(term, intruder):
+@pytest.mark.parametrize(
+    ("intruder", "answer"),
+    [
+        ("choi", "결재 #1을(를) 찾을 수 없습니다."),  # outside the line: it does not exist for them
+        ("kim", "결재 #1은(는) 회원님이 결정할 결재가 아닙니다."),  # the next approver, out of turn
+    ],
+)
+def test_approval_clicked_by_the_wrong_person_is_refused_and_changes_nothing(term, intruder, answer):
     term.do(":as park")
     approve = button(after(term.do(":inbox"), "👉 회원님이 결정할 차례입니다."), "승인")
     term.do(f":as {intruder}")
     shown = term.do(f":click {approve}")
-    assert "결재 #1은(는) 회원님이 결정할 결재가 아닙니다." in shown
+    assert answer in shown
     assert "승인했습니다" not in shown and "updated" not in shown
 
+    term.do(":as lee")
     shown = term.do("/approval show 1")
     assert "1. 👉 @박지호" in shown and "2. ⏳ @김민수" in shown
     assert "승인" not in after(shown, "이력")
@@ -358,7 +365,7 @@ def test_directive_issued_by_the_lead_and_acknowledged_by_the_assignee(term):
     acknowledge = button(card, "확인")
 
     term.do(":as choi")
-    assert "지시 #2의 담당자만 할 수 있습니다." in term.do(f":click {acknowledge}")
+    assert "지시 #2을(를) 찾을 수 없습니다." in term.do(f":click {acknowledge}")  # not theirs even to see
 
     term.do(":as lee")
     card = after(term.do(":inbox"), "#2 자료 정리")

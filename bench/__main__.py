@@ -7,11 +7,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import ack_latency, ledger_month, scheduler_tick, stuck_handlers
+from bench import ack_latency, flood, ledger_month, scheduler_tick, stuck_handlers
 
 BENCHMARKS = {
     "Acknowledging slash commands (vs. a bare Bolt app that only acks)": ack_latency.run,
     "Acknowledging while handlers are stuck on a slow Slack (vs. a bare Bolt app)": stuck_handlers.run,
+    "A flood of bad requests while 20 real commands run (vs. the same commands on a quiet bot)": flood.run,
     "Scheduler: one tick and one cross-project digest (vs. a tenth of the organisation)": scheduler_tick.run,
     "Participation ledger: one month (vs. a tenth of the organisation)": ledger_month.run,
 }

@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -93,12 +94,36 @@ def shape_problem(body: Any) -> str | None:
     return None
 
 
+class RefusalLog:
+    """One WARNING per reason at most every LOG_EVERY seconds, with how many were held back: a flood of
+    bad requests must not flood the log too."""
+
+    LOG_EVERY = 10.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def warn(self, template: str, size: int, reason: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last.get(reason, -self.LOG_EVERY) < self.LOG_EVERY:
+                self._held[reason] = self._held.get(reason, 0) + 1
+                return
+            self._last[reason] = now
+            held = self._held.pop(reason, 0)
+        suffix = f" (and {held} more like it in the last {self.LOG_EVERY:.0f} s)" if held else ""
+        log.warning(template + "%s", size, reason, suffix)
+
+
 class FrontDoor:
     def __init__(self, app: App, *, signing_secret: str | None, api_url: str, locale: str) -> None:
         self.app = app
         self.secret = signing_secret
         self.locale = locale
         self.hooks_hosts = {SLACK_HOOKS_HOST, urlsplit(api_url).netloc}
+        self.refusals = RefusalLog()
 
     def __call__(self, environ: dict[str, Any], start_response) -> Iterable[bytes]:
         declared = environ.get("CONTENT_LENGTH") or ""
@@ -138,13 +163,13 @@ class FrontDoor:
         return _send(start_response, response)
 
     def _refuse(self, start_response, refusal: Refusal, size: int) -> Iterable[bytes]:
-        log.warning("refused a request to /slack/events (%d bytes): %s", size, refusal.reason)
+        self.refusals.warn("refused a request to /slack/events (%d bytes): %s", size, refusal.reason)
         payload = refusal.status.split(" ", 1)[1].lower().encode()
         start_response(refusal.status, [("Content-Type", "text/plain"), ("Content-Length", str(len(payload)))])
         return [payload]
 
     def _ignore(self, start_response, why: str, size: int) -> Iterable[bytes]:
-        log.warning("ignored a signed request (%d bytes): %s", size, why)
+        self.refusals.warn("ignored a signed request (%d bytes): %s", size, why)
         start_response("200 OK", [("Content-Length", "0")])
         return [b""]
 

@@ -225,3 +225,10 @@ def test_nul_and_lone_surrogates_in_text_are_cleaned_not_a_traceback(bot, caplog
         assert s.scalar(select(Project.name).where(Project.key == "NUL")) == "널문자 과제"
         assert s.scalar(select(func.count()).select_from(Project)) == 1
     assert "Traceback" not in caplog.text
+
+
+def test_a_flood_of_refusals_writes_one_line_per_reason_not_one_per_request(bot, caplog):
+    for _ in range(50):
+        assert bot.slack.raw(command_body(), content_type=FORM, signed=False).status == 401
+    refusals = [r.getMessage() for r in caplog.records if "refused a request" in r.getMessage()]
+    assert len(refusals) == 1 and "timestamp missing" in refusals[0]

@@ -41,7 +41,7 @@ from models import (
     StepStatus,
     User,
 )
-from services import audit, obligations, outbox, users
+from services import audit, obligations, outbox, projects, users
 from services.calendar import WorkCalendar
 from services.errors import DomainError
 from services.obligations import DAY_MARGIN
@@ -742,6 +742,23 @@ def month_records(
         prompt_hours=rules.prompt_hours,
         partial=keys is not None,
     )
+
+
+def report_scope(session: Session, team_id: str, viewer: str, key: str | None, *, is_admin: bool) -> list[str] | None:
+    """Whose participation the viewer may see, as project keys: every project (None) for an admin, or the one
+    named; for a lead, the projects they lead (the one named must be one). Anyone else sees only their own
+    (/report me), so a plain member is refused."""
+    if is_admin:
+        return [projects.get(session, team_id, key).key] if key else None
+    if key:
+        info = projects.get(session, team_id, key)
+        if info.role_of(viewer) is not MemberRole.LEAD:
+            raise DomainError("report.not_lead", key=info.key)
+        return [info.key]
+    led = [p.key for p in projects.list_mine(session, team_id, viewer) if p.role_of(viewer) is MemberRole.LEAD]
+    if not led:
+        raise DomainError("report.not_allowed")
+    return led
 
 
 def person_month(session: Session, team_id: str, person: str, month: Month, *, now: datetime, rules: Rules):

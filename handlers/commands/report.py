@@ -13,8 +13,7 @@ from bot.text import mention, plain
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
 from handlers.parsing import tokenize
-from models import MemberRole
-from services import exports, ledger, projects
+from services import exports, ledger
 from services.errors import DomainError
 from services.ledger import Month
 
@@ -46,31 +45,14 @@ def me(inv: Invocation) -> None:
     inv.reply(blocks.my_record(record, str(month), dict(rules.weights), inv.reader))
 
 
-def _scope(inv: Invocation, session, key: str | None) -> list[str] | None:
-    """The projects the caller may see: every one for an admin, else the ones they lead."""
-    if inv.deps.is_admin(inv.cmd.user_id):
-        return [projects.get(session, inv.cmd.team_id, key).key] if key else None
-    if key:
-        info = projects.get(session, inv.cmd.team_id, key)
-        if info.role_of(inv.cmd.user_id) is not MemberRole.LEAD:
-            raise DomainError("report.not_lead", key=info.key)
-        return [info.key]
-    led = [
-        p.key
-        for p in projects.list_mine(session, inv.cmd.team_id, inv.cmd.user_id)
-        if p.role_of(inv.cmd.user_id) is MemberRole.LEAD
-    ]
-    if not led:
-        raise DomainError("report.not_allowed")
-    return led
-
-
 def participation(inv: Invocation) -> None:
     words = [plain(w, from_command=True) for w in inv.args.split()]
     month = _month(inv, words)
     key = next((w.upper() for w in words if not _MONTH.match(w)), None)
     with inv.deps.session_factory() as session:
-        keys = _scope(inv, session, key)
+        keys = ledger.report_scope(
+            session, inv.cmd.team_id, inv.cmd.user_id, key, is_admin=inv.deps.is_admin(inv.cmd.user_id)
+        )
         records = ledger.month_records(
             session, inv.cmd.team_id, month, now=inv.deps.clock(), rules=_rules(inv), keys=keys
         )

@@ -44,6 +44,7 @@ METADATA_EVENT = "onnuri_outbox"
 HISTORY_LOOKBACK = 200  # messages of the channel searched for an earlier post of a retried row
 DRAIN_NAP = 0.25
 MAX_BACKOFF = timedelta(minutes=10)
+RETRY_AFTER_CAP = 300  # seconds: a Retry-After beyond this is not believed
 # Errors that no retry can fix: the message is marked dead at once.
 PERMANENT_ERRORS = {
     "channel_not_found",
@@ -327,11 +328,12 @@ def _pace_key(pending: Pending) -> str:
 
 
 def _retry_after(error: SlackApiError) -> int:
+    """Slack's Retry-After in seconds, within 1 and RETRY_AFTER_CAP."""
     headers = {k.lower(): v for k, v in (error.response.headers or {}).items()}
     value = headers.get("retry-after")
     if isinstance(value, list):
         value = value[0] if value else None
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
+    text = str(value).strip() if value is not None else ""
+    if not (text.isascii() and text.isdigit() and len(text) <= 6):
         return 30
+    return min(max(1, int(text)), RETRY_AFTER_CAP)

@@ -1,7 +1,8 @@
 """`onnuri scheduler run-once [--at T]`: every job due at T, once, delivered, then exit (for cron and tests).
 
-The run behaves as if the clock read T: rows are queued and sent as of T, and messages say what is
-true at T. A second run with the same T finds every row already queued and sends nothing."""
+The run decides what is due as if the clock read T, and messages say what is true at T; when rows are sent,
+channels paced and retries timed is the real clock's business, so a run as of next week leaves no hold
+on a channel that a running bot would obey. A second run with the same T sends nothing."""
 
 from __future__ import annotations
 
@@ -46,15 +47,13 @@ def run_once(settings: Settings, at: str | None) -> str:
         migrate.upgrade(engine)
         session_factory = make_session_factory(engine)
         queued = jobs.tick(session_factory, settings, WorkCalendar(settings.holidays_country), now)
-        # delivery runs on the same clock: rows queued as of T are due as of T
-        # delivery runs on a clock that starts at T and moves on in real time: rows queued as of T are
-        # due at once, and the one-message-a-second pace per channel still passes
+        # what messages say moves on from T; sending, pacing and retries keep the real clock
         started = time.monotonic()
         delivery = OutboxDelivery(
             session_factory,
             make_client(settings, retries=False),
             settings,
-            clock=lambda: now + timedelta(seconds=time.monotonic() - started),
+            content_clock=lambda: now + timedelta(seconds=time.monotonic() - started),
         )
         stats = delivery.drain(timeout=DRAIN_SECONDS)
         with session_factory() as session:

@@ -10,6 +10,7 @@ never when Slack is called.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +26,10 @@ from models import OutboxChannel, OutboxMessage, OutboxStatus
 from models.base import utcnow
 from models.db import OUTBOX_DIRTY
 
+log = logging.getLogger(__name__)
+
 CLAIM_LEASE = timedelta(seconds=60)
+PACE_CAP = timedelta(minutes=5)  # no channel is held longer than this, whatever a clock or a Retry-After said
 MAX_ATTEMPTS = 8
 
 
@@ -308,6 +312,20 @@ def reserve_channel(session: Session, team_id: str, channel: str, now: datetime,
     """Takes the channel's next sending slot: None when this caller may send now, else when it may.
 
     A conditional update, so processes delivering side by side keep one pace per channel."""
+    # a hold further ahead than PACE_CAP came from a wrong clock (a run-once --at in the future, say): it is
+    # dropped rather than obeyed, so a channel is never silenced for long
+    dropped = session.execute(
+        update(OutboxChannel)
+        .where(
+            OutboxChannel.team_id == team_id,
+            OutboxChannel.channel == channel,
+            OutboxChannel.not_before > now + PACE_CAP,
+        )
+        .values(not_before=now)
+        .execution_options(synchronize_session=False)
+    )
+    if dropped.rowcount:
+        log.warning("outbox: channel %s was held beyond %s; the hold was ignored", channel, PACE_CAP)
     taken = session.execute(
         update(OutboxChannel)
         .where(OutboxChannel.team_id == team_id, OutboxChannel.channel == channel, OutboxChannel.not_before <= now)
@@ -329,7 +347,9 @@ def reserve_channel(session: Session, team_id: str, channel: str, now: datetime,
 
 
 def hold_channel(session: Session, team_id: str, channel: str, until: datetime) -> None:
-    """Nothing more goes to the channel before `until` (Slack's Retry-After applies to all of it)."""
+    """Nothing more goes to the channel before `until` (Slack's Retry-After applies to all of it), at most
+    PACE_CAP from now (the real clock)."""
+    until = min(until, utcnow() + PACE_CAP)
     session.execute(
         update(OutboxChannel)
         .where(OutboxChannel.team_id == team_id, OutboxChannel.channel == channel, OutboxChannel.not_before < until)

@@ -20,6 +20,7 @@ from scheduler.leader import LEASE, LOCK_KEY, AdvisoryLockLeader, LeaseLeader, m
 from scheduler.runner import SchedulerRunner
 from services import nudges, projects, users
 
+REGISTERED = datetime(2026, 11, 2, tzinfo=UTC)  # before every period the tests look at
 TEAM = "T1"
 # Monday 7 December 2026, 10:00 in Seoul: a working day, the weekly report is due, nobody has reported.
 MONDAY_10 = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
@@ -242,7 +243,11 @@ def project(session_factory):
                 session, TEAM, member, display_name=member.lower(), tz="Asia/Seoul", locale="ko-KR", now=utcnow()
             )
         info = projects.create(
-            session, TEAM, "U1", projects.ProjectDraft(name="신청사 건립", key="HALL", member_ids=["U2"]), now=utcnow()
+            session,
+            TEAM,
+            "U1",
+            projects.ProjectDraft(name="신청사 건립", key="HALL", member_ids=["U2"]),
+            now=REGISTERED,
         )
         session.execute(delete(OutboxMessage))
     return info

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,32 +17,20 @@ from sqlalchemy import delete, select
 
 from bot.fakeslack.web_api import Call, FakeSlack
 from bot.ids import Action
-from models import OutboxMessage, OutboxStatus, migrate
+from models import OutboxMessage, OutboxStatus
 from models.base import utcnow
 from models.db import make_engine, make_session_factory
 from scheduler.once import parse_instant
 from services import nudges, projects, users
 from tests.conftest import ADMIN, BOT_TOKEN, TEAM
 
+REGISTERED = datetime(2026, 11, 2, tzinfo=UTC)  # before every period the tests look at
 ROOT = Path(__file__).parents[2]
 MONDAY = "2026-12-07T10:00+09:00"  # a working Monday in Seoul; the weekly report was due at 10:00
 THURSDAY = "2026-12-10T10:00+09:00"  # the same week, after three days without a run
 CHANNEL = "C0HALL"
 SEOUL_MEMBERS = ("U1", "U2")  # U1 registers the project (its lead), U2 is a member
 NEW_YORKER = "U3"  # a member in America/New_York: Monday 10:00 in Seoul is Sunday evening there
-
-
-@pytest.fixture
-def db_url(request, database_url: str, tmp_path: Path) -> str:
-    """PostgreSQL (emptied) when TEST_DATABASE_URL is set, else a fresh SQLite file under tmp_path."""
-    if database_url.startswith("postgresql"):
-        request.getfixturevalue("engine")  # truncates every table
-        return database_url
-    url = f"sqlite:///{tmp_path / 'once.db'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return url
 
 
 def is_postgres(url: str) -> bool:
@@ -73,7 +62,7 @@ def seed(url: str) -> int:
                 projects.ProjectDraft(
                     name="신청사 건립", key="HALL", channel_id=CHANNEL, member_ids=["U2", NEW_YORKER]
                 ),
-                now=utcnow(),
+                now=REGISTERED,
             )
             session.execute(delete(OutboxMessage))
         return info.id

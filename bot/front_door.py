@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.request.internals import parse_body
 
-from bot.i18n import t
+from kit.i18n import t
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from bot.ids import Command
+from kit.ids import Command
 
 BOT_SCOPES = (
     "commands",

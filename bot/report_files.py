@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.blocks.reports import describe
-from bot.i18n import t
 from bot.settings import Settings
+from kit.blocks.reports import describe
+from kit.i18n import t
 from models import Project, migrate
 from models.db import make_engine, make_session_factory
 from services import exports, ledger

@@ -11,15 +11,14 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import profiles
-from bot.reader import Reader, reader_from
 from bot.settings import Settings
 from handlers.refusals import error_text
-from models.base import utcnow
-from models.db import write_transaction
+from kit import profiles
+from kit.reader import Reader, reader_from
 from services import users
 from services.calendar import WorkCalendar
 from services.errors import DomainError
+from services.unit_of_work import utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from bot.i18n import t
 from handlers.deps import Deps
 from handlers.interaction import team_of, tell_user, user_of
 from handlers.refusals import error_text
+from kit.i18n import t
 from services.errors import DomainError
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.i18n import t
 from handlers.refusals import Name, error_text
+from kit.i18n import t
 from services import idempotency
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.i18n import t
-from bot.text import Raw, mention
+from kit.i18n import t
+from kit.text import Raw, mention
 from services.errors import DomainError, People
 
 Name = Callable[[str], str]

@@ -18,15 +18,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import notifications, profiles
-from bot.reader import Reader, reader_from
 from bot.settings import Settings
-from models import OutboxStatus
-from models.base import utcnow
-from models.db import write_transaction
+from kit import profiles
+from kit.reader import Reader, reader_from
+from scheduler import notifications
 from services import outbox, users
 from services.calendar import WorkCalendar
 from services.outbox import Pending
+from services.terms import OutboxStatus
+from services.unit_of_work import utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from models.db import write_transaction
 from services import audience as audiences
 from services import digests, nudges, outbox, projects, reminders
 from services.calendar import WorkCalendar
+from services.unit_of_work import write_transaction
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,12 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import SchedulerLease
-from models.base import utcnow
-from models.db import write_transaction
+from services import leases
+from services.unit_of_work import utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +91,7 @@ class LeaseLeader:
         now = self.clock()
         try:
             with write_transaction(self.session_factory) as session:
-                lease = session.scalar(select(SchedulerLease).where(SchedulerLease.name == LEASE_NAME))
-                if lease is None:
-                    session.add(SchedulerLease(name=LEASE_NAME, holder=self.holder, expires_at=now + LEASE))
-                    return True
-                if lease.holder == self.holder or lease.expires_at <= now:
-                    lease.holder = self.holder
-                    lease.expires_at = now + LEASE
-                    return True
-                return False
+                return leases.take_or_renew(session, LEASE_NAME, self.holder, now, LEASE)
         except SQLAlchemyError as error:  # another process took it at the same instant, or the database is away
             log.info("scheduler lease not taken (%s)", type(error).__name__)
             return False
@@ -108,9 +99,7 @@ class LeaseLeader:
     def release(self) -> None:
         try:
             with write_transaction(self.session_factory) as session:
-                lease = session.scalar(select(SchedulerLease).where(SchedulerLease.name == LEASE_NAME))
-                if lease is not None and lease.holder == self.holder:
-                    session.delete(lease)
+                leases.release(session, LEASE_NAME, self.holder)
         except SQLAlchemyError:
             pass
 

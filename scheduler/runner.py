@@ -13,10 +13,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from models.base import utcnow
 from scheduler import jobs
 from scheduler.leader import make_leader
 from services.calendar import WorkCalendar
+from services.unit_of_work import utcnow
 
 log = logging.getLogger(__name__)
 

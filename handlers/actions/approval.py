@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import approvals as blocks
-from bot.ids import Action
 from handlers.deps import Deps, error_message
 from handlers.interaction import answer_click, id_click, open_form
+from kit.blocks import approvals as blocks
+from kit.ids import Action
 from services import approvals, projects
 from services.approvals import Outcome, StepKind
 from services.errors import DomainError

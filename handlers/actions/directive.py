@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import directives as blocks
-from bot.ids import Action
 from handlers.deps import Deps, error_message
 from handlers.interaction import answer_click, id_click, open_form
-from models import ReportKind
+from kit.blocks import directives as blocks
+from kit.ids import Action
 from services import directives
 from services.directives import Outcome
 from services.errors import DomainError
+from services.terms import ReportKind
 
 
 def register(app: App, deps: Deps) -> None:

@@ -6,10 +6,10 @@ import re
 
 from slack_bolt import App
 
-from bot.blocks import discussions as blocks
-from bot.ids import Action
 from handlers.deps import Deps, error_message
 from handlers.interaction import answer_click, id_click, open_form
+from kit.blocks import discussions as blocks
+from kit.ids import Action
 from services import discussions, polls
 from services.errors import DomainError
 from services.polls import VoteOutcome

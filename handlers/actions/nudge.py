@@ -6,11 +6,11 @@ from datetime import date
 
 from slack_bolt import App
 
-from bot.blocks import nudges as blocks
-from bot.i18n import t
-from bot.ids import Action
 from handlers.deps import Deps, error_message
 from handlers.interaction import Click, MalformedPayload, answer_click
+from kit.blocks import nudges as blocks
+from kit.i18n import t
+from kit.ids import Action
 from services import nudges, projects
 from services.errors import DomainError
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import progress as blocks
-from bot.ids import Action
 from handlers.deps import Deps, error_message
 from handlers.interaction import MAX_ID, Click, MalformedPayload, metadata_of, open_form, tell_user
+from kit.blocks import progress as blocks
+from kit.ids import Action
 from services import progress
 from services.errors import DomainError
 

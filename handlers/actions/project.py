@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import projects as blocks
-from bot.ids import Action
 from handlers.deps import Deps, error_message
 from handlers.interaction import Click, MalformedPayload, tell_user
+from kit.blocks import projects as blocks
+from kit.ids import Action
 from services import progress, projects
 from services.errors import DomainError
 

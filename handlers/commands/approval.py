@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import approvals as blocks
-from bot.i18n import t
-from bot.ids import Command
-from bot.text import mention, plain
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
 from handlers.interaction import MAX_ID
 from handlers.parsing import parse_date, tokenize
+from kit.blocks import approvals as blocks
+from kit.i18n import t
+from kit.ids import Command
+from kit.text import mention, plain
 from services import approvals, projects
 from services.errors import DomainError
 

@@ -10,12 +10,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.i18n import t
-from bot.reader import Reader
-from bot.text import plain
 from handlers.deps import Deps, answer_domain_error
 from handlers.interaction import MalformedPayload, identity
 from handlers.parsing import split_subcommand
+from kit.i18n import t
+from kit.reader import Reader
+from kit.text import plain
 from services import idempotency
 from services.errors import DomainError
 

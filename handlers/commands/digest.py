@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import digests as blocks
-from bot.i18n import t
-from bot.ids import Command
-from bot.text import plain
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
+from kit.blocks import digests as blocks
+from kit.i18n import t
+from kit.ids import Command
+from kit.text import plain
 from services import digests
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import directives as blocks
-from bot.ids import Command
-from bot.text import plain
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
 from handlers.interaction import MAX_ID
 from handlers.parsing import parse_date, tokenize
-from models import DirectiveKind
+from kit.blocks import directives as blocks
+from kit.ids import Command
+from kit.text import plain
 from services import directives, projects
 from services.errors import DomainError
+from services.terms import DirectiveKind
 
 
 def _directive_id(inv: Invocation) -> int:

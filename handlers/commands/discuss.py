@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import discussions as blocks
-from bot.ids import Command
-from bot.text import channel_link
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
 from handlers.interaction import MAX_ID
 from handlers.parsing import tokenize
+from kit.blocks import discussions as blocks
+from kit.ids import Command
+from kit.text import channel_link
 from services import discussions, projects
 from services.discussions import Outcome
 from services.errors import DomainError

@@ -6,12 +6,12 @@ import re
 
 from slack_bolt import App
 
-from bot.blocks import progress as blocks
-from bot.i18n import t
-from bot.ids import Command
-from bot.text import plain
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
+from kit.blocks import progress as blocks
+from kit.i18n import t
+from kit.ids import Command
+from kit.text import plain
 from services import progress
 from services.errors import DomainError
 

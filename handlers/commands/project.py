@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import projects as blocks
-from bot.ids import Command
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
 from handlers.parsing import tokenize
+from kit.blocks import projects as blocks
+from kit.ids import Command
 from services import discussions, progress, projects
 
 

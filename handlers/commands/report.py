@@ -6,13 +6,13 @@ import re
 
 from slack_bolt import App
 
-from bot.blocks import reports as blocks
-from bot.i18n import t
-from bot.ids import Command
-from bot.text import mention, plain
 from handlers.commands.base import Invocation, help_for, register_command
 from handlers.deps import Deps
 from handlers.parsing import tokenize
+from kit.blocks import reports as blocks
+from kit.i18n import t
+from kit.ids import Command
+from kit.text import mention, plain
 from services import exports, ledger
 from services.errors import DomainError
 from services.ledger import Month

@@ -5,11 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.blocks import home as blocks
-from bot.home_view import home_view
-from bot.ids import Action, Block, Callback
 from handlers.deps import Deps
 from handlers.interaction import MalformedPayload, Submission, identity, open_form, team_of
+from kit.blocks import home as blocks
+from kit.home_view import home_view
+from kit.ids import Action, Block, Callback
 from services import users
 
 

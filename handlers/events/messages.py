@@ -13,8 +13,8 @@ from slack_bolt import App
 
 from handlers.deps import Deps
 from handlers.interaction import team_of
-from models.base import utcnow
 from services import discussions
+from services.unit_of_work import utcnow
 
 COUNTED_SUBTYPES = {None, "thread_broadcast", "file_share"}
 THREAD_WAITS = 20

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import approvals as blocks
-from bot.ids import Block, Callback
 from handlers.actions.approval import answer_for
 from handlers.deps import Deps
 from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, refuse_form, tell_user
 from handlers.parsing import parse_date
+from kit.blocks import approvals as blocks
+from kit.ids import Block, Callback
 from services import approvals
 from services.approvals import Outcome
 from services.errors import DomainError

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import directives as blocks
-from bot.i18n import t
-from bot.ids import Block, Callback
 from handlers.deps import Deps
 from handlers.interaction import Submission, never_fails_a_submission, refuse_form, submission_of, tell_user
 from handlers.parsing import parse_date
-from models import DirectiveKind, ReportKind
+from kit.blocks import directives as blocks
+from kit.i18n import t
+from kit.ids import Block, Callback
 from services import directives
 from services.directives import Outcome
 from services.errors import DomainError
+from services.terms import DirectiveKind, ReportKind
 
 ERROR_BLOCKS = {
     "directive.no_assignees": Block.DIRECTIVE_LEAD,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import discussions as blocks
-from bot.ids import Block, Callback
-from bot.text import channel_link
 from handlers.deps import Deps
 from handlers.interaction import Submission, never_fails_a_submission, refuse_form, submission_of, tell_user
 from handlers.parsing import parse_date
+from kit.blocks import discussions as blocks
+from kit.ids import Block, Callback
+from kit.text import channel_link
 from services import discussions, polls
 from services.discussions import Outcome
 from services.errors import DomainError

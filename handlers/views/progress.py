@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import progress as blocks
-from bot.ids import Block, Callback
 from handlers.deps import Deps
 from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, tell_user
 from handlers.refusals import error_text
-from models import Health
+from kit.blocks import progress as blocks
+from kit.ids import Block, Callback
 from services import progress
 from services.errors import DomainError
+from services.terms import Health
 
 ERROR_BLOCKS = {"progress.bad_percent": Block.PROGRESS_PERCENT}
 ERROR_TEXT_MAX = 150

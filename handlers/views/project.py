@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import projects as blocks
-from bot.ids import Block, Callback
 from handlers.deps import Deps
 from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, tell_user
 from handlers.parsing import parse_date
 from handlers.refusals import error_text
-from models import Cadence
+from kit.blocks import projects as blocks
+from kit.ids import Block, Callback
 from services import projects
 from services.errors import DomainError
+from services.terms import Cadence
 
 # Which input shows which refusal; anything else is shown on the name.
 ERROR_BLOCKS = {

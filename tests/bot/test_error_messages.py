@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import catalog
 from handlers.refusals import error_text
+from kit.i18n import catalog
 from services.errors import DomainError, People
 
 ROOT = Path(__file__).parents[2]

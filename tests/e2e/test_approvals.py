@@ -8,7 +8,7 @@ import json
 from sqlalchemy import func, select
 
 from bot.fakeslack.payloads import SlackRequests as R
-from bot.ids import Action, Block, Callback
+from kit.ids import Action, Block, Callback
 from models import ApprovalRequest, ApprovalStep, AuditEvent, RequestStatus, StepStatus
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from bot.fakeslack.payloads import SlackRequests as R
-from bot.ids import Action, Block, Callback
+from kit.ids import Action, Block, Callback
 from models import Directive, DirectiveStatus, Project
 
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from bot.blocks.discussions import vote_action
 from bot.fakeslack.payloads import SlackRequests as R
-from bot.ids import Action, Block, Callback
+from kit.blocks.discussions import vote_action
+from kit.ids import Action, Block, Callback
 from models import DiscussionReply, PollVote
 from tests.conftest import ADMIN, start_bot
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.fakeslack.payloads import SlackRequests as R
-from bot.ids import Action, Block, Callback
+from kit.ids import Action, Block, Callback
 
 
 def published(bot, user):

@@ -84,7 +84,7 @@ def test_markup_typed_by_users_never_comes_back_live(bot):
 
 def test_a_form_slack_no_longer_opens_gets_a_clear_answer(bot):
     """A click whose trigger expired (the bot took over 3 s, or it was used): the person is told, not ignored."""
-    from bot.ids import Action
+    from kit.ids import Action
 
     bot.command("/project", "new 아토피 없는 경기도 key=ATOPY <@U2|lee>")
     bot.command("/directive", "ATOPY <@U2|lee> kind=report 보고")

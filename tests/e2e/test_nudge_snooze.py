@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.ids import Action
+from kit.ids import Action
 from models import NudgeSnooze, Project, User
 from models.base import utcnow
 from models.db import write_transaction

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.fakeslack.payloads import SlackRequests as R
-from bot.ids import Action, Block, Callback
+from kit.ids import Action, Block, Callback
 from models import ProgressUpdate
 
 MONDAY_9_KST = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)

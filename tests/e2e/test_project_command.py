@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.fakeslack.payloads import SlackRequests as R
-from bot.ids import Action, Block, Callback
+from kit.ids import Action, Block, Callback
 from models import AuditEvent, OutboxMessage, OutboxStatus, Project, ProjectStatus
 from services import projects
 

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.ids import Command
-from bot.text import plain
 from handlers.parsing import split_subcommand, tokenize
+from kit.ids import Command
+from kit.text import plain
 from tests.fakes.blockkit import all_problems
 from tests.hardening import budget
 from tests.hardening.harness import (

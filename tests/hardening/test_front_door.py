@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event
 
-from bot.ids import Action
+from kit.ids import Action
 from tests.conftest import SIGNING_SECRET
 from tests.hardening import budget
 from tests.hardening.harness import errors_logged, seed, wait_for_answer

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 import models
 from bot.fakeslack.payloads import FORM
-from bot.ids import Action, Block, Callback
+from kit.ids import Action, Block, Callback
 from services import projects
 from services.errors import DomainError
 from tests.hardening import budget

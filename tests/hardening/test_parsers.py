@@ -19,8 +19,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.console.render import clip, mrkdwn, pad, width
-from bot.text import Raw, escape, escape_within, plain, truncate
 from handlers.parsing import parse_date, split_subcommand, tokenize
+from kit.text import Raw, escape, escape_within, plain, truncate
 from services.errors import DomainError
 from services.ledger import Month
 from services.polls import LABEL_MAX, MAX_OPTIONS, MIN_OPTIONS, clean_options

@@ -25,8 +25,8 @@ import pytest
 
 from bot import logs
 from bot.fakeslack.payloads import FORM, VERIFICATION_TOKEN
-from bot.ids import Action, Block, Callback
 from bot.settings import Settings
+from kit.ids import Action, Block, Callback
 from tests.conftest import SIGNING_SECRET
 
 APP_TOKEN = "xapp-1-A0HARDEN-1234567890-appleveltokensecret"

@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import select
 
 from bot import demo
-from bot.notifications import Outgoing, render
-from bot.reader import Reader
 from bot.settings import Settings
+from kit.reader import Reader
 from models import OutboxMessage
 from models.db import write_transaction
 from scheduler.jobs import tick
+from scheduler.notifications import Outgoing, render
 from services import approvals, discussions, ledger, polls, progress, projects
 from services.approvals import Decision, Draft
 from services.calendar import WorkCalendar

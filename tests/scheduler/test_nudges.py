@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.notifications import Outgoing, render
-from bot.reader import Reader
 from bot.settings import Settings
+from kit.reader import Reader
 from models import Cadence, DirectiveKind, MemberRole, OutboxMessage, ProjectMember, User
 from models.base import utcnow
 from models.db import write_transaction
 from scheduler.jobs import tick
+from scheduler.notifications import Outgoing, render
 from services import approvals, directives, nudges, progress, projects, users
 from services.approvals import Draft
 from services.calendar import WorkCalendar

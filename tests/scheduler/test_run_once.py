@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from bot.fakeslack.web_api import Call, FakeSlack
-from bot.ids import Action
+from kit.ids import Action
 from models import OutboxMessage, OutboxStatus
 from models.base import utcnow
 from models.db import make_engine, make_session_factory

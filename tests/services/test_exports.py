@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from sqlalchemy import update
 
-from bot.blocks.reports import describe
-from bot.i18n import t
+from kit.blocks.reports import describe
+from kit.i18n import t
 from models import AuditEvent, Project, ProjectMember
 from models.base import utcnow
 from services import exports, ledger, progress, projects, users

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from bot.blocks.common import (
+from kit.blocks.common import (
     SECTION_TEXT,
     Block,
     actions,
@@ -18,14 +18,14 @@ from bot.blocks.common import (
     modal,
     section,
 )
-from bot.i18n import t
-from bot.ids import INPUT_ACTION, Action, Callback
-from bot.ids import Block as B
-from bot.reader import Reader
-from bot.text import Raw, escape, escape_within, mention, truncate
-from models import Health
+from kit.i18n import t
+from kit.ids import INPUT_ACTION, Action, Callback
+from kit.ids import Block as B
+from kit.reader import Reader
+from kit.text import Raw, escape, escape_within, mention, truncate
 from services.progress import TEXT_MAX, ProjectProgress, UpdateInfo
 from services.projects import ProjectInfo
+from services.terms import Health
 
 BAR_CELLS = 10
 SPARKS = "▁▂▃▄▅▆▇█"

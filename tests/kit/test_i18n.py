@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.i18n import catalog, placeholders, resolve_locale, t
-from bot.text import Raw, mention
+from kit.i18n import catalog, placeholders, resolve_locale, t
+from kit.text import Raw, mention
 
 
 def test_catalogs_have_the_same_keys():

@@ -8,9 +8,9 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.blocks import digests as blocks
 from bot.fakeslack.web_api import Call
-from bot.reader import Reader
+from kit.blocks import digests as blocks
+from kit.reader import Reader
 from models import Cadence, Health, MemberRole, ProjectDepartmentRole, ProjectStatus
 from services.digests import (
     Conclusion,

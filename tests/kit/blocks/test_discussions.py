@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import discussions as blocks
 from bot.fakeslack.web_api import Call
-from bot.ids import Action, Block, Callback
-from bot.reader import Reader
+from kit.blocks import discussions as blocks
+from kit.ids import Action, Block, Callback
+from kit.reader import Reader
 from models import Cadence, DiscussionStatus, MemberRole, ProjectStatus
 from services import discussions, polls
 from services.discussions import DiscussionInfo, OptionInfo

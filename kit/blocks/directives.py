@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.blocks.common import (
+from kit.blocks.common import (
     Block,
     actions,
     button,
@@ -20,15 +20,15 @@ from bot.blocks.common import (
     section,
     text_modal,
 )
-from bot.i18n import t
-from bot.ids import INPUT_ACTION, Action, Callback
-from bot.ids import Block as B
-from bot.reader import Reader
-from bot.text import escape, escape_within, mention, truncate
-from models import DirectiveKind, DirectiveStatus, ReportKind
+from kit.i18n import t
+from kit.ids import INPUT_ACTION, Action, Callback
+from kit.ids import Block as B
+from kit.reader import Reader
+from kit.text import escape, escape_within, mention, truncate
 from services.audit import SYSTEM
 from services.directives import OPEN, DirectiveInfo
 from services.projects import ProjectInfo
+from services.terms import DirectiveKind, DirectiveStatus, ReportKind
 
 REPORTS_SHOWN = 5
 LIST_SHOWN = 10

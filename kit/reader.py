@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.i18n import resolve_locale
+from kit.i18n import resolve_locale
 
 if TYPE_CHECKING:
     from bot.settings import Settings

@@ -9,8 +9,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.db import write_transaction
 from services import users
+from services.unit_of_work import write_transaction
 
 log = logging.getLogger(__name__)
 

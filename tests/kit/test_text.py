@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import escape, plain, truncate
+from kit.text import escape, plain, truncate
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.blocks.common import (
+from kit.blocks.common import (
     Block,
     actions,
     button,
@@ -19,11 +19,11 @@ from bot.blocks.common import (
     section,
     text_modal,
 )
-from bot.i18n import t
-from bot.ids import INPUT_ACTION, Action, Callback
-from bot.ids import Block as B
-from bot.reader import Reader
-from bot.text import Raw, escape, escape_within, mention, truncate
+from kit.i18n import t
+from kit.ids import INPUT_ACTION, Action, Callback
+from kit.ids import Block as B
+from kit.reader import Reader
+from kit.text import Raw, escape, escape_within, mention, truncate
 from services.discussions import DiscussionInfo, OptionInfo
 from services.projects import ProjectInfo
 

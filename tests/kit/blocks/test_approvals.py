@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from bot.blocks import approvals as blocks
-from bot.ids import Block as B
-from bot.reader import Reader
+from kit.blocks import approvals as blocks
+from kit.ids import Block as B
+from kit.reader import Reader
 from models import Cadence, MemberRole, ProjectStatus, RequestStatus, StepKind, StepStatus
 from services import approvals
 from services.approvals import HistoryEntry, RequestInfo, StepInfo

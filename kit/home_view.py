@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.blocks import home as blocks
-from bot.blocks import reports as report_blocks
-from bot.reader import Reader
-from models import DirectiveStatus
+from kit.blocks import home as blocks
+from kit.blocks import reports as report_blocks
+from kit.reader import Reader
 from services import approvals, directives, ledger, progress, users
 from services.calendar import WorkCalendar
+from services.terms import DirectiveStatus
 
 
 def home_view(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.blocks.common import actions, button, message, section
-from bot.i18n import t
-from bot.ids import Action
-from bot.reader import Reader
-from bot.text import Raw, mention, truncate
+from kit.blocks.common import actions, button, message, section
+from kit.i18n import t
+from kit.ids import Action
+from kit.reader import Reader
+from kit.text import Raw, mention, truncate
 from services.approvals import RequestInfo
 from services.directives import DirectiveInfo
 from services.projects import ProjectInfo

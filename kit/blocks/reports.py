@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.common import Block, context, divider, header, message, section
-from bot.i18n import t
-from bot.reader import Reader
-from bot.text import Raw, mention
+from kit.blocks.common import Block, context, divider, header, message, section
+from kit.i18n import t
+from kit.reader import Reader
+from kit.text import Raw, mention
 from services.ledger import AdjustmentNotice, Component, PersonMonth
 
 PEOPLE_SHOWN = 25

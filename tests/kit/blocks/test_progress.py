@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.blocks import home as home_blocks
-from bot.blocks import progress as blocks
-from bot.ids import Action, Callback
-from bot.reader import Reader
+from kit.blocks import home as home_blocks
+from kit.blocks import progress as blocks
+from kit.ids import Action, Callback
+from kit.reader import Reader
 from models import Cadence, Health, MemberRole, ProjectStatus
 from services.periods import Period
 from services.progress import MyProject, MyStatus, ProjectProgress, UpdateInfo

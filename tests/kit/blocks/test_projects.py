@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.blocks import projects as blocks
-from bot.ids import Action, Callback
-from bot.reader import Reader
+from kit.blocks import projects as blocks
+from kit.ids import Action, Callback
+from kit.reader import Reader
 from models import Cadence, MemberRole, ProjectStatus
 from services.projects import Member, ProjectInfo
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
-from bot.text import Raw, escape
+from kit.text import Raw, escape
 
 LOCALES = ("ko", "en")
 _HERE = Path(__file__).parent

@@ -6,7 +6,7 @@ import json
 from itertools import groupby
 from typing import Any
 
-from bot.blocks.common import (
+from kit.blocks.common import (
     Block,
     actions,
     button,
@@ -20,15 +20,15 @@ from bot.blocks.common import (
     section,
     text_modal,
 )
-from bot.i18n import t
-from bot.ids import INPUT_ACTION, Action, Callback
-from bot.ids import Block as B
-from bot.reader import Reader
-from bot.text import Raw, escape, mention, truncate
-from models import RequestStatus, StepKind, StepStatus
+from kit.i18n import t
+from kit.ids import INPUT_ACTION, Action, Callback
+from kit.ids import Block as B
+from kit.reader import Reader
+from kit.text import Raw, escape, mention, truncate
 from services.approvals import HistoryEntry, RequestInfo, StepInfo, Waiting
 from services.audit import SYSTEM
 from services.projects import ProjectInfo
+from services.terms import RequestStatus, StepKind, StepStatus
 
 COMMENTS_SHOWN = 5
 LIST_SHOWN = 10

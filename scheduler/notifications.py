@@ -14,20 +14,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.blocks import approvals as approval_blocks
-from bot.blocks import digests as digest_blocks
-from bot.blocks import directives as directive_blocks
-from bot.blocks import discussions as discussion_blocks
-from bot.blocks import nudges as nudge_blocks
-from bot.blocks import progress as progress_blocks
-from bot.blocks import projects as project_blocks
-from bot.blocks import reports as report_blocks
-from bot.home_view import home_view
-from bot.reader import Reader
-from models import OutboxStatus, ProjectStatus, StepStatus
+from kit.blocks import approvals as approval_blocks
+from kit.blocks import digests as digest_blocks
+from kit.blocks import directives as directive_blocks
+from kit.blocks import discussions as discussion_blocks
+from kit.blocks import nudges as nudge_blocks
+from kit.blocks import progress as progress_blocks
+from kit.blocks import projects as project_blocks
+from kit.blocks import reports as report_blocks
+from kit.home_view import home_view
+from kit.reader import Reader
 from services import approvals, digests, directives, discussions, ledger, nudges, outbox, progress, projects, reminders
 from services.calendar import WorkCalendar
 from services.outbox import Pending
+from services.terms import OutboxStatus, ProjectStatus, StepStatus
 
 RETRY_EDIT_AFTER = timedelta(seconds=2)
 HOME = "home.refresh"

@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.blocks.approvals import waiting_section
-from bot.blocks.common import Block, button, context, divider, header, input_block, modal, section
-from bot.blocks.directives import status_text as directive_status
-from bot.blocks.progress import health_text, progress_bar
-from bot.i18n import t
-from bot.ids import INPUT_ACTION, Action, Callback
-from bot.ids import Block as B
-from bot.reader import Reader
-from bot.text import Raw, escape, mention, truncate
+from kit.blocks.approvals import waiting_section
+from kit.blocks.common import Block, button, context, divider, header, input_block, modal, section
+from kit.blocks.directives import status_text as directive_status
+from kit.blocks.progress import health_text, progress_bar
+from kit.i18n import t
+from kit.ids import INPUT_ACTION, Action, Callback
+from kit.ids import Block as B
+from kit.reader import Reader
+from kit.text import Raw, escape, mention, truncate
 from services.approvals import Waiting
 from services.directives import DirectiveInfo
 from services.progress import MyProject

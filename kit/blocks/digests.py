@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.blocks.common import SECTION_TEXT, Block, context, header, message, section
-from bot.blocks.progress import HEALTH_EMOJI, health_text, progress_bar, sparkline
-from bot.i18n import t
-from bot.reader import Reader
-from bot.text import Raw, escape, escape_within, mention
-from models import Health, ProjectDepartmentRole, ProjectStatus
+from kit.blocks.common import SECTION_TEXT, Block, context, header, message, section
+from kit.blocks.progress import HEALTH_EMOJI, health_text, progress_bar, sparkline
+from kit.i18n import t
+from kit.reader import Reader
+from kit.text import Raw, escape, escape_within, mention
 from services.digests import DepartmentProgress, MemberProgress, ProjectDigest, ProjectLine
+from services.terms import Health, ProjectDepartmentRole, ProjectStatus
 
 DEPARTMENTS_SHOWN = 10
 MEMBERS_SHOWN = 20

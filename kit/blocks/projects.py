@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
-from bot.blocks.common import (
+from kit.blocks.common import (
     Block,
     actions,
     button,
@@ -20,17 +20,17 @@ from bot.blocks.common import (
     modal,
     section,
 )
-from bot.blocks.discussions import decision_log
-from bot.blocks.progress import status_blocks
-from bot.i18n import t
-from bot.ids import INPUT_ACTION, Action, Callback
-from bot.ids import Block as B
-from bot.reader import Reader
-from bot.text import Raw, channel_link, escape, mention
-from models import Cadence, MemberRole, ProjectStatus
+from kit.blocks.discussions import decision_log
+from kit.blocks.progress import status_blocks
+from kit.i18n import t
+from kit.ids import INPUT_ACTION, Action, Callback
+from kit.ids import Block as B
+from kit.reader import Reader
+from kit.text import Raw, channel_link, escape, mention
 from services.discussions import DiscussionInfo
 from services.progress import ProjectProgress
 from services.projects import ProjectInfo
+from services.terms import Cadence, MemberRole, ProjectStatus
 
 LIST_LIMIT = 20  # 2 blocks a project keeps a list well inside 50 blocks
 MODAL_MEMBERS = 100  # what a users picker may be pre-filled with; 100 ids keep private_metadata < 3000

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 
 from bench.organisation import seed
 from bench.queries import counting
+from bot.compose import organisation
 from bot.settings import Settings
 from models import migrate
 from models.db import make_engine, make_session_factory
@@ -46,7 +47,7 @@ def _measure(url: str, users: int, projects: int) -> dict[str, float]:
         calendar = WorkCalendar("KR")
         with counting(engine) as tick_count:
             started = time.perf_counter()
-            queued = jobs.tick(session_factory, settings, calendar, NOW)
+            queued = jobs.tick(session_factory, organisation(settings), NOW)
             tick_seconds = time.perf_counter() - started
         with session_factory() as session, counting(engine) as digest_count:
             started = time.perf_counter()

@@ -150,11 +150,23 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 def _scheduler_once(settings: Settings, at: str | None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from scheduler.once import InvalidInstant, run_once
+    from bot import compose
+    from scheduler.once import InvalidInstant, parse_instant, run_once
+    from services.unit_of_work import make_session_factory
 
     settings.require("SLACK_BOT_TOKEN")  # without it every message would be refused, and then never retried
     try:
-        report = run_once(settings, at)
+        now = parse_instant(at, settings.timezone)
+        engine = compose.database(settings)
+        try:
+            report = run_once(
+                make_session_factory(engine),
+                compose.client(settings, retries=False),
+                compose.organisation(settings),
+                now,
+            )
+        finally:
+            engine.dispose()
     except InvalidInstant as error:
         print(f"onnuri: --at: {error}", file=sys.stderr)
         return EXIT_SETTINGS
@@ -189,14 +201,14 @@ def _db_upgrade(settings: Settings) -> int:
 def _doctor(settings: Settings) -> int:
     import logging
 
-    from bot.app import make_client
+    from bot import compose
     from bot.doctor import report, run_checks
     from models.db import make_engine
 
     logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)  # the checklist says it better
     engine = make_engine(settings.database_url)
     try:
-        ok = report(run_checks(settings, engine, make_client(settings, retries=False)), print)
+        ok = report(run_checks(settings, engine, compose.client(settings, retries=False)), print)
     finally:
         engine.dispose()
     return 0 if ok else EXIT_FAILED

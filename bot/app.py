@@ -11,12 +11,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.settings import Settings
 from handlers import register_all
 from handlers.deps import Deps
 from handlers.failures import answer_failure
 from models.base import utcnow
-from services.calendar import WorkCalendar
+from services.organisation import Organisation
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +30,12 @@ class _QuietTokenWarning(logging.Filter):
         return "token` will be unused" not in record.getMessage()
 
 
-def make_client(settings: Settings, *, retries: bool = True) -> WebClient:
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
-    if not retries:
-        client.retry_handlers.clear()  # the outbox retries itself, and must not post twice on a reset
-    return client
-
-
 def create_app(
-    settings: Settings,
+    org: Organisation,
     session_factory: sessionmaker[Session],
     client: WebClient,
+    *,
+    signing_secret: str | None,
     executor: Executor | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> App:
@@ -50,19 +44,14 @@ def create_app(
         bolt_logger.addFilter(_QuietTokenWarning())
     app = App(
         client=client,
-        signing_secret=settings.slack_signing_secret,
-        request_verification_enabled=bool(settings.slack_signing_secret),
+        signing_secret=signing_secret,
+        request_verification_enabled=bool(signing_secret),
         token_verification_enabled=False,
         process_before_response=False,
         listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         logger=bolt_logger,
     )
-    deps = Deps(
-        settings=settings,
-        session_factory=session_factory,
-        calendar=WorkCalendar(settings.holidays_country),
-        clock=clock,
-    )
+    deps = Deps(org=org, session_factory=session_factory, clock=clock)
     register_all(app, deps)
 
     @app.error

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot import compose
 from bot.settings import Settings
 from kit.blocks.reports import describe
 from kit.i18n import t
 from models import Project, migrate
 from models.db import make_engine, make_session_factory
 from services import exports, ledger
-from services.calendar import WorkCalendar
 from services.errors import DomainError
 
 
@@ -60,8 +60,8 @@ def _participation(args: argparse.Namespace, settings: Settings, session) -> Pat
     team = args.team or (teams[0] if len(teams) == 1 else None)
     if team is None:
         raise BadArgument(f"--team: the database holds {len(teams)} workspaces; name one ({', '.join(teams)})")
-    calendar = WorkCalendar(settings.holidays_country)
-    records = ledger.month_records(session, team, month, now=datetime.now(UTC), rules=settings.ledger_rules(calendar))
+    rules = compose.organisation(settings).rules
+    records = ledger.month_records(session, team, month, now=datetime.now(UTC), rules=rules)
     locale = settings.locale
     header = [t(f"report.column.{c}", locale, plain=True) for c in exports.PARTICIPATION_COLUMNS]
     rows = exports.participation_rows(records, lambda c: describe(c, locale, plain=True))

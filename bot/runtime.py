@@ -16,14 +16,16 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import create_app, make_client
+from bot import compose
+from bot.app import create_app
 from bot.settings import Settings
 from bot.web import make_wsgi_app, run_until_closed, serve
 from models import migrate
 from models.base import utcnow
-from models.db import make_engine, make_session_factory
+from models.db import make_session_factory
 from scheduler.delivery import OutboxDelivery
 from scheduler.runner import SchedulerRunner
+from services.organisation import Organisation
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class StartupError(Exception):
 @dataclass
 class Runtime:
     settings: Settings
+    org: Organisation
     engine: Engine
     session_factory: sessionmaker[Session]
     delivery: OutboxDelivery
@@ -45,7 +48,7 @@ class Runtime:
     scheduler: SchedulerRunner | None = None
 
     def start_scheduler(self) -> None:
-        self.scheduler = SchedulerRunner(self.engine, self.session_factory, self.settings, self.delivery.wake)
+        self.scheduler = SchedulerRunner(self.engine, self.session_factory, self.org, self.delivery.wake)
         self.scheduler.start()
 
     @property
@@ -67,15 +70,25 @@ def build_runtime(
     executor: Executor | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> Runtime:
-    engine = engine or make_engine(settings.database_url)
-    if migrate_now:
+    if engine is None:
+        engine = compose.database(settings, upgrade=migrate_now)
+    elif migrate_now:
         migrate.upgrade(engine)
-    holder: dict[str, OutboxDelivery] = {}
-    session_factory = make_session_factory(engine, on_outbox_commit=lambda: holder["delivery"].wake())
-    delivery = OutboxDelivery(session_factory, make_client(settings, retries=False), settings, content_clock=clock)
-    holder["delivery"] = delivery
-    app = create_app(settings, session_factory, make_client(settings), executor, clock)
-    return Runtime(settings, engine, session_factory, delivery, app)
+    org = compose.organisation(settings)
+    outbox_written = threading.Event()  # a commit that queued a message wakes the delivery at once
+    session_factory = make_session_factory(engine, on_outbox_commit=outbox_written.set)
+    delivery = OutboxDelivery(
+        session_factory, compose.client(settings, retries=False), org, content_clock=clock, wake_event=outbox_written
+    )
+    app = create_app(
+        org,
+        session_factory,
+        compose.client(settings),
+        signing_secret=settings.slack_signing_secret,
+        executor=executor,
+        clock=clock,
+    )
+    return Runtime(settings, org, engine, session_factory, delivery, app)
 
 
 def check_token(client: WebClient, settings: Settings) -> None:

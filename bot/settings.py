@@ -15,9 +15,8 @@ import holidays
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from services.calendar import WorkCalendar
-from services.ledger import Rules, parse_weights
-from services.working_time import OfficeHours, QuietHours, WorkingTime
+from services.ledger import parse_weights
+from services.working_time import OfficeHours, QuietHours
 
 DEFAULT_API_URL = "https://slack.com/api/"
 SUPPORTED_LOCALES = ("ko", "en")
@@ -152,20 +151,6 @@ class Settings:
         for name in names:
             if not getattr(self, name.lower()):
                 raise SettingsError(name, "is required for this command (see .env.example)")
-
-    def working_time(self, calendar: WorkCalendar) -> WorkingTime:
-        """Working days, quiet hours and office hours, as every rule reads them."""
-        return WorkingTime(calendar, QuietHours.parse(self.quiet_hours), OfficeHours.parse(self.office_hours))
-
-    def ledger_rules(self, calendar: WorkCalendar) -> Rules:
-        """How participation is counted: the same for App Home, /report and the CLI export."""
-        return Rules(
-            calendar=calendar,
-            working_time=self.working_time(calendar),
-            org_tz=self.timezone,
-            weights=parse_weights(self.score_weights),
-            prompt_hours=self.approval_remind_hours,
-        )
 
     @property
     def secrets(self) -> tuple[str, ...]:

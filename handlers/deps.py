@@ -11,13 +11,13 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.settings import Settings
 from handlers.refusals import error_text
 from kit import profiles
 from kit.reader import Reader, reader_from
 from services import users
 from services.calendar import WorkCalendar
 from services.errors import DomainError
+from services.organisation import Organisation
 from services.unit_of_work import utcnow, write_transaction
 
 log = logging.getLogger(__name__)
@@ -25,10 +25,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Deps:
-    settings: Settings
+    org: Organisation
     session_factory: sessionmaker[Session]
-    calendar: WorkCalendar
     clock: Callable[[], datetime] = utcnow
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        return self.org.calendar
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -36,7 +39,7 @@ class Deps:
             yield session
 
     def is_admin(self, slack_user_id: str) -> bool:
-        return slack_user_id in self.settings.admins
+        return self.org.is_admin(slack_user_id)
 
     def reader(self, client: WebClient, team_id: str, slack_user_id: str) -> Reader:
         """The person's language and zone. Only someone never seen before costs a users.info call
@@ -45,7 +48,7 @@ class Deps:
             person = users.get_person(session, team_id, slack_user_id)
         if person is None or not person.profile_known:
             person = self._fetch_and_save(client, team_id, slack_user_id) or person
-        return reader_from(person, slack_user_id, self.settings)
+        return reader_from(person, slack_user_id, self.org)
 
     def refresh_profile(self, client: WebClient, team_id: str, slack_user_id: str) -> None:
         with self.session_factory() as session:
@@ -63,7 +66,7 @@ class Deps:
 
             return self.cached_reader(*identity(body)).locale
         except Exception:
-            return self.settings.locale
+            return self.org.locale
 
     def display_name(self, client: WebClient, team_id: str, slack_user_id: str) -> str:
         """The person's name as Slack gives it, for plain text (form errors); asked of Slack when never seen."""
@@ -77,7 +80,7 @@ class Deps:
         """The reader from the cached profile only, for answers that cannot wait for users.info."""
         with self.session_factory() as session:
             person = users.get_person(session, team_id, slack_user_id)
-        return reader_from(person, slack_user_id, self.settings)
+        return reader_from(person, slack_user_id, self.org)
 
 
 def error_message(error: DomainError, locale: str) -> dict[str, str]:

@@ -34,7 +34,7 @@ def answer_failure(deps: Deps, error: Exception, body: dict[str, Any] | None, cl
     try:
         locale = deps.cached_reader(team_of(body), user_id).locale
     except Exception:  # the database may be what failed; apologise in the default language
-        locale = deps.settings.locale
+        locale = deps.org.locale
     if isinstance(error, DomainError):  # a refusal that reached here is still said plainly
         key, values = "", {}
     elif database_busy(error):

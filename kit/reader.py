@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kit.i18n import resolve_locale
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from services.organisation import Organisation
     from services.users import Person
 
 
@@ -37,10 +37,10 @@ class Reader:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
 
 
-def reader_from(person: Person | None, slack_user_id: str, settings: Settings) -> Reader:
-    """A person's cached profile, with the workspace defaults where Slack told us nothing."""
+def reader_from(person: Person | None, slack_user_id: str, org: Organisation) -> Reader:
+    """A person's cached profile, with the organisation's defaults where Slack told us nothing."""
     return Reader(
         user_id=slack_user_id,
-        locale=resolve_locale(person.locale if person else None, settings.locale),
-        tz=(person.tz if person and person.tz else None) or settings.timezone,
+        locale=resolve_locale(person.locale if person else None, org.locale),
+        tz=(person.tz if person and person.tz else None) or org.timezone,
     )

@@ -18,12 +18,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.settings import Settings
 from kit import profiles
 from kit.reader import Reader, reader_from
 from scheduler import notifications
 from services import outbox, users
-from services.calendar import WorkCalendar
+from services.organisation import Organisation
 from services.outbox import Pending
 from services.terms import OutboxStatus
 from services.unit_of_work import utcnow, write_transaction
@@ -82,24 +81,25 @@ class OutboxDelivery:
         self,
         session_factory: sessionmaker[Session],
         client: WebClient,
-        settings: Settings,
+        org: Organisation,
         clock: Callable[[], datetime] = utcnow,
         content_clock: Callable[[], datetime] | None = None,
         retry_base_seconds: float = 2.0,
         channel_spacing: timedelta = CHANNEL_SPACING,
         home_spacing: timedelta = HOME_SPACING,
+        wake_event: threading.Event | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.client = client
-        self.settings = settings
+        self.org = org
         self.clock = clock  # when rows are due and sent
         self.content_clock = content_clock or clock  # what "now" is in what the messages say
         self.retry_base_seconds = retry_base_seconds
         self.channel_spacing = channel_spacing
         self.home_spacing = home_spacing
-        self.calendar = WorkCalendar(settings.holidays_country)
-        self.rules = settings.ledger_rules(self.calendar)
-        self._wake = threading.Event()
+        self.calendar = org.calendar
+        self.rules = org.rules
+        self._wake = wake_event or threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pass_lock = threading.Lock()
@@ -245,14 +245,14 @@ class OutboxDelivery:
         """The recipient's language and zone; a person Slack has not told us about yet is looked up."""
         recipient = pending.recipient
         if recipient[:1] not in ("U", "W"):
-            return Reader(user_id="", locale=self.settings.locale, tz=self.settings.timezone)
+            return Reader(user_id="", locale=self.org.locale, tz=self.org.timezone)
         with self.session_factory() as session:
             person = users.get_person(session, pending.team_id, recipient)
         if person is None or not person.profile_known:
             person = (
                 profiles.refresh(self.client, self.session_factory, pending.team_id, recipient, self.clock()) or person
             )
-        return reader_from(person, recipient, self.settings)
+        return reader_from(person, recipient, self.org)
 
     def _send(
         self, pending: Pending, outgoing: notifications.Outgoing, stats: DeliveryStats, covered: list[int]

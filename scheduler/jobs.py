@@ -13,33 +13,30 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.settings import Settings
 from services import audience as audiences
 from services import digests, nudges, outbox, projects, reminders
-from services.calendar import WorkCalendar
+from services.organisation import Organisation
 from services.unit_of_work import write_transaction
 
 log = logging.getLogger(__name__)
 
 
-def tick(
-    session_factory: sessionmaker[Session], settings: Settings, calendar: WorkCalendar, now: datetime
-) -> dict[str, int]:
+def tick(session_factory: sessionmaker[Session], org: Organisation, now: datetime) -> dict[str, int]:
     """Queues everything due at `now`; returns how many new rows each job queued."""
     with session_factory() as session:
-        audience = audiences.load(session, settings.working_time(calendar), settings.timezone)
+        audience = audiences.load(session, org.working_time, org.timezone)
         infos = projects.all_active(session)
         due = {
-            "nudges": nudges.due(session, now, calendar, audience, infos),
+            "nudges": nudges.due(session, now, org.calendar, audience, infos),
             "reminders": reminders.due(
                 session,
                 now,
                 audience,
-                remind_hours=settings.approval_remind_hours,
-                escalate_hours=settings.approval_escalate_hours,
-                org_tz=settings.timezone,
+                remind_hours=org.approval_remind_hours,
+                escalate_hours=org.approval_escalate_hours,
+                org_tz=org.timezone,
             ),
-            "digests": digests.due(session, now, audience, infos, settings.admins),
+            "digests": digests.due(session, now, audience, infos, org.admins),
         }
     with write_transaction(session_factory) as session:
         queued = {name: outbox.enqueue_many(session, rows, at=now) for name, rows in due.items()}

@@ -9,14 +9,13 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from bot.app import make_client
-from bot.settings import Settings
-from models import migrate
-from models.db import make_engine, make_session_factory
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
 from scheduler import jobs
 from scheduler.delivery import OutboxDelivery
 from services import outbox
-from services.calendar import WorkCalendar
+from services.organisation import Organisation
 
 DRAIN_SECONDS = 120.0
 
@@ -40,26 +39,20 @@ def parse_instant(text: str | None, default_tz: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def run_once(settings: Settings, at: str | None) -> str:
-    now = parse_instant(at, settings.timezone)
-    engine = make_engine(settings.database_url)
-    try:
-        migrate.upgrade(engine)
-        session_factory = make_session_factory(engine)
-        queued = jobs.tick(session_factory, settings, WorkCalendar(settings.holidays_country), now)
-        # what messages say moves on from T; sending, pacing and retries keep the real clock
-        started = time.monotonic()
-        delivery = OutboxDelivery(
-            session_factory,
-            make_client(settings, retries=False),
-            settings,
-            content_clock=lambda: now + timedelta(seconds=time.monotonic() - started),
-        )
-        stats = delivery.drain(timeout=DRAIN_SECONDS)
-        with session_factory() as session:
-            pending = outbox.pending_count(session)
-    finally:
-        engine.dispose()
+def run_once(session_factory: sessionmaker[Session], client: WebClient, org: Organisation, now: datetime) -> str:
+    """Queues what is due at `now`, delivers it, and says in one line what happened."""
+    queued = jobs.tick(session_factory, org, now)
+    # what messages say moves on from `now`; sending, pacing and retries keep the real clock
+    started = time.monotonic()
+    delivery = OutboxDelivery(
+        session_factory,
+        client,
+        org,
+        content_clock=lambda: now + timedelta(seconds=time.monotonic() - started),
+    )
+    stats = delivery.drain(timeout=DRAIN_SECONDS)
+    with session_factory() as session:
+        pending = outbox.pending_count(session)
     jobs_text = ", ".join(f"{name} {count}" for name, count in queued.items())
     return (
         f"scheduler at {now.isoformat(timespec='minutes')}: queued {jobs_text}; "

@@ -12,10 +12,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.settings import Settings
 from scheduler import jobs
 from scheduler.leader import make_leader
-from services.calendar import WorkCalendar
+from services.organisation import Organisation
 from services.unit_of_work import utcnow
 
 log = logging.getLogger(__name__)
@@ -30,30 +29,29 @@ class SchedulerRunner:
         self,
         engine: Engine,
         session_factory: sessionmaker[Session],
-        settings: Settings,
+        org: Organisation,
         on_queued: Callable[[], None],
         clock: Callable[[], datetime] = utcnow,
         tick_seconds: int = 60,
         check_seconds: int = CHECK_SECONDS,
     ) -> None:
         self.session_factory = session_factory
-        self.settings = settings
+        self.org = org
         self.on_queued = on_queued
         self.clock = clock
         self.tick_every = timedelta(seconds=tick_seconds)
         self.check_seconds = min(check_seconds, tick_seconds)
-        self.calendar = WorkCalendar(settings.holidays_country)
         self.leader = make_leader(engine, session_factory)
         self.role = "standby"  # until the first check says otherwise
         self._last_tick: datetime | None = None
         self._lock = threading.Lock()
         # an explicit zone: APScheduler would otherwise take the host's, and jobs are about Korea's day
-        self._scheduler = BackgroundScheduler(timezone=settings.timezone)
+        self._scheduler = BackgroundScheduler(timezone=org.timezone)
 
     def start(self) -> None:
         self._scheduler.add_job(
             self.check,
-            IntervalTrigger(seconds=self.check_seconds, timezone=self.settings.timezone),
+            IntervalTrigger(seconds=self.check_seconds, timezone=self.org.timezone),
             id="onnuri-scheduler",
             coalesce=True,
             max_instances=1,
@@ -78,7 +76,7 @@ class SchedulerRunner:
                 return
             self._last_tick = now
             try:
-                queued = jobs.tick(self.session_factory, self.settings, self.calendar, now)
+                queued = jobs.tick(self.session_factory, self.org, now)
             except Exception:
                 log.exception("scheduler tick failed; the next one will try again")
                 return

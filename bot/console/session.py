@@ -27,7 +27,6 @@ from bot.web import make_wsgi_app, run_until_closed, serve
 from scheduler import jobs
 from scheduler.delivery import OutboxDelivery
 from services import projects
-from services.calendar import WorkCalendar
 
 TEAM = "T0DEMO"
 SECRET = "console-signing-secret"
@@ -122,7 +121,7 @@ class Console:
         self.delivery = OutboxDelivery(
             self.runtime.session_factory,
             self.runtime.delivery.client,
-            self.settings,
+            self.runtime.org,
             content_clock=self.clock,  # what messages say follows the console's time; sending, the real one
             channel_spacing=timedelta(0),
             home_spacing=timedelta(0),
@@ -257,9 +256,7 @@ class Console:
 
             moment = moment.replace(tzinfo=ZoneInfo(self.settings.timezone))
         self.clock.set(moment.astimezone(UTC))
-        queued = jobs.tick(
-            self.runtime.session_factory, self.settings, WorkCalendar(self.settings.holidays_country), self.clock()
-        )
+        queued = jobs.tick(self.runtime.session_factory, self.runtime.org, self.clock())
         self.say(
             f"⏰ {moment.isoformat(timespec='minutes')}: the scheduler queued "
             + ", ".join(f"{k} {v}" for k, v in queued.items())

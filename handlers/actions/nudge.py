@@ -43,7 +43,7 @@ def register(app: App, deps: Deps) -> None:
         project_id, period_start = parsed
         now = deps.clock()
         # until the next working day's 10:00 where the person is
-        until = deps.settings.working_time(deps.calendar).slot_after(now, reader.tz)
+        until = deps.org.working_time.slot_after(now, reader.tz)
         try:
             with deps.transaction() as session:
                 fresh = nudges.snooze(session, click.team_id, click.user_id, project_id, period_start, until=until)

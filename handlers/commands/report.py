@@ -28,7 +28,7 @@ def _month(inv: Invocation, words: list[str]) -> Month:
 
 
 def _rules(inv: Invocation) -> ledger.Rules:
-    return inv.deps.settings.ledger_rules(inv.deps.calendar)
+    return inv.deps.org.rules
 
 
 def me(inv: Invocation) -> None:

@@ -22,7 +22,7 @@ def publish_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> N
             reader,
             now=deps.clock(),
             calendar=deps.calendar,
-            rules=deps.settings.ledger_rules(deps.calendar),
+            rules=deps.org.rules,
         )
     client.views_publish(user_id=user_id, view=view)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.compose import organisation
 from bot.settings import Settings, SettingsError
-from services.calendar import WorkCalendar
 
 
 def test_defaults_follow_design():
@@ -67,9 +67,9 @@ def test_malformed_setting_names_the_variable(variable, value):
 
 def test_office_hours_are_read_into_the_working_time_every_rule_uses():
     s = Settings.from_env({"ONNURI_OFFICE_HOURS": "08:30-17:30", "ONNURI_APPROVAL_REMIND_HOURS": "9"})
-    rules = s.ledger_rules(WorkCalendar("KR"))
+    rules = organisation(s).rules
     assert str(rules.working_time.office) == "08:30-17:30" and rules.prompt_hours == 9
-    assert str(Settings.from_env({}).working_time(WorkCalendar("KR")).office) == "09:00-18:00"
+    assert str(organisation(Settings.from_env({})).working_time.office) == "09:00-18:00"
 
 
 def test_every_setting_is_in_the_env_example_and_the_readme():

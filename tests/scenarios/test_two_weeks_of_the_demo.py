@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import demo
+from bot.compose import organisation
 from bot.settings import Settings
 from kit.reader import Reader
 from models import OutboxMessage
@@ -34,7 +35,8 @@ SEOUL = ZoneInfo("Asia/Seoul")
 KR = WorkCalendar("KR")
 TEAM = demo.TEAM
 SETTINGS = Settings(admins=frozenset({demo.ADMIN}))
-RULES = SETTINGS.ledger_rules(KR)
+ORG = organisation(SETTINGS)
+RULES = ORG.rules
 TIMED = ("nudge.progress", "nudge.escalation", "reminder.approval", "reminder.approval_overdue", "reminder.directive")
 PAIRS = sum(1 + len(members) for _, _, _, members, _, _ in demo.PROJECTS)
 
@@ -78,7 +80,7 @@ class Office:
             return action(s, moment)
 
     def tick(self, moment: datetime) -> None:
-        tick(self.sf, SETTINGS, KR, moment)
+        tick(self.sf, ORG, moment)
         with self.sf() as s:
             rows = s.scalars(select(OutboxMessage).where(OutboxMessage.id > self._seen).order_by(OutboxMessage.id))
             for row in rows:

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from bot.app import make_client
+from bot.compose import client as client_for
+from bot.compose import organisation
 from models import OutboxMessage, OutboxStatus
 from models.base import utcnow
 from scheduler.delivery import OutboxDelivery
@@ -45,7 +46,7 @@ def queue(session_factory, project_id, recipient="U2", key="k1"):
 def worker(session_factory, settings, **kwargs):
     kwargs.setdefault("channel_spacing", timedelta(milliseconds=50))
     return OutboxDelivery(
-        session_factory, make_client(settings, retries=False), settings, retry_base_seconds=0.01, **kwargs
+        session_factory, client_for(settings, retries=False), organisation(settings), retry_base_seconds=0.01, **kwargs
     )
 
 

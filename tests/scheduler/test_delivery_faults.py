@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from bot.app import make_client
+from bot.compose import client as client_for
+from bot.compose import organisation
 from models import OutboxMessage, OutboxStatus
 from models.base import utcnow
 from scheduler.delivery import OutboxDelivery
@@ -53,8 +54,8 @@ def queue(session_factory, project_id, recipients, kind="project.member_added"):
 def worker(session_factory, settings, client=None, **kwargs):
     return OutboxDelivery(
         session_factory,
-        client or make_client(settings, retries=False),
-        settings,
+        client or client_for(settings, retries=False),
+        organisation(settings),
         retry_base_seconds=0.01,
         channel_spacing=timedelta(0),
         **kwargs,
@@ -97,7 +98,7 @@ def test_killed_in_the_middle_of_a_digest_to_200_people_each_gets_it_once(
 ):
     recipients = [f"U{n:04d}" for n in range(PEOPLE)]
     queue(session_factory, project_id, recipients)
-    client = make_client(settings, retries=False)
+    client = client_for(settings, retries=False)
     real_call = client.api_call
     posted = Counter()
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.compose import organisation
 from bot.settings import Settings
 from models import OutboxMessage, SchedulerLease
 from models.base import utcnow
@@ -280,7 +281,7 @@ class Runners:
         def wake() -> None:
             self.woken[index] += 1
 
-        runner = SchedulerRunner(self.engine, self.sf, self.settings, wake, clock=self.clock, **kwargs)
+        runner = SchedulerRunner(self.engine, self.sf, organisation(self.settings), wake, clock=self.clock, **kwargs)
         self.made.append(runner)
         return runner
 
@@ -324,9 +325,9 @@ def test_runner_leader_ticks_at_most_once_per_tick_interval(runners, project, mo
     ticks: list[datetime] = []
     real_tick = jobs.tick
 
-    def counting_tick(sf, settings, calendar, now):
+    def counting_tick(sf, org, now):
         ticks.append(now)
-        return real_tick(sf, settings, calendar, now)
+        return real_tick(sf, org, now)
 
     monkeypatch.setattr(jobs, "tick", counting_tick)
     runners.clock.now = MONDAY_10
@@ -355,11 +356,11 @@ def test_runner_tick_that_fails_keeps_leading_and_tries_again(runners, project, 
     real_tick = jobs.tick
     calls = {"n": 0}
 
-    def flaky_tick(sf, settings, calendar, now):
+    def flaky_tick(sf, org, now):
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("database hiccup")
-        return real_tick(sf, settings, calendar, now)
+        return real_tick(sf, org, now)
 
     monkeypatch.setattr(jobs, "tick", flaky_tick)
     runners.clock.now = MONDAY_10

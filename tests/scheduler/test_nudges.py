@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.compose import organisation
 from bot.settings import Settings
 from kit.reader import Reader
 from models import Cadence, DirectiveKind, MemberRole, OutboxMessage, ProjectMember, User
@@ -36,7 +37,8 @@ SEOUL = "Asia/Seoul"
 NEW_YORK = "America/New_York"
 KR = WorkCalendar("KR")
 SETTINGS = Settings(admins=frozenset())
-RULES = SETTINGS.ledger_rules(KR)
+ORG = organisation(SETTINGS)
+RULES = ORG.rules
 
 REGISTERED = datetime(2026, 1, 5, tzinfo=UTC)  # long before any period the tests look at
 NUDGE, ESCALATION = "nudge.progress", "nudge.escalation"
@@ -131,7 +133,7 @@ def run(sf: sessionmaker[Session], *moments: datetime | Iterable[datetime]) -> l
     flat: list[datetime] = []
     for moment in moments:
         flat.extend([moment] if isinstance(moment, datetime) else moment)
-    return [tick(sf, SETTINGS, KR, moment) for moment in flat]
+    return [tick(sf, ORG, moment) for moment in flat]
 
 
 @dataclass(frozen=True)
@@ -354,7 +356,7 @@ def test_settings_quiet_hours_are_used(session_factory):
     make_project(sf, ["U2"])
     report(sf, LEAD, kst(2026, 11, 23, 9))
     evenings = Settings(admins=frozenset(), quiet_hours="22:00-07:00")
-    tick(sf, evenings, KR, kst(2026, 11, 23, 20))
+    tick(sf, organisation(evenings), kst(2026, 11, 23, 20))
     assert nudged(sf) == [("U2", "2026-11-23", 1, kst(2026, 11, 23, 20))]
 
 

@@ -357,6 +357,7 @@ def test_project_digest_missed_on_monday_is_not_posted_in_quiet_hours_or_on_a_we
 
 def test_run_once_says_what_it_could_not_deliver_when_slack_is_down(db_url, fake_slack, monkeypatch):
     """In-process, with a short drain: the summary accounts for every row it leaves undelivered."""
+    from bot import compose
     from bot.settings import Settings
     from scheduler import once
 
@@ -366,7 +367,13 @@ def test_run_once_says_what_it_could_not_deliver_when_slack_is_down(db_url, fake
     settings = Settings(
         slack_bot_token=BOT_TOKEN, slack_api_url=fake_slack.url, database_url=db_url, admins=frozenset({ADMIN})
     )
-    line = once.run_once(settings, MONDAY)
+    engine = compose.database(settings)
+    try:
+        now = once.parse_instant(MONDAY, settings.timezone)
+        factory = make_session_factory(engine)
+        line = once.run_once(factory, compose.client(settings, retries=False), compose.organisation(settings), now)
+    finally:
+        engine.dispose()
     pending = [r for r in outbox(db_url) if r.status is OutboxStatus.PENDING]
     assert len(pending) == 4  # two nudges and two digests, none delivered yet (they will be, later)
     delivery = line.split(";", 1)[1]  # "sent 0, failed 0, still queued 0": the four rows left are not in it

@@ -9,6 +9,7 @@ import pytest
 
 from bench.organisation import seed
 from bench.queries import counting
+from bot.compose import organisation
 from bot.settings import Settings
 from models import OutboxMessage
 from scheduler import jobs
@@ -24,7 +25,7 @@ def _measure(session_factory, engine, users: int, projects: int) -> tuple[int, i
     settings = Settings(admins=frozenset({org.admin}))
     calendar = WorkCalendar("KR")
     with counting(engine) as tick_queries:
-        queued = jobs.tick(session_factory, settings, calendar, NOW)
+        queued = jobs.tick(session_factory, organisation(settings), NOW)
     with session_factory() as session, counting(engine) as digest_queries:
         lines = digests.cross_project(session, org.team_id, now=NOW, calendar=calendar)
     assert len(lines) == projects
@@ -54,7 +55,7 @@ def test_query_counts_do_not_grow_with_the_organisation(session_factory, engine,
 def test_a_second_tick_at_the_same_instant_queues_nothing(session_factory, engine):
     org = seed(session_factory, users=60, projects=12, now=NOW, week_start=WEEK)
     settings = Settings(admins=frozenset({org.admin}))
-    first = jobs.tick(session_factory, settings, WorkCalendar("KR"), NOW)
-    again = jobs.tick(session_factory, settings, WorkCalendar("KR"), NOW)
+    first = jobs.tick(session_factory, organisation(settings), NOW)
+    again = jobs.tick(session_factory, organisation(settings), NOW)
     assert sum(first.values()) > 0
     assert again == {name: 0 for name in first}

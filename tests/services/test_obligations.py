@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.compose import organisation
 from bot.settings import Settings
 from models import Cadence, MemberRole
 from models.db import write_transaction
@@ -118,8 +119,10 @@ def test_a_project_registered_on_thursday_nudges_nobody_that_week_and_everyone_t
     register_on_thursday(session_factory)
     settings = Settings(admins=frozenset())
     for day, hour in ((3, 15), (4, 10), (4, 11), (7, 9)):
-        assert tick(session_factory, settings, KR, kst(12, day, hour))["nudges"] == 0
-    assert tick(session_factory, settings, KR, kst(12, 7, 10))["nudges"] == 3  # the first week it existed before
+        assert tick(session_factory, organisation(settings), kst(12, day, hour))["nudges"] == 0
+    assert (
+        tick(session_factory, organisation(settings), kst(12, 7, 10))["nudges"] == 3
+    )  # the first week it existed before
 
 
 def test_someone_who_joins_midweek_is_not_late_and_owes_from_the_next_period(session_factory):
@@ -166,7 +169,7 @@ def test_leaving_and_rejoining_does_not_wipe_a_missed_report_from_the_score(sess
     from services import ledger
 
     register_on_thursday(session_factory)
-    rules = Settings(admins=frozenset()).ledger_rules(KR)
+    rules = organisation(Settings(admins=frozenset())).rules
 
     def missed() -> tuple[int, int, float | None]:
         with session_factory() as s:

@@ -1,0 +1,51 @@
+"""The composition root: every entry point (run, run-once, report, console, demo) builds what it needs from
+the settings here, once, and hands typed values down; nothing below bot/ reads a setting."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.settings import Settings
+from kit.client import make_client
+from models import migrate
+from models.db import make_engine
+from services.calendar import WorkCalendar
+from services.ledger import Rules, parse_weights
+from services.organisation import Organisation
+from services.working_time import OfficeHours, QuietHours, WorkingTime
+
+
+def organisation(settings: Settings) -> Organisation:
+    working_time = WorkingTime(
+        WorkCalendar(settings.holidays_country),
+        QuietHours.parse(settings.quiet_hours),
+        OfficeHours.parse(settings.office_hours),
+    )
+    return Organisation(
+        timezone=settings.timezone,
+        locale=settings.locale,
+        admins=settings.admins,
+        working_time=working_time,
+        rules=Rules(
+            calendar=working_time.calendar,
+            working_time=working_time,
+            org_tz=settings.timezone,
+            weights=parse_weights(settings.score_weights),
+            prompt_hours=settings.approval_remind_hours,
+        ),
+        approval_remind_hours=settings.approval_remind_hours,
+        approval_escalate_hours=settings.approval_escalate_hours,
+    )
+
+
+def database(settings: Settings, *, upgrade: bool = True) -> Engine:
+    """The engine, with the migrations applied unless asked not to."""
+    engine = make_engine(settings.database_url)
+    if upgrade:
+        migrate.upgrade(engine)
+    return engine
+
+
+def client(settings: Settings, *, retries: bool = True) -> WebClient:
+    return make_client(settings.slack_bot_token, settings.slack_api_url, retries=retries)

@@ -25,6 +25,7 @@ from models import (
 )
 from services import audit, outbox, projects, users
 from services.errors import DomainError
+from services.poll_options import add_options, check_closing_date, clean_options
 
 TOPIC_MAX = 300
 TEXT_MAX = 3000
@@ -192,8 +193,6 @@ def open_(
 ) -> DiscussionInfo:
     """Members of the project (or an admin) open a discussion; its card goes to the project's
     channel, or to the channel the command came from when the project has none."""
-    from services import polls  # polls builds on this module
-
     project = projects.load(session, team_id, key)
     if project.status is ProjectStatus.CLOSED:
         raise DomainError("project.closed", key=project.key)
@@ -207,8 +206,8 @@ def open_(
     channel = project.channel_id or (fallback_channel if (fallback_channel or "")[:1] in ("C", "G") else None)
     if not channel:
         raise DomainError("discussion.no_channel", key=project.key)
-    labels = polls.clean_options(poll_options)
-    polls.check_closing_date(closes_on, today)
+    labels = clean_options(poll_options)
+    check_closing_date(closes_on, today)
     discussion = Discussion(
         team_id=team_id,
         project_id=project.id,
@@ -222,7 +221,7 @@ def open_(
     )
     session.add(discussion)
     session.flush()
-    polls.add_options(discussion, labels)
+    add_options(discussion, labels)
     session.flush()
     audit.record(
         session,

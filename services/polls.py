@@ -9,45 +9,17 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Discussion, DiscussionStatus, PollOption, PollVote
+from models import DiscussionStatus, PollOption, PollVote
 from services import audit, discussions, users
 from services.discussions import DiscussionInfo
 from services.errors import DomainError
-
-MIN_OPTIONS = 2
-MAX_OPTIONS = 10
-LABEL_MAX = 75  # a button label's limit
+from services.poll_options import MIN_OPTIONS, add_options, check_closing_date, clean_options
 
 
 class VoteOutcome(enum.Enum):
     VOTED = "voted"
     CHANGED = "changed"
     SAME = "same"  # the same choice again: a double click or a retry
-
-
-def clean_options(raw: Sequence[str]) -> list[str]:
-    """No poll, or 2 to 10 distinct labels that fit on a button."""
-    labels = list(dict.fromkeys(label.strip() for label in raw if label.strip()))
-    if not labels:
-        return []
-    if len(labels) < MIN_OPTIONS:
-        raise DomainError("poll.too_few", minimum=MIN_OPTIONS)
-    if len(labels) > MAX_OPTIONS:
-        raise DomainError("poll.too_many", maximum=MAX_OPTIONS)
-    too_long = next((label for label in labels if len(label) > LABEL_MAX), None)
-    if too_long is not None:
-        raise DomainError("poll.option_too_long", limit=LABEL_MAX, option=too_long[:30])
-    return labels
-
-
-def check_closing_date(closes_on: date | None, today: date) -> None:
-    if closes_on is not None and closes_on < today:
-        raise DomainError("poll.closes_past", date=closes_on.isoformat())
-
-
-def add_options(discussion: Discussion, labels: Sequence[str]) -> None:
-    for position, label in enumerate(labels, start=1):
-        discussion.options.append(PollOption(team_id=discussion.team_id, position=position, label=label))
 
 
 def add_poll(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import Discussion, OutboxMessage, PollOption, PollVote
 from models.base import utcnow
 from models.db import write_transaction
-from services import discussions, polls, projects
+from services import discussions, poll_options, polls, projects
 from services.discussions import DiscussionInfo
 from services.errors import DomainError
 from services.polls import VoteOutcome
@@ -100,49 +100,49 @@ def get_info(sf: sessionmaker[Session], discussion_id: int) -> DiscussionInfo:
 
 @pytest.mark.parametrize("raw", [[], [""], ["  ", "\t"]])
 def test_no_options_is_no_poll(raw):
-    assert polls.clean_options(raw) == []
+    assert poll_options.clean_options(raw) == []
 
 
 def test_options_are_trimmed_and_duplicates_collapse_keeping_the_first_order():
-    assert polls.clean_options([" B안 ", "A안", "", "B안", "A안 ", "C안"]) == ["B안", "A안", "C안"]
+    assert poll_options.clean_options([" B안 ", "A안", "", "B안", "A안 ", "C안"]) == ["B안", "A안", "C안"]
 
 
 def test_a_single_option_is_refused():
     with pytest.raises(DomainError) as caught:
-        polls.clean_options(["A안"])
+        poll_options.clean_options(["A안"])
     assert (caught.value.code, caught.value.params) == ("poll.too_few", {"minimum": 2})
 
 
 def test_options_that_collapse_to_one_are_refused():
     with pytest.raises(DomainError) as caught:
-        polls.clean_options(["A안", " A안", "A안 "])
+        poll_options.clean_options(["A안", " A안", "A안 "])
     assert caught.value.code == "poll.too_few"
 
 
 def test_ten_options_fit_and_eleven_are_refused():
-    assert len(polls.clean_options([f"안 {n}" for n in range(10)])) == 10
+    assert len(poll_options.clean_options([f"안 {n}" for n in range(10)])) == 10
     with pytest.raises(DomainError) as caught:
-        polls.clean_options([f"안 {n}" for n in range(11)])
+        poll_options.clean_options([f"안 {n}" for n in range(11)])
     assert (caught.value.code, caught.value.params) == ("poll.too_many", {"maximum": 10})
 
 
 def test_eleven_options_with_a_duplicate_are_ten():
-    assert len(polls.clean_options([f"안 {n}" for n in range(10)] + ["안 0"])) == 10
+    assert len(poll_options.clean_options([f"안 {n}" for n in range(10)] + ["안 0"])) == 10
 
 
 def test_a_label_of_75_characters_fits_and_76_is_refused():
-    assert polls.clean_options(["가" * 75, "나"]) == ["가" * 75, "나"]
+    assert poll_options.clean_options(["가" * 75, "나"]) == ["가" * 75, "나"]
     with pytest.raises(DomainError) as caught:
-        polls.clean_options(["나", "가" * 76])
+        poll_options.clean_options(["나", "가" * 76])
     assert (caught.value.code, caught.value.params) == ("poll.option_too_long", {"limit": 75, "option": "가" * 30})
 
 
 def test_a_closing_date_today_or_later_or_none_is_fine_and_a_past_one_is_refused():
-    polls.check_closing_date(None, TODAY)
-    polls.check_closing_date(TODAY, TODAY)
-    polls.check_closing_date(TODAY + timedelta(days=30), TODAY)
+    poll_options.check_closing_date(None, TODAY)
+    poll_options.check_closing_date(TODAY, TODAY)
+    poll_options.check_closing_date(TODAY + timedelta(days=30), TODAY)
     with pytest.raises(DomainError) as caught:
-        polls.check_closing_date(TODAY - timedelta(days=1), TODAY)
+        poll_options.check_closing_date(TODAY - timedelta(days=1), TODAY)
     assert (caught.value.code, caught.value.params) == ("poll.closes_past", {"date": "2026-11-22"})
 
 

@@ -1,1 +1,4 @@
-"""Onnuri's assembly layer: settings, the Bolt app, the CLI, catalogs and Block Kit builders."""
+"""Onnuri's assembly, the top floor: the settings (the only reader of the environment), the composition
+root that turns them into typed values, the Bolt app and its front door, the HTTP server, the runtime, the
+`onnuri` CLI, and the offline console with its fake Slack (used by `onnuri console` and the tests, never by
+`onnuri run`)."""

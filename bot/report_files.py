@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from bot import compose
 from bot.settings import Settings
-from kit.blocks.reports import describe
-from kit.i18n import t
+from kit import participation_files
 from models import Project, migrate
 from models.db import make_engine, make_session_factory
 from services import exports, ledger
@@ -62,10 +61,7 @@ def _participation(args: argparse.Namespace, settings: Settings, session) -> Pat
         raise BadArgument(f"--team: the database holds {len(teams)} workspaces; name one ({', '.join(teams)})")
     rules = compose.organisation(settings).rules
     records = ledger.month_records(session, team, month, now=datetime.now(UTC), rules=rules)
-    locale = settings.locale
-    header = [t(f"report.column.{c}", locale, plain=True) for c in exports.PARTICIPATION_COLUMNS]
-    rows = exports.participation_rows(records, lambda c: describe(c, locale, plain=True))
-    path = Path(args.out or f"participation-{month}.{args.format}")
-    data = exports.to_csv(header, rows) if args.format == "csv" else exports.to_xlsx(header, rows, str(month))
+    path = Path(args.out or f"{participation_files.stem(month, None)}.{args.format}")
+    data = participation_files.encode(records, month, settings.locale, args.format)
     path.write_bytes(data)
     return path

@@ -1,17 +1,33 @@
-"""Slack listeners only: parse the payload, call a service, render, answer."""
+"""Slack listeners only: each reads a request, calls a service and says what to answer; the pipeline
+(handlers/pipeline.py) does the acknowledging, the unit of work and the answering, the same way for all."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, views
+from handlers.actions import approval as approval_buttons
+from handlers.actions import directive as directive_buttons
+from handlers.actions import discussion as discussion_buttons
+from handlers.actions import nudge as nudge_buttons
+from handlers.actions import progress as progress_buttons
+from handlers.actions import project as project_buttons
+from handlers.commands import approval, digest, directive, discuss, progress, project, report
 from handlers.deps import Deps
-from handlers.failures import GuardedApp
+from handlers.events import home, messages
+from handlers.pipeline import Pipeline, listeners
+from handlers.views import approval as approval_forms
+from handlers.views import directive as directive_forms
+from handlers.views import discussion as discussion_forms
+from handlers.views import progress as progress_forms
+from handlers.views import project as project_forms
+
+MODULES = (
+    project, progress, approval, directive, discuss, digest, report,
+    project_buttons, progress_buttons, approval_buttons, directive_buttons, discussion_buttons, nudge_buttons,
+    project_forms, progress_forms, approval_forms, directive_forms, discussion_forms,
+    home, messages,
+)  # fmt: skip
 
 
 def register_all(app: App, deps: Deps) -> None:
-    app = GuardedApp(app, deps)  # every listener answers its own failures
-    commands.register(app, deps)
-    actions.register(app, deps)
-    views.register(app, deps)
-    events.register(app, deps)
+    Pipeline(app, deps).register(listeners(MODULES))

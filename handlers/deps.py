@@ -11,12 +11,11 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.refusals import error_text
+from handlers.requests import identity
 from kit import profiles
 from kit.reader import Reader, reader_from
 from services import users
 from services.calendar import WorkCalendar
-from services.errors import DomainError
 from services.organisation import Organisation
 from services.unit_of_work import utcnow, write_transaction
 
@@ -62,8 +61,6 @@ class Deps:
     def locale_of(self, body: dict) -> str:
         """The language to answer a payload in, without failing (for answers about failures)."""
         try:
-            from handlers.interaction import identity
-
             return self.cached_reader(*identity(body)).locale
         except Exception:
             return self.org.locale
@@ -81,11 +78,3 @@ class Deps:
         with self.session_factory() as session:
             person = users.get_person(session, team_id, slack_user_id)
         return reader_from(person, slack_user_id, self.org)
-
-
-def error_message(error: DomainError, locale: str) -> dict[str, str]:
-    return {"text": error_text(error, locale)}
-
-
-def answer_domain_error(respond: Callable[..., object], error: DomainError, locale: str) -> None:
-    respond(response_type="ephemeral", replace_original=False, **error_message(error, locale))

@@ -253,6 +253,24 @@ def _assignee(session: Session, directive: Directive, actor: str) -> DirectiveAs
     return found
 
 
+def check_can_report(session: Session, team_id: str, actor: str, directive_id: int) -> DirectiveInfo:
+    """Before a report form opens: the refusals `report` would give, said before anything is typed."""
+    directive = _load(session, team_id, directive_id)
+    _assignee(session, directive, actor)
+    if directive.status not in OPEN:
+        raise DomainError("directive.not_open", id=directive.id)
+    return _with_project(session, directive)
+
+
+def check_can_send_back(
+    session: Session, team_id: str, actor: str, directive_id: int, *, is_admin: bool
+) -> DirectiveInfo:
+    """Before the send-back form opens: only its issuer (or an admin) sends a report back."""
+    directive = _load(session, team_id, directive_id)
+    _require_issuer(session, directive, actor, is_admin)
+    return _with_project(session, directive)
+
+
 def acknowledge(
     session: Session, team_id: str, actor: str, directive_id: int, *, now: datetime
 ) -> tuple[Outcome, DirectiveInfo]:

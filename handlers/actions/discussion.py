@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import re
 
-from slack_bolt import App
-
-from handlers.deps import Deps, error_message
-from handlers.interaction import answer_click, id_click, open_form
+from handlers.pipeline import Call, Modal, Reply, click
 from kit.blocks import discussions as blocks
 from kit.ids import Action
 from services import discussions, polls
-from services.errors import DomainError
 from services.polls import VoteOutcome
 
 VOTE_ANSWERS = {
@@ -21,47 +17,21 @@ VOTE_ANSWERS = {
 }
 
 
-def register(app: App, deps: Deps) -> None:
-    def act(body, client, respond, logger, run) -> None:
-        if (click := id_click(body, logger)) is None:
-            return
-        reader = deps.cached_reader(click.team_id, click.user_id)
-        try:
-            payload = run(click, reader)
-        except DomainError as error:
-            payload = error_message(error, reader.locale)
-        if payload is not None:
-            answer_click(client, click, respond, payload)
+@click(re.compile(rf"^{Action.DISCUSSION_VOTE}_\d+$"), writes=True)
+def vote(call: Call) -> Reply:
+    outcome, info, label = polls.vote(
+        call.db, call.team_id, call.user_id, call.record, today=call.reader.local_date(call.now), now=call.now
+    )
+    return Reply(blocks.outcome(VOTE_ANSWERS[outcome], info, call.reader, option=label))
 
-    @app.action(re.compile(rf"^{Action.DISCUSSION_VOTE}_\d+$"))
-    def vote(ack, body, client, respond, logger) -> None:
-        ack()
 
-        def run(click, reader):
-            now = deps.clock()
-            with deps.transaction() as session:
-                outcome, info, label = polls.vote(
-                    session, click.team_id, click.user_id, int(click.value), today=reader.local_date(now), now=now
-                )
-            return blocks.outcome(VOTE_ANSWERS[outcome], info, reader, option=label)
+@click(Action.DISCUSSION_POLL)
+def add_poll(call: Call) -> Modal:
+    discussions.check_can_manage(call.db, call.team_id, call.user_id, call.record, is_admin=call.is_admin)
+    return Modal(blocks.poll_modal(call.reader, call.record, call.channel_id))
 
-        act(body, client, respond, logger, run)
 
-    def form(opener):
-        def listener(ack, body, client, respond, logger) -> None:
-            ack()
-
-            def run(click, reader):
-                with deps.session_factory() as session:
-                    discussions.check_can_manage(
-                        session, click.team_id, click.user_id, int(click.value), is_admin=deps.is_admin(click.user_id)
-                    )
-                open_form(client, body, opener(reader, int(click.value), click.channel_id))
-                return None
-
-            act(body, client, respond, logger, run)
-
-        return listener
-
-    app.action(Action.DISCUSSION_POLL)(form(blocks.poll_modal))
-    app.action(Action.DISCUSSION_CLOSE)(form(blocks.close_modal))
+@click(Action.DISCUSSION_CLOSE)
+def close(call: Call) -> Modal:
+    discussions.check_can_manage(call.db, call.team_id, call.user_id, call.record, is_admin=call.is_admin)
+    return Modal(blocks.close_modal(call.reader, call.record, call.channel_id))

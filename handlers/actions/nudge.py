@@ -4,55 +4,33 @@ from __future__ import annotations
 
 from datetime import date
 
-from slack_bolt import App
-
-from handlers.deps import Deps, error_message
-from handlers.interaction import Click, MalformedPayload, answer_click
+from handlers.pipeline import Call, Reply, click
+from handlers.requests import record_id
 from kit.blocks import nudges as blocks
-from kit.i18n import t
 from kit.ids import Action
 from services import nudges, projects
 from services.errors import DomainError
 
-MAX_ID = 2**31 - 1  # a database integer; anything larger is forged
 
-
-def _parse(value: str) -> tuple[int, date] | None:
+def _parse(value: str) -> tuple[int, date]:
+    """The button's "project id:period start"; anything else is a nudge that does not exist."""
     project, _, start = value.partition(":")
+    project_id = record_id(project)
     try:
-        project_id, period_start = int(project), date.fromisoformat(start)
+        period_start = date.fromisoformat(start)
     except ValueError:
-        return None
-    return (project_id, period_start) if 0 < project_id <= MAX_ID else None
+        project_id = None
+    if project_id is None:
+        raise DomainError("nudge.not_found")
+    return project_id, period_start
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.action(Action.NUDGE_SNOOZE)
-    def snooze(ack, body, client, respond, logger) -> None:
-        ack()
-        try:
-            click = Click.from_body(body)
-        except MalformedPayload as error:
-            logger.warning("ignored a snooze: %s", error)
-            return
-        reader = deps.cached_reader(click.team_id, click.user_id)
-        parsed = _parse(click.value)
-        if parsed is None:
-            answer_click(client, click, respond, error_message(DomainError("nudge.not_found"), reader.locale))
-            return
-        project_id, period_start = parsed
-        now = deps.clock()
-        # until the next working day's 10:00 where the person is
-        until = deps.org.working_time.slot_after(now, reader.tz)
-        try:
-            with deps.transaction() as session:
-                fresh = nudges.snooze(session, click.team_id, click.user_id, project_id, period_start, until=until)
-                info = projects.get_by_id(session, click.team_id, project_id)
-        except DomainError as error:
-            answer_click(client, click, respond, error_message(error, reader.locale))
-            return
-        if not fresh or info is None:
-            answer_click(client, click, respond, {"text": t("nudge.snoozed_already", reader.locale)})
-            return
-        when = reader.format_datetime(until)
-        answer_click(client, click, respond, blocks.snoozed(info.name, when, reader.locale))
+@click(Action.NUDGE_SNOOZE, writes=True, record=False)
+def snooze(call: Call) -> Reply:
+    project_id, period_start = _parse(call.value)
+    until = call.deps.org.working_time.slot_after(call.now, call.reader.tz)  # the next working day's 10:00 there
+    fresh = nudges.snooze(call.db, call.team_id, call.user_id, project_id, period_start, until=until)
+    info = projects.get_by_id(call.db, call.team_id, project_id)
+    if not fresh or info is None:
+        return call.say("nudge.snoozed_already")
+    return Reply(blocks.snoozed(info.name, call.reader.format_datetime(until), call.locale))

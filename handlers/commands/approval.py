@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
-
-from handlers.commands.base import Invocation, help_for, register_command
-from handlers.deps import Deps
-from handlers.interaction import MAX_ID
 from handlers.parsing import parse_date, tokenize
+from handlers.pipeline import Call, Modal, Reply, command
+from handlers.requests import record_id
 from kit.blocks import approvals as blocks
 from kit.i18n import t
 from kit.ids import Command
@@ -16,99 +13,68 @@ from services import approvals, projects
 from services.errors import DomainError
 
 
-def _request_id(inv: Invocation) -> int:
-    raw = inv.first_arg.lstrip("#")
-    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID):
-        raise DomainError("approval.bad_id", value=inv.first_arg[:20] or "-")
-    return int(raw)
+def _request_id(call: Call) -> int:
+    found = record_id(call.first_arg)
+    if found is None:
+        raise DomainError("approval.bad_id", value=call.first_arg[:20] or "-")
+    return found
 
 
-def open_form(inv: Invocation) -> None:
-    with inv.deps.session_factory() as session:
-        choices = projects.list_mine(session, inv.cmd.team_id, inv.cmd.user_id)
+@command(Command.APPROVAL, default=True)
+def open_form(call: Call) -> Modal:
+    choices = projects.list_mine(call.db, call.team_id, call.user_id)
     if not choices:
         raise DomainError("progress.no_projects")
-    inv.open_modal(blocks.request_modal(inv.reader, choices, selected=choices[0].key, channel_id=inv.cmd.channel_id))
+    return Modal(blocks.request_modal(call.reader, choices, selected=choices[0].key, channel_id=call.channel_id))
 
 
-def request(inv: Invocation) -> None:
-    if not inv.args:
-        open_form(inv)
-        return
-    tokens = tokenize(inv.args)
+@command(Command.APPROVAL, "request", writes=True, once=True)
+def request(call: Call) -> Reply | Modal:
+    if not call.args:
+        return open_form(call)
+    tokens = tokenize(call.args)
     key = plain(tokens.words[0], from_command=True) if tokens.words else ""
-    title = tokenize(" ".join(tokens.words[1:])).text
-    draft = approvals.Draft(title=title, approvers=tokens.users)
-    with inv.deps.transaction() as session:
-        if not inv.first_time(session):
-            return
-        info = approvals.create(session, inv.cmd.team_id, inv.cmd.user_id, key, draft, now=inv.deps.clock())
-    inv.reply(blocks.outcome_message("approval.requested", info, inv.reader))
+    draft = approvals.Draft(title=tokenize(" ".join(tokens.words[1:])).text, approvers=tokens.users)
+    info = approvals.create(call.db, call.team_id, call.user_id, key, draft, now=call.now)
+    return Reply(blocks.outcome_message("approval.requested", info, call.reader))
 
 
-def list_(inv: Invocation) -> None:
-    now = inv.deps.clock()
-    with inv.deps.session_factory() as session:
-        waiting = approvals.waiting_for(session, inv.cmd.team_id, inv.cmd.user_id, now=now)
-        mine = approvals.requested_by(session, inv.cmd.team_id, inv.cmd.user_id)
-    inv.reply(blocks.request_list(waiting, mine, inv.reader))
+@command(Command.APPROVAL, "list", "목록")
+def list_(call: Call) -> Reply:
+    waiting = approvals.waiting_for(call.db, call.team_id, call.user_id, now=call.now)
+    mine = approvals.requested_by(call.db, call.team_id, call.user_id)
+    return Reply(blocks.request_list(waiting, mine, call.reader))
 
 
-def show(inv: Invocation) -> None:
-    request_id = _request_id(inv)
-    with inv.deps.session_factory() as session:
-        info, events = approvals.get_for(
-            session,
-            inv.cmd.team_id,
-            inv.cmd.user_id,
-            request_id,
-            is_admin=inv.deps.is_admin(inv.cmd.user_id),
-            now=inv.deps.clock(),
-        )
-    inv.reply(blocks.show(info, events, inv.reader))
+@command(Command.APPROVAL, "show", "보기")
+def show(call: Call) -> Reply:
+    info, events = approvals.get_for(
+        call.db, call.team_id, call.user_id, _request_id(call), is_admin=call.is_admin, now=call.now
+    )
+    return Reply(blocks.show(info, events, call.reader))
 
 
-def withdraw(inv: Invocation) -> None:
-    request_id = _request_id(inv)
-    with inv.deps.transaction() as session:
-        info = approvals.withdraw(session, inv.cmd.team_id, inv.cmd.user_id, request_id, now=inv.deps.clock())
-    inv.reply(blocks.outcome_message("approval.withdrawn_ok", info, inv.reader))
+@command(Command.APPROVAL, "withdraw", writes=True)
+def withdraw(call: Call) -> Reply:
+    info = approvals.withdraw(call.db, call.team_id, call.user_id, _request_id(call), now=call.now)
+    return Reply(blocks.outcome_message("approval.withdrawn_ok", info, call.reader))
 
 
-def away(inv: Invocation) -> None:
-    tokens = tokenize(inv.args, option_names=("until",))
+@command(Command.APPROVAL, "away", writes=True)
+def away(call: Call) -> Reply:
+    tokens = tokenize(call.args, option_names=("until",))
     if not tokens.users:
-        inv.say("approval.usage_away")
-        return
+        return call.say("approval.usage_away")
     raw_until = tokens.options.get("until")
     until = parse_date(raw_until) if raw_until else None
     if raw_until and until is None:
         raise DomainError("project.bad_date", value=raw_until)
-    with inv.deps.transaction() as session:
-        approvals.set_away(session, inv.cmd.team_id, inv.cmd.user_id, tokens.users[0], until, now=inv.deps.clock())
-    suffix = t("approval.away_until", inv.locale, until=until.isoformat()) if until else ""
-    inv.say("approval.away_set", proxy=mention(tokens.users[0]), until=suffix)
+    approvals.set_away(call.db, call.team_id, call.user_id, tokens.users[0], until, now=call.now)
+    suffix = t("approval.away_until", call.locale, until=until.isoformat()) if until else ""
+    return call.say("approval.away_set", proxy=mention(tokens.users[0]), until=suffix)
 
 
-def back(inv: Invocation) -> None:
-    with inv.deps.transaction() as session:
-        ended = approvals.set_back(session, inv.cmd.team_id, inv.cmd.user_id, now=inv.deps.clock())
-    inv.say("approval.back_ok" if ended else "approval.not_away")
-
-
-def register(app: App, deps: Deps) -> None:
-    register_command(
-        app,
-        deps,
-        Command.APPROVAL,
-        {
-            "request": request,
-            "list": list_,
-            "show": show,
-            "withdraw": withdraw,
-            "away": away,
-            "back": back,
-            "help": help_for("approval"),
-        },
-        default=open_form,
-    )
+@command(Command.APPROVAL, "back", writes=True)
+def back(call: Call) -> Reply:
+    ended = approvals.set_back(call.db, call.team_id, call.user_id, now=call.now)
+    return call.say("approval.back_ok" if ended else "approval.not_away")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
-
-from handlers.commands.base import Invocation, help_for, register_command
-from handlers.deps import Deps
-from handlers.interaction import MAX_ID
 from handlers.parsing import tokenize
+from handlers.pipeline import Call, Modal, Reply, command
+from handlers.requests import record_id
 from kit.blocks import discussions as blocks
 from kit.ids import Command
 from kit.text import channel_link
@@ -16,93 +13,63 @@ from services.discussions import Outcome
 from services.errors import DomainError
 
 
-def _discussion_id(inv: Invocation) -> int:
-    raw = inv.first_arg.lstrip("#")
-    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID):
-        raise DomainError("discussion.bad_id", value=inv.first_arg[:20] or "-")
-    return int(raw)
+def _discussion_id(call: Call) -> int:
+    found = record_id(call.first_arg)
+    if found is None:
+        raise DomainError("discussion.bad_id", value=call.first_arg[:20] or "-")
+    return found
 
 
-def open_form(inv: Invocation, chosen: str | None = None) -> None:
-    with inv.deps.session_factory() as session:
-        choices = projects.list_mine(session, inv.cmd.team_id, inv.cmd.user_id)
+@command(Command.DISCUSS, default=True)
+def open_form(call: Call, chosen: str | None = None) -> Modal:
+    choices = projects.list_mine(call.db, call.team_id, call.user_id)
     if not choices:
         raise DomainError("progress.no_projects")
-    inv.open_modal(blocks.discuss_modal(inv.reader, choices, channel_id=inv.cmd.channel_id, chosen=chosen))
+    return Modal(blocks.discuss_modal(call.reader, choices, channel_id=call.channel_id, chosen=chosen))
 
 
-def open_(inv: Invocation) -> None:
+@command(Command.DISCUSS, otherwise=True, writes=True, once=True)
+def open_(call: Call) -> Reply | Modal:
     """`/discuss KEY <topic>`; `/discuss KEY` alone opens the form for that project."""
-    words = inv.cmd.text.split()
+    words = call.args.split()
     key = tokenize(words[0]).text if words else ""
     topic = tokenize(" ".join(words[1:])).text
     if not topic:
-        with inv.deps.session_factory() as session:
-            projects.get(session, inv.cmd.team_id, key)  # an unknown key is said at once, not after the form
-        open_form(inv, chosen=key)
-        return
-    with inv.deps.transaction() as session:
-        if not inv.first_time(session):
-            return
-        info = discussions.open_(
-            session,
-            inv.cmd.team_id,
-            inv.cmd.user_id,
-            key,
-            topic=topic,
-            fallback_channel=inv.cmd.channel_id,
-            is_admin=inv.deps.is_admin(inv.cmd.user_id),
-            today=inv.reader.local_date(inv.deps.clock()),
-            now=inv.deps.clock(),
-        )
-    inv.reply(blocks.outcome("discussion.opened", info, inv.reader, channel=channel_link(info.channel_id)))
-
-
-def close(inv: Invocation) -> None:
-    discussion_id = _discussion_id(inv)
-    conclusion = tokenize(inv.args.partition(" ")[2]).text
-    if not conclusion.strip():  # no conclusion given: ask for it in the closing form
-        with inv.deps.session_factory() as session:
-            discussions.check_can_manage(
-                session, inv.cmd.team_id, inv.cmd.user_id, discussion_id, is_admin=inv.deps.is_admin(inv.cmd.user_id)
-            )
-        inv.open_modal(blocks.close_modal(inv.reader, discussion_id, inv.cmd.channel_id))
-        return
-    with inv.deps.transaction() as session:
-        outcome, info = discussions.close(
-            session,
-            inv.cmd.team_id,
-            inv.cmd.user_id,
-            discussion_id,
-            conclusion,
-            is_admin=inv.deps.is_admin(inv.cmd.user_id),
-            now=inv.deps.clock(),
-        )
-    key = "discussion.closed_ok" if outcome is Outcome.DONE else "discussion.closed_already"
-    inv.reply(blocks.outcome(key, info, inv.reader))
-
-
-def list_(inv: Invocation) -> None:
-    if not inv.first_arg:
-        inv.say("common.missing_key", example="/discuss list ATOPY")
-        return
-    with inv.deps.session_factory() as session:
-        project, found = discussions.for_project(
-            session,
-            inv.cmd.team_id,
-            inv.first_arg,
-            viewer=inv.cmd.user_id,
-            is_admin=inv.deps.is_admin(inv.cmd.user_id),
-        )
-    inv.reply(blocks.discussion_list(project, found, inv.reader, inv.reader.local_date(inv.deps.clock())))
-
-
-def register(app: App, deps: Deps) -> None:
-    register_command(
-        app,
-        deps,
-        Command.DISCUSS,
-        {"close": close, "list": list_, "help": help_for("discuss")},
-        default=open_form,
-        unknown=open_,
+        projects.get(call.db, call.team_id, key)  # an unknown key is said at once, not after the form
+        return open_form(call, chosen=key)
+    info = discussions.open_(
+        call.db,
+        call.team_id,
+        call.user_id,
+        key,
+        topic=topic,
+        fallback_channel=call.channel_id,
+        is_admin=call.is_admin,
+        today=call.reader.local_date(call.now),
+        now=call.now,
     )
+    return Reply(blocks.outcome("discussion.opened", info, call.reader, channel=channel_link(info.channel_id)))
+
+
+@command(Command.DISCUSS, "close", writes=True)
+def close(call: Call) -> Reply | Modal:
+    discussion_id = _discussion_id(call)
+    conclusion = tokenize(call.args.partition(" ")[2]).text
+    if not conclusion.strip():  # no conclusion given: ask for it in the closing form
+        discussions.check_can_manage(call.db, call.team_id, call.user_id, discussion_id, is_admin=call.is_admin)
+        return Modal(blocks.close_modal(call.reader, discussion_id, call.channel_id))
+    outcome, info = discussions.close(
+        call.db, call.team_id, call.user_id, discussion_id, conclusion, is_admin=call.is_admin, now=call.now
+    )
+    key = "discussion.closed_ok" if outcome is Outcome.DONE else "discussion.closed_already"
+    return Reply(blocks.outcome(key, info, call.reader))
+
+
+@command(Command.DISCUSS, "list", "목록")
+def list_(call: Call) -> Reply:
+    if not call.first_arg:
+        return call.say("common.missing_key", example="/discuss list ATOPY")
+    project, found = discussions.for_project(
+        call.db, call.team_id, call.first_arg, viewer=call.user_id, is_admin=call.is_admin
+    )
+    return Reply(blocks.discussion_list(project, found, call.reader, call.reader.local_date(call.now)))

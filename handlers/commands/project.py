@@ -2,125 +2,86 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
-
-from handlers.commands.base import Invocation, help_for, register_command
-from handlers.deps import Deps
 from handlers.parsing import tokenize
+from handlers.pipeline import Call, Modal, Reply, command
 from kit.blocks import projects as blocks
 from kit.ids import Command
 from services import discussions, progress, projects
+from services.errors import DomainError
 
 
-def _key_arg(inv: Invocation, example: str) -> str | None:
-    if not inv.first_arg:
-        inv.say("common.missing_key", example=example)
-        return None
-    return inv.first_arg
+def _key(call: Call, example: str) -> str:
+    if not call.first_arg:
+        raise DomainError("project.key_missing", example=example)
+    return call.first_arg
 
 
-def new(inv: Invocation) -> None:
-    if not inv.args:
-        open_form(inv)
-        return
-    tokens = tokenize(inv.args, option_names=("key",))
+@command(Command.PROJECT, default=True)
+def open_form(call: Call) -> Modal:
+    return Modal(blocks.project_modal(call.reader, channel_id=call.channel_id))
+
+
+@command(Command.PROJECT, "new", writes=True, once=True)
+def new(call: Call) -> Reply | Modal:
+    if not call.args:
+        return open_form(call)
+    tokens = tokenize(call.args, option_names=("key",))
     draft = projects.ProjectDraft(
         name=tokens.text,
         key=tokens.options.get("key"),
         channel_id=tokens.channels[0] if tokens.channels else None,
         member_ids=tokens.users,
-        timezone=inv.reader.tz,
+        timezone=call.reader.tz,
     )
-    with inv.deps.transaction() as session:
-        if not inv.first_time(session):
-            return
-        info = projects.create(session, inv.cmd.team_id, inv.cmd.user_id, draft, now=inv.deps.clock())
-    inv.reply(blocks.created(info, inv.locale))
+    info = projects.create(call.db, call.team_id, call.user_id, draft, now=call.now)
+    return Reply(blocks.created(info, call.locale))
 
 
-def open_form(inv: Invocation) -> None:
-    inv.open_modal(blocks.project_modal(inv.reader, channel_id=inv.cmd.channel_id))
+@command(Command.PROJECT, "list", "목록")
+def list_(call: Call) -> Reply:
+    return Reply(blocks.project_list(projects.list_active(call.db, call.team_id, call.user_id), call.reader))
 
 
-def list_(inv: Invocation) -> None:
-    with inv.deps.session_factory() as session:
-        found = projects.list_active(session, inv.cmd.team_id, inv.cmd.user_id)
-    inv.reply(blocks.project_list(found, inv.reader))
+def detail(call: Call, key: str) -> Reply:
+    """The project's card: its registration for anyone, its work (progress, decisions) for members and admins."""
+    info = projects.get(call.db, call.team_id, key)
+    if not projects.may_read_work(info, call.user_id, is_admin=call.is_admin):
+        return Reply(blocks.detail(info, call.reader, members_only=True))
+    status = progress.project_progress(call.db, call.team_id, info.key, now=call.now, calendar=call.deps.calendar)
+    return Reply(blocks.detail(info, call.reader, status, discussions.decisions(call.db, call.team_id, info.id)))
 
 
-def show(inv: Invocation) -> None:
-    if (key := _key_arg(inv, "/project show ATOPY")) is None:
-        return
-    with inv.deps.session_factory() as session:
-        info = projects.get(session, inv.cmd.team_id, key)
-        if not projects.may_read_work(info, inv.cmd.user_id, is_admin=inv.deps.is_admin(inv.cmd.user_id)):
-            inv.reply(blocks.detail(info, inv.reader, members_only=True))  # the registration, not the work
-            return
-        status = progress.project_progress(
-            session, inv.cmd.team_id, key, now=inv.deps.clock(), calendar=inv.deps.calendar
-        )
-        decided = discussions.decisions(session, inv.cmd.team_id, info.id)
-    inv.reply(blocks.detail(info, inv.reader, status, decided))
+@command(Command.PROJECT, "show", "보기")
+def show(call: Call) -> Reply:
+    return detail(call, _key(call, "/project show ATOPY"))
 
 
-def edit(inv: Invocation) -> None:
-    if (key := _key_arg(inv, "/project edit ATOPY")) is None:
-        return
-    with inv.deps.session_factory() as session:
-        info = projects.check_can_edit(
-            session, inv.cmd.team_id, inv.cmd.user_id, key, is_admin=inv.deps.is_admin(inv.cmd.user_id)
-        )
-    inv.open_modal(blocks.project_modal(inv.reader, info, channel_id=inv.cmd.channel_id))
+@command(Command.PROJECT, "edit")
+def edit(call: Call) -> Modal:
+    key = _key(call, "/project edit ATOPY")
+    info = projects.check_can_edit(call.db, call.team_id, call.user_id, key, is_admin=call.is_admin)
+    return Modal(blocks.project_modal(call.reader, info, channel_id=call.channel_id))
 
 
-def join(inv: Invocation) -> None:
-    if (key := _key_arg(inv, "/project join ATOPY")) is None:
-        return
-    with inv.deps.transaction() as session:
-        outcome, info = projects.join(session, inv.cmd.team_id, inv.cmd.user_id, key, now=inv.deps.clock())
-    message_key = "project.joined" if outcome is projects.JoinOutcome.JOINED else "project.already_member"
-    inv.reply(blocks.reply(message_key, info, inv.locale))
+@command(Command.PROJECT, "join", writes=True)
+def join(call: Call) -> Reply:
+    key = _key(call, "/project join ATOPY")
+    outcome, info = projects.join(call.db, call.team_id, call.user_id, key, now=call.now)
+    answer = "project.joined" if outcome is projects.JoinOutcome.JOINED else "project.already_member"
+    return Reply(blocks.reply(answer, info, call.locale))
 
 
-def leave(inv: Invocation) -> None:
-    if (key := _key_arg(inv, "/project leave ATOPY")) is None:
-        return
-    with inv.deps.transaction() as session:
-        outcome, info = projects.leave(session, inv.cmd.team_id, inv.cmd.user_id, key, now=inv.deps.clock())
-    message_key = "project.left" if outcome is projects.LeaveOutcome.LEFT else "project.not_member"
-    inv.reply(blocks.reply(message_key, info, inv.locale))
+@command(Command.PROJECT, "leave", writes=True)
+def leave(call: Call) -> Reply:
+    key = _key(call, "/project leave ATOPY")
+    outcome, info = projects.leave(call.db, call.team_id, call.user_id, key, now=call.now)
+    answer = "project.left" if outcome is projects.LeaveOutcome.LEFT else "project.not_member"
+    return Reply(blocks.reply(answer, info, call.locale))
 
 
-def close(inv: Invocation) -> None:
-    if (key := _key_arg(inv, "/project close ATOPY")) is None:
-        return
-    with inv.deps.transaction() as session:
-        outcome, info = projects.close(
-            session,
-            inv.cmd.team_id,
-            inv.cmd.user_id,
-            key,
-            is_admin=inv.deps.is_admin(inv.cmd.user_id),
-            now=inv.deps.clock(),
-        )
-    message_key = "project.closed_ok" if outcome is projects.CloseOutcome.CLOSED else "project.already_closed"
-    inv.reply(blocks.reply(message_key, info, inv.locale))
-
-
-def register(app: App, deps: Deps) -> None:
-    register_command(
-        app,
-        deps,
-        Command.PROJECT,
-        {
-            "new": new,
-            "list": list_,
-            "show": show,
-            "edit": edit,
-            "join": join,
-            "leave": leave,
-            "close": close,
-            "help": help_for("project"),
-        },
-        default=open_form,
-    )
+@command(Command.PROJECT, "close", writes=True)
+def close(call: Call) -> Reply:
+    key = _key(call, "/project close ATOPY")
+    outcome, info = projects.close(call.db, call.team_id, call.user_id, key, is_admin=call.is_admin, now=call.now)
+    answer = "project.closed_ok" if outcome is projects.CloseOutcome.CLOSED else "project.already_closed"
+    return Reply(blocks.reply(answer, info, call.locale))

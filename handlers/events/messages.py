@@ -6,13 +6,12 @@ replayed delivery counts once. Messages outside any discussion thread cost no da
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import App
-
 from handlers.deps import Deps
-from handlers.interaction import team_of
+from handlers.pipeline import Call, event
 from services import discussions
 from services.unit_of_work import utcnow
 
@@ -32,6 +31,37 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+@dataclass(frozen=True)
+class ThreadMessage:
+    """A reply in a thread (or the deletion of one): the only messages that can concern a discussion."""
+
+    channel: str
+    thread_ts: str
+    message_ts: str
+    author: str
+    at: datetime | None
+    deleted: bool
+
+    @classmethod
+    def of(cls, found: dict[str, Any]) -> ThreadMessage | None:
+        channel, subtype = _text(found.get("channel")), found.get("subtype")
+        if not channel:
+            return None
+        if subtype == "message_deleted":
+            previous = found.get("previous_message") if isinstance(found.get("previous_message"), dict) else {}
+            thread_ts, message_ts = _text(previous.get("thread_ts")), _text(found.get("deleted_ts"))
+            if thread_ts and message_ts and thread_ts != message_ts:
+                return cls(channel, thread_ts, message_ts, "", None, deleted=True)
+            return None
+        if subtype not in COUNTED_SUBTYPES or found.get("bot_id"):
+            return None
+        thread_ts, message_ts, author = (_text(found.get(k)) for k in ("thread_ts", "ts", "user"))
+        at = _moment(message_ts)
+        if not thread_ts or thread_ts == message_ts or not author or at is None:
+            return None  # not a reply in a thread
+        return cls(channel, thread_ts, message_ts, author, at, deleted=False)
+
+
 def _wait_for_thread(deps: Deps, team_id: str, channel: str, thread_ts: str) -> bool:
     """Whether the thread is an open discussion's. A reply can arrive while the card that started the
     thread is still being recorded as sent; then the answer waits for that, briefly."""
@@ -45,33 +75,29 @@ def _wait_for_thread(deps: Deps, team_id: str, channel: str, thread_ts: str) -> 
     return False
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.event("message")
-    def message(event, body, logger) -> None:
-        team_id = team_of(body)
-        channel = _text(event.get("channel"))
-        if not team_id or not channel:
-            return
-        subtype = event.get("subtype")
-        if subtype == "message_deleted":
-            previous = event.get("previous_message") if isinstance(event.get("previous_message"), dict) else {}
-            thread_ts, message_ts = _text(previous.get("thread_ts")), _text(event.get("deleted_ts"))
-            if thread_ts and message_ts and thread_ts != message_ts:
-                with deps.transaction() as session:
-                    discussions.forget_reply(
-                        session, team_id, channel=channel, thread_ts=thread_ts, message_ts=message_ts
-                    )
-            return
-        if subtype not in COUNTED_SUBTYPES or event.get("bot_id"):
-            return
-        thread_ts, message_ts, author = (_text(event.get(k)) for k in ("thread_ts", "ts", "user"))
-        at = _moment(message_ts)
-        if not thread_ts or thread_ts == message_ts or not author or at is None:
-            return  # not a reply in a thread
-        if not _wait_for_thread(deps, team_id, channel, thread_ts):
-            return
-        with deps.transaction() as session:
-            counted = discussions.record_reply(
-                session, team_id, channel=channel, thread_ts=thread_ts, author=author, message_ts=message_ts, at=at
-            )
-        logger.debug("discussion reply in %s %s", channel, "counted" if counted else "already counted")
+def _concerns_a_discussion(call: Call) -> bool:
+    found = ThreadMessage.of(call.event)
+    if found is None:
+        return False
+    return found.deleted or _wait_for_thread(call.deps, call.team_id, found.channel, found.thread_ts)
+
+
+@event("message", writes=True, when=_concerns_a_discussion)
+def message(call: Call) -> None:
+    found = ThreadMessage.of(call.event)
+    assert found is not None  # checked by _concerns_a_discussion
+    if found.deleted:
+        discussions.forget_reply(
+            call.db, call.team_id, channel=found.channel, thread_ts=found.thread_ts, message_ts=found.message_ts
+        )
+        return
+    assert found.at is not None
+    discussions.record_reply(
+        call.db,
+        call.team_id,
+        channel=found.channel,
+        thread_ts=found.thread_ts,
+        author=found.author,
+        message_ts=found.message_ts,
+        at=found.at,
+    )

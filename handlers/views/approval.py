@@ -2,154 +2,79 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
-
-from handlers.actions.approval import answer_for
-from handlers.deps import Deps
-from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, refuse_form, tell_user
 from handlers.parsing import parse_date
+from handlers.pipeline import Call, FormError, Reply, form
+from handlers.requests import Submission
 from kit.blocks import approvals as blocks
 from kit.ids import Block, Callback
 from services import approvals
 from services.approvals import Outcome
 from services.errors import DomainError
 
-ERROR_TEXT_MAX = 150
-ERROR_BLOCKS = {
+REQUEST_ERRORS = {
     "approval.title_missing": Block.APPROVAL_TITLE,
     "approval.title_too_long": Block.APPROVAL_TITLE,
     "approval.final_not_in_line": Block.APPROVAL_FINAL,
     "approval.after_final": Block.APPROVAL_FINAL,
     "approval.agreement_after_final": Block.APPROVAL_AGREEMENT_POSITION,
-    "approval.reason_missing": Block.APPROVAL_REASON,
-    "approval.comment_missing": Block.APPROVAL_COMMENT,
 }
 
 
 def _draft(sub: Submission) -> approvals.Draft:
     raw_position = sub.text(Block.APPROVAL_AGREEMENT_POSITION).strip()
     raw_due = sub.date(Block.APPROVAL_DUE)
-    final = sub.element(Block.APPROVAL_FINAL).get("selected_user")
     return approvals.Draft(
         title=sub.text(Block.APPROVAL_TITLE),
         details=sub.text(Block.APPROVAL_DETAILS),
         links=sub.text(Block.APPROVAL_LINKS),
         approvers=sub.users(Block.APPROVAL_APPROVERS),
         agreement=sub.users(Block.APPROVAL_AGREEMENT),
-        agreement_position=int(raw_position) if raw_position.isdigit() else None,
-        final=final if isinstance(final, str) and final else None,
+        agreement_position=int(raw_position) if raw_position.isascii() and raw_position.isdigit() else None,
+        final=sub.user(Block.APPROVAL_FINAL),
         readers=sub.users(Block.APPROVAL_READERS),
         due_date=parse_date(raw_due) if raw_due else None,
         resubmission_of=sub.metadata_int("resubmission_of"),
     )
 
 
-def register(app: App, deps: Deps) -> None:
-    def refuse(ack, error: DomainError, reader, default_block: str, team_id: str, client) -> None:
-        name = lambda person: deps.display_name(client, team_id, person)  # noqa: E731
-        refuse_form(ack, error, reader.locale, ERROR_BLOCKS, default_block, name=name)
+@form(Callback.APPROVAL_REQUEST, errors=REQUEST_ERRORS, default_block=Block.APPROVAL_APPROVERS)
+def requested(call: Call) -> Reply:
+    sub = call.submitted
+    key = sub.option(Block.APPROVAL_PROJECT) or ""
+    info = approvals.create(call.db, call.team_id, call.user_id, key, _draft(sub), now=call.now)
+    return Reply(blocks.outcome_message("approval.requested", info, call.reader))
 
-    @app.view(Callback.APPROVAL_REQUEST)
-    @never_fails_a_submission(Block.APPROVAL_TITLE, deps.locale_of)
-    def requested(ack, body, client, logger) -> None:
-        try:
-            sub = Submission.from_body(body)
-        except MalformedPayload as error:
-            ack()
-            logger.warning("ignored an approval form: %s", error)
-            return
-        reader = deps.cached_reader(sub.team_id, sub.user_id)
-        try:
-            with deps.transaction() as session:
-                if not sub.first_time(session):
-                    ack()
-                    return
-                info = approvals.create(
-                    session,
-                    sub.team_id,
-                    sub.user_id,
-                    sub.option(Block.APPROVAL_PROJECT) or "",
-                    _draft(sub),
-                    now=deps.clock(),
-                )
-        except DomainError as error:
-            refuse(ack, error, reader, Block.APPROVAL_APPROVERS, sub.team_id, client)
-            return
-        ack()
-        tell_user(
-            client,
-            sub.user_id,
-            blocks.outcome_message("approval.requested", info, reader),
-            channel_id=sub.metadata_str("channel_id"),
-        )
 
-    @app.view(Callback.APPROVAL_REJECT)
-    @never_fails_a_submission(Block.APPROVAL_REASON, deps.locale_of)
-    def returned(ack, body, client, logger) -> None:
-        try:
-            sub = Submission.from_body(body)
-        except MalformedPayload as error:
-            ack()
-            logger.warning("ignored a return form: %s", error)
-            return
-        reader = deps.cached_reader(sub.team_id, sub.user_id)
-        step_id = sub.metadata_int("step_id")
-        try:
-            if step_id is None:
-                raise DomainError("approval.not_found", id="-")
-            with deps.transaction() as session:
-                result = approvals.decide(
-                    session,
-                    sub.team_id,
-                    sub.user_id,
-                    step_id,
-                    approvals.Decision.REJECT,
-                    now=deps.clock(),
-                    comment=sub.text(Block.APPROVAL_REASON),
-                )
-        except DomainError as error:
-            refuse(ack, error, reader, Block.APPROVAL_REASON, sub.team_id, client)
-            return
-        if result.outcome is not Outcome.DECIDED:  # the state moved on while the form was open
-            message = answer_for(result, reader, "approval.rejected_ok")["text"]
-            ack(response_action="errors", errors={Block.APPROVAL_REASON: str(message)[:ERROR_TEXT_MAX]})
-            return
-        ack()
-        tell_user(
-            client,
-            sub.user_id,
-            answer_for(result, reader, "approval.rejected_ok"),
-            channel_id=sub.metadata_str("channel_id"),
-        )
+@form(Callback.APPROVAL_REJECT, default_block=Block.APPROVAL_REASON, once=False)
+def returned(call: Call) -> Reply | FormError:
+    """A decision is exactly-once in the service itself; a state that moved on while the form was open is
+    said under the reason, and the form stays."""
+    sub = call.submitted
+    step_id = sub.metadata_int("step_id")
+    if step_id is None:
+        raise DomainError("approval.not_found", id="-")
+    result = approvals.decide(
+        call.db,
+        call.team_id,
+        call.user_id,
+        step_id,
+        approvals.Decision.REJECT,
+        now=call.now,
+        comment=sub.text(Block.APPROVAL_REASON),
+    )
+    answer = blocks.decision_answer(result, call.reader, approving=False)
+    if result.outcome is not Outcome.DECIDED:
+        return FormError(Block.APPROVAL_REASON, str(answer["text"]))
+    return Reply(answer)
 
-    @app.view(Callback.APPROVAL_COMMENT)
-    @never_fails_a_submission(Block.APPROVAL_COMMENT, deps.locale_of)
-    def commented(ack, body, client, logger) -> None:
-        try:
-            sub = Submission.from_body(body)
-        except MalformedPayload as error:
-            ack()
-            logger.warning("ignored a comment form: %s", error)
-            return
-        reader = deps.cached_reader(sub.team_id, sub.user_id)
-        request_id = sub.metadata_int("request_id")
-        try:
-            if request_id is None:
-                raise DomainError("approval.not_found", id="-")
-            with deps.transaction() as session:
-                if not sub.first_time(session):
-                    ack()
-                    return
-                info = approvals.comment(
-                    session, sub.team_id, sub.user_id, request_id, sub.text(Block.APPROVAL_COMMENT), now=deps.clock()
-                )
-        except DomainError as error:
-            refuse(ack, error, reader, Block.APPROVAL_COMMENT, sub.team_id, client)
-            return
-        ack()
-        tell_user(
-            client,
-            sub.user_id,
-            blocks.outcome_message("approval.commented_ok", info, reader),
-            channel_id=sub.metadata_str("channel_id"),
-        )
+
+@form(Callback.APPROVAL_COMMENT, default_block=Block.APPROVAL_COMMENT)
+def commented(call: Call) -> Reply:
+    sub = call.submitted
+    request_id = sub.metadata_int("request_id")
+    if request_id is None:
+        raise DomainError("approval.not_found", id="-")
+    info = approvals.comment(
+        call.db, call.team_id, call.user_id, request_id, sub.text(Block.APPROVAL_COMMENT), now=call.now
+    )
+    return Reply(blocks.outcome_message("approval.commented_ok", info, call.reader))

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
-
-from handlers.deps import Deps
-from handlers.interaction import MalformedPayload, Submission, never_fails_a_submission, tell_user
-from handlers.refusals import error_text
+from handlers.pipeline import Call, Reply, form
+from handlers.requests import Submission
 from kit.blocks import progress as blocks
 from kit.ids import Block, Callback
 from services import progress
-from services.errors import DomainError
 from services.terms import Health
-
-ERROR_BLOCKS = {"progress.bad_percent": Block.PROGRESS_PERCENT}
-ERROR_TEXT_MAX = 150
 
 
 def _entry(sub: Submission) -> progress.Entry:
@@ -28,38 +21,14 @@ def _entry(sub: Submission) -> progress.Entry:
     )
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.view(Callback.PROGRESS)
-    @never_fails_a_submission(Block.PROGRESS_DONE, deps.locale_of)
-    def submitted(ack, body, client, logger) -> None:
-        try:
-            sub = Submission.from_body(body)
-        except MalformedPayload as error:
-            ack()
-            logger.warning("ignored a progress form: %s", error)
-            return
-        reader = deps.cached_reader(sub.team_id, sub.user_id)
-        update_id = sub.metadata_int("update_id")
-        try:
-            entry = _entry(sub)
-            with deps.transaction() as session:
-                if not sub.first_time(session):
-                    ack()
-                    return
-                if update_id is not None:
-                    update = progress.edit(
-                        session, sub.team_id, sub.user_id, update_id, entry, now=deps.clock(), calendar=deps.calendar
-                    )
-                else:
-                    key = sub.option(Block.PROGRESS_PROJECT) or ""
-                    update = progress.post(
-                        session, sub.team_id, sub.user_id, key, entry, now=deps.clock(), calendar=deps.calendar
-                    )
-        except DomainError as error:
-            block = ERROR_BLOCKS.get(error.code, Block.PROGRESS_DONE)
-            message = error_text(error, reader.locale, plain=True)[:ERROR_TEXT_MAX]
-            ack(response_action="errors", errors={block: message})
-            return
-        ack()
-        answer = blocks.edited(update, reader.locale) if update_id is not None else blocks.posted(update, reader.locale)
-        tell_user(client, sub.user_id, answer, channel_id=sub.metadata_str("channel_id"))
+@form(Callback.PROGRESS, errors={"progress.bad_percent": Block.PROGRESS_PERCENT}, default_block=Block.PROGRESS_DONE)
+def submitted(call: Call) -> Reply:
+    sub, calendar = call.submitted, call.deps.calendar
+    entry = _entry(sub)
+    update_id = sub.metadata_int("update_id")
+    if update_id is not None:
+        update = progress.edit(call.db, call.team_id, call.user_id, update_id, entry, now=call.now, calendar=calendar)
+        return Reply(blocks.edited(update, call.locale))
+    key = sub.option(Block.PROGRESS_PROJECT) or ""
+    update = progress.post(call.db, call.team_id, call.user_id, key, entry, now=call.now, calendar=calendar)
+    return Reply(blocks.posted(update, call.locale))

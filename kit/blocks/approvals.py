@@ -25,7 +25,7 @@ from kit.ids import INPUT_ACTION, Action, Callback
 from kit.ids import Block as B
 from kit.reader import Reader
 from kit.text import Raw, escape, mention, truncate
-from services.approvals import HistoryEntry, RequestInfo, StepInfo, Waiting
+from services.approvals import HistoryEntry, Outcome, RequestInfo, Result, StepInfo, Waiting
 from services.audit import SYSTEM
 from services.projects import ProjectInfo
 from services.terms import RequestStatus, StepKind, StepStatus
@@ -158,6 +158,27 @@ def already(info: RequestInfo, step: StepInfo, reader: Reader) -> dict[str, Any]
 
 def closed(info: RequestInfo, reader: Reader) -> dict[str, Any]:
     return outcome_message("approval.closed", info, reader, status=status_text(info, reader.locale))
+
+
+def decision_answer(result: Result, reader: Reader, *, approving: bool) -> dict[str, Any]:
+    """What the clicker is told after approving or returning, whoever they are and however late they clicked:
+    a 합의 step is agreed to or disagreed with (동의 / 이견), never approved or returned."""
+    info, step = result.request, result.step
+    if result.outcome is Outcome.DECIDED:
+        agreement = step is not None and step.kind is StepKind.AGREE
+        key = {
+            (True, False): "approval.approved_ok",
+            (False, False): "approval.rejected_ok",
+            (True, True): "approval.agreed_ok",
+            (False, True): "approval.disagreed_ok",
+        }[(approving, agreement)]
+        return outcome_message(key, info, reader)
+    if result.outcome is Outcome.ALREADY_DECIDED and step is not None:
+        return already(info, step, reader)
+    if result.outcome is Outcome.CLOSED:
+        return closed(info, reader)
+    key = "approval.not_yet" if result.outcome is Outcome.NOT_YET else "approval.not_yours"
+    return outcome_message(key, info, reader)
 
 
 def notification(kind: str, info: RequestInfo, reader: Reader, payload: dict[str, Any]) -> dict[str, Any]:

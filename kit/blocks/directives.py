@@ -111,6 +111,10 @@ def outcome(key: str, info: DirectiveInfo, reader: Reader, **extra: Any) -> dict
     return message(text, [section(text)])
 
 
+def issued(info: DirectiveInfo, reader: Reader) -> dict[str, Any]:
+    return outcome("directive.issued", info, reader, text=info.text[:200], due=info.due_date.isoformat())
+
+
 def notification(kind: str, info: DirectiveInfo, reader: Reader) -> dict[str, Any]:
     if kind == "directive.reported":
         last = info.reports[-1].text if info.reports else ""

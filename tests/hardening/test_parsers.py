@@ -23,7 +23,7 @@ from handlers.parsing import parse_date, split_subcommand, tokenize
 from kit.text import Raw, escape, escape_within, plain, truncate
 from services.errors import DomainError
 from services.ledger import Month
-from services.polls import LABEL_MAX, MAX_OPTIONS, MIN_OPTIONS, clean_options
+from services.poll_options import LABEL_MAX, MAX_OPTIONS, MIN_OPTIONS, clean_options
 from services.working_time import QuietHours
 from tests.hardening import budget
 from tests.hardening.strategies import words

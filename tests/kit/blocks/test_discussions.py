@@ -14,7 +14,7 @@ from kit.blocks import discussions as blocks
 from kit.ids import Action, Block, Callback
 from kit.reader import Reader
 from models import Cadence, DiscussionStatus, MemberRole, ProjectStatus
-from services import discussions, polls
+from services import discussions, poll_options, polls
 from services.discussions import DiscussionInfo, OptionInfo
 from services.projects import Member, ProjectInfo
 from tests.fakes.blockkit import all_problems
@@ -142,8 +142,8 @@ def vote_buttons(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_vote_action_ids_are_distinct_and_keep_the_listener_prefix():
-    ids = [blocks.vote_action(n) for n in range(1, polls.MAX_OPTIONS + 1)]
-    assert len(set(ids)) == polls.MAX_OPTIONS
+    ids = [blocks.vote_action(n) for n in range(1, poll_options.MAX_OPTIONS + 1)]
+    assert len(set(ids)) == poll_options.MAX_OPTIONS
     assert ids[0] == "discussion_vote_1" and ids[-1] == "discussion_vote_10"
     assert blocks.vote_action(1) not in {Action.DISCUSSION_POLL, Action.DISCUSSION_CLOSE}
 
@@ -504,8 +504,8 @@ def test_close_form_asks_for_a_conclusion_as_long_as_the_service_keeps():
 
 
 def longest_poll(**overrides: Any) -> DiscussionInfo:
-    labels = tuple(f"{n}" + "가" * 74 for n in range(polls.MAX_OPTIONS))
-    voters = tuple(tuple(f"U{n}{m:02d}" for m in range(20)) for n in range(polls.MAX_OPTIONS))
+    labels = tuple(f"{n}" + "가" * 74 for n in range(poll_options.MAX_OPTIONS))
+    voters = tuple(tuple(f"U{n}{m:02d}" for m in range(20)) for n in range(poll_options.MAX_OPTIONS))
     values: dict[str, Any] = dict(
         topic="주" * discussions.TOPIC_MAX,
         background="<&>" * (discussions.TEXT_MAX // 3),

@@ -153,6 +153,13 @@ class Call:
         words = self.args.split()
         return plain(words[0], from_command=True) if words else ""
 
+    def numbered(self, refusal: str) -> int:
+        """The record number a command names first (`12` or `#12`); anything else is refused as `refusal`."""
+        found = record_id(self.first_arg)
+        if found is None:
+            raise DomainError(refusal, value=self.first_arg[:20] or "-")
+        return found
+
     @property
     def record(self) -> int:
         """The clicked button's record id (the pipeline has checked it is one)."""

@@ -19,6 +19,7 @@ class Reader:
     user_id: str
     locale: str
     tz: str
+    is_admin: bool = False  # an admin is offered what services let admins do (accepting any directive)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -43,4 +44,5 @@ def reader_from(person: Person | None, slack_user_id: str, org: Organisation) ->
         user_id=slack_user_id,
         locale=resolve_locale(person.locale if person else None, org.locale),
         tz=(person.tz if person and person.tz else None) or org.timezone,
+        is_admin=org.is_admin(slack_user_id),
     )

@@ -53,6 +53,15 @@ class Outcome(enum.Enum):
     CLOSED = "closed"  # the request ended (completed, returned or withdrawn)
 
 
+class RequestAction(enum.Enum):
+    """What a request's card may offer; every click is checked again against the database."""
+
+    DECIDE = "decide"  # approve or return (agree or disagree, on a 합의 step)
+    COMMENT = "comment"
+    WITHDRAW = "withdraw"  # 회수
+    RESUBMIT = "resubmit"  # 재상신
+
+
 @dataclass(frozen=True)
 class Draft:
     """A request as the requester writes it: approvers in order, optionally an agreement group
@@ -123,6 +132,28 @@ class RequestInfo:
 
     def step(self, step_id: int) -> StepInfo | None:
         return next((s for s in self.steps if s.id == step_id), None)
+
+    def actions_for(self, viewer: str, *, step_id: int | None = None) -> tuple[RequestAction, ...]:
+        """What the card offers: to whoever was asked on `step_id`, a decision while that step waits; to the
+        requester, withdrawing before anyone decided (see `withdraw`) and resubmitting once returned or
+        withdrawn (see `resubmission_of`); a comment to anyone on a pending request (see `comment`)."""
+        pending = self.status is RequestStatus.PENDING
+        if step_id is not None:
+            step = self.step(step_id)
+            if step is None or not pending:
+                return ()
+            return (
+                (RequestAction.DECIDE, RequestAction.COMMENT)
+                if step.status is StepStatus.PENDING
+                else (RequestAction.COMMENT,)
+            )
+        if viewer != self.requester:
+            return (RequestAction.COMMENT,) if pending else ()
+        if pending:
+            return ((RequestAction.WITHDRAW,) if self.undecided else ()) + (RequestAction.COMMENT,)
+        if self.status in (RequestStatus.REJECTED, RequestStatus.WITHDRAWN):
+            return (RequestAction.RESUBMIT,)
+        return ()
 
 
 @dataclass(frozen=True)

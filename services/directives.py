@@ -37,6 +37,14 @@ class Outcome(enum.Enum):
     ALREADY = "already"  # nothing to do: the same click or an earlier one did it
 
 
+class DirectiveAction(enum.Enum):
+    """What a directive's card may offer; every click is checked again against the database."""
+
+    ACKNOWLEDGE = "acknowledge"  # 확인
+    REPORT = "report"  # an interim or completion report
+    DECIDE = "decide"  # accept the completion (완료 확인) or send it back (보완 요청)
+
+
 @dataclass(frozen=True)
 class ReportInfo:
     author: str
@@ -67,9 +75,16 @@ class DirectiveInfo:
     def is_assignee(self, slack_user_id: str) -> bool:
         return any(a[0] == slack_user_id for a in self.assignees)
 
-    def awaits_decision_by(self, slack_user_id: str) -> bool:
-        """The issuer has a completion report to accept (완료 확인) or send back (보완 요청)."""
-        return self.status is DirectiveStatus.REPORTED and slack_user_id == self.issuer
+    def actions_for(self, viewer: str, *, is_admin: bool = False) -> tuple[DirectiveAction, ...]:
+        """An assignee acknowledges and reports while it is open (see `report`); its issuer, or an admin,
+        decides on a completion report (see `accept` and `return_`)."""
+        found: list[DirectiveAction] = []
+        mine = next((a for a in self.assignees if a[0] == viewer), None)
+        if mine is not None and self.status in OPEN:
+            found += [DirectiveAction.REPORT] if mine[2] else [DirectiveAction.ACKNOWLEDGE, DirectiveAction.REPORT]
+        if self.status is DirectiveStatus.REPORTED and (is_admin or viewer == self.issuer):
+            found.append(DirectiveAction.DECIDE)
+        return tuple(found)
 
 
 def add_working_days(start: date, days: int, calendar: WorkCalendar) -> date:

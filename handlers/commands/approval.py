@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from handlers.parsing import parse_date, tokenize
 from handlers.pipeline import Call, Modal, Reply, command
-from handlers.requests import record_id
 from kit.blocks import approvals as blocks
 from kit.i18n import t
 from kit.ids import Command
 from kit.text import mention, plain
 from services import approvals, projects
 from services.errors import DomainError
-
-
-def _request_id(call: Call) -> int:
-    found = record_id(call.first_arg)
-    if found is None:
-        raise DomainError("approval.bad_id", value=call.first_arg[:20] or "-")
-    return found
 
 
 @command(Command.APPROVAL, default=True)
@@ -49,14 +41,14 @@ def list_(call: Call) -> Reply:
 @command(Command.APPROVAL, "show", "보기")
 def show(call: Call) -> Reply:
     info, events = approvals.get_for(
-        call.db, call.team_id, call.user_id, _request_id(call), is_admin=call.is_admin, now=call.now
+        call.db, call.team_id, call.user_id, call.numbered("approval.bad_id"), is_admin=call.is_admin, now=call.now
     )
     return Reply(blocks.show(info, events, call.reader))
 
 
 @command(Command.APPROVAL, "withdraw", writes=True)
 def withdraw(call: Call) -> Reply:
-    info = approvals.withdraw(call.db, call.team_id, call.user_id, _request_id(call), now=call.now)
+    info = approvals.withdraw(call.db, call.team_id, call.user_id, call.numbered("approval.bad_id"), now=call.now)
     return Reply(blocks.outcome_message("approval.withdrawn_ok", info, call.reader))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from handlers.parsing import parse_date, tokenize
 from handlers.pipeline import Call, Modal, Reply, command
-from handlers.requests import record_id
 from kit.blocks import directives as blocks
 from kit.ids import Command
 from kit.text import plain
@@ -58,9 +57,7 @@ def list_(call: Call) -> Reply:
 
 @command(Command.DIRECTIVE, "show", "보기")
 def show(call: Call) -> Reply:
-    directive_id = record_id(call.first_arg)
-    if directive_id is None:
-        raise DomainError("directive.bad_id", value=call.first_arg[:20] or "-")
+    directive_id = call.numbered("directive.bad_id")
     info = directives.get_for(call.db, call.team_id, call.user_id, directive_id, is_admin=call.is_admin)
     events = directives.history(call.db, call.team_id, directive_id)
     return Reply(blocks.show(info, events, call.reader, call.reader.local_date(call.now)))

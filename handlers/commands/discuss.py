@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from handlers.parsing import tokenize
 from handlers.pipeline import Call, Modal, Reply, command
-from handlers.requests import record_id
 from kit.blocks import discussions as blocks
 from kit.ids import Command
 from kit.text import channel_link
 from services import discussions, projects
 from services.discussions import Outcome
 from services.errors import DomainError
-
-
-def _discussion_id(call: Call) -> int:
-    found = record_id(call.first_arg)
-    if found is None:
-        raise DomainError("discussion.bad_id", value=call.first_arg[:20] or "-")
-    return found
 
 
 @command(Command.DISCUSS, default=True)
@@ -53,7 +45,7 @@ def open_(call: Call) -> Reply | Modal:
 
 @command(Command.DISCUSS, "close", writes=True)
 def close(call: Call) -> Reply | Modal:
-    discussion_id = _discussion_id(call)
+    discussion_id = call.numbered("discussion.bad_id")
     conclusion = tokenize(call.args.partition(" ")[2]).text
     if not conclusion.strip():  # no conclusion given: ask for it in the closing form
         discussions.check_can_manage(call.db, call.team_id, call.user_id, discussion_id, is_admin=call.is_admin)

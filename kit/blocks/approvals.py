@@ -25,7 +25,7 @@ from kit.ids import INPUT_ACTION, Action, Callback
 from kit.ids import Block as B
 from kit.reader import Reader
 from kit.text import Raw, escape, mention, truncate
-from services.approvals import HistoryEntry, Outcome, RequestInfo, Result, StepInfo, Waiting
+from services.approvals import HistoryEntry, Outcome, RequestAction, RequestInfo, Result, StepInfo, Waiting
 from services.audit import SYSTEM
 from services.projects import ProjectInfo
 from services.terms import RequestStatus, StepKind, StepStatus
@@ -121,27 +121,22 @@ def card(info: RequestInfo, reader: Reader, *, step_id: int | None = None) -> di
 
 
 def _buttons(info: RequestInfo, reader: Reader, step_id: int | None) -> list[dict[str, Any]]:
-    locale = reader.locale
-    label = lambda key: t(f"approval.{key}", locale, plain=True)  # noqa: E731
+    label = lambda key: t(f"approval.{key}", reader.locale, plain=True)  # noqa: E731
+    allowed = info.actions_for(reader.user_id, step_id=step_id)
     step = info.step(step_id) if step_id else None
-    comment = button(label("button_comment"), Action.APPROVAL_COMMENT, str(info.id))
-    if step is not None:
-        if info.status is RequestStatus.PENDING and step.status is StepStatus.PENDING:
-            return [
-                button(_label(step, "approve", locale), Action.APPROVAL_APPROVE, str(step.id), "primary"),
-                button(_label(step, "reject", locale), Action.APPROVAL_REJECT, str(step.id), "danger"),
-                comment,
-            ]
-        return [comment] if info.status is RequestStatus.PENDING else []
-    if info.status is RequestStatus.PENDING:
-        return (
-            [button(label("button_withdraw"), Action.APPROVAL_WITHDRAW, str(info.id), "danger")]
-            if info.undecided
-            else []
-        ) + [comment]
-    if info.status in (RequestStatus.REJECTED, RequestStatus.WITHDRAWN):
-        return [button(label("button_resubmit"), Action.APPROVAL_RESUBMIT, str(info.id), "primary")]
-    return []
+    found: list[dict[str, Any]] = []
+    if RequestAction.DECIDE in allowed and step is not None:
+        found += [
+            button(_label(step, "approve", reader.locale), Action.APPROVAL_APPROVE, str(step.id), "primary"),
+            button(_label(step, "reject", reader.locale), Action.APPROVAL_REJECT, str(step.id), "danger"),
+        ]
+    if RequestAction.WITHDRAW in allowed:
+        found.append(button(label("button_withdraw"), Action.APPROVAL_WITHDRAW, str(info.id), "danger"))
+    if RequestAction.COMMENT in allowed:
+        found.append(button(label("button_comment"), Action.APPROVAL_COMMENT, str(info.id)))
+    if RequestAction.RESUBMIT in allowed:
+        found.append(button(label("button_resubmit"), Action.APPROVAL_RESUBMIT, str(info.id), "primary"))
+    return found
 
 
 def outcome_message(key: str, info: RequestInfo, reader: Reader, **extra: Any) -> dict[str, Any]:

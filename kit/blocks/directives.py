@@ -26,7 +26,7 @@ from kit.ids import Block as B
 from kit.reader import Reader
 from kit.text import escape, escape_within, mention, truncate
 from services.audit import SYSTEM
-from services.directives import OPEN, DirectiveInfo
+from services.directives import DirectiveAction, DirectiveInfo
 from services.projects import ProjectInfo
 from services.terms import DirectiveKind, DirectiveStatus, ReportKind
 
@@ -85,15 +85,16 @@ def card(info: DirectiveInfo, reader: Reader, today: date, *, viewer: str | None
 def _buttons(info: DirectiveInfo, reader: Reader, viewer: str) -> list[dict[str, Any]]:
     label = lambda key: t(f"directive.{key}", reader.locale, plain=True)  # noqa: E731
     value = str(info.id)
+    allowed = info.actions_for(viewer, is_admin=reader.is_admin and viewer == reader.user_id)
     found: list[dict[str, Any]] = []
-    if info.is_assignee(viewer) and info.status in OPEN:
-        if not next(a[2] for a in info.assignees if a[0] == viewer):
-            found.append(button(label("button_ack"), Action.DIRECTIVE_ACK, value, "primary"))
+    if DirectiveAction.ACKNOWLEDGE in allowed:
+        found.append(button(label("button_ack"), Action.DIRECTIVE_ACK, value, "primary"))
+    if DirectiveAction.REPORT in allowed:
         found += [
             button(label("button_interim"), Action.DIRECTIVE_INTERIM, value),
             button(label("button_completion"), Action.DIRECTIVE_COMPLETION, value),
         ]
-    if info.awaits_decision_by(viewer):
+    if DirectiveAction.DECIDE in allowed:
         found += _decision_buttons(info, reader)
     return found
 
@@ -124,7 +125,9 @@ def notification(kind: str, info: DirectiveInfo, reader: Reader) -> dict[str, An
     else:
         text = t("directive.notify_returned", reader.locale, id=info.id, note=truncate(info.note, 500))
     details = button(t("directive.button_details", reader.locale, plain=True), Action.DIRECTIVE_SHOW, str(info.id))
-    if kind == "directive.reported" and info.awaits_decision_by(reader.user_id):
+    if kind == "directive.reported" and DirectiveAction.DECIDE in info.actions_for(
+        reader.user_id, is_admin=reader.is_admin
+    ):
         # the issuer decides from the notification itself, as an approver does from the ask
         return message(text, [section(text), actions(*_decision_buttons(info, reader), details)])
     return message(text, [section(text, accessory=details)])

@@ -163,3 +163,35 @@ def test_the_resubmission_form_carries_every_field_exactly_as_it_was():
         [("U3", StepKind.APPROVE)],
     ]
     assert json.loads(form["private_metadata"])["resubmission_of"] == 7
+
+
+# -- what the card offers is what the service allows (RequestInfo.actions_for) ---------------------------
+
+
+def test_only_the_requester_is_offered_withdraw_and_resubmit():
+    pending = request([step(1, 1, "U2", status=StepStatus.PENDING)], position=1)
+    assert pending.actions_for("U1") == (approvals.RequestAction.WITHDRAW, approvals.RequestAction.COMMENT)
+    assert pending.actions_for("U5") == (approvals.RequestAction.COMMENT,)  # a reader: no withdraw
+    returned = request([step(1, 1, "U2", status=StepStatus.REJECTED)], RequestStatus.REJECTED)
+    assert returned.actions_for("U1") == (approvals.RequestAction.RESUBMIT,)
+    assert returned.actions_for("U5") == ()
+    requester = Reader("U1", "ko", "Asia/Seoul")
+    assert labels(blocks.card(pending, requester)) == ["회수", "의견"]
+    assert labels(blocks.card(pending, KO)) == ["의견"]
+    assert labels(blocks.card(returned, requester)) == ["재상신"]
+    assert labels(blocks.card(returned, KO)) == []
+
+
+def test_withdrawing_is_not_offered_once_someone_has_decided():
+    info = request([step(1, 1, "U2", status=StepStatus.APPROVED), step(2, 2, "U3", status=StepStatus.PENDING)])
+    assert info.actions_for("U1") == (approvals.RequestAction.COMMENT,)
+
+
+def test_a_decision_is_offered_only_while_the_asked_step_waits():
+    waiting = request([step(1, 1, "U5", status=StepStatus.PENDING)], position=1)
+    assert waiting.actions_for("U5", step_id=1) == (approvals.RequestAction.DECIDE, approvals.RequestAction.COMMENT)
+    decided = request([step(1, 1, "U5", status=StepStatus.APPROVED), step(2, 2, "U3", status=StepStatus.PENDING)])
+    assert decided.actions_for("U5", step_id=1) == (approvals.RequestAction.COMMENT,)
+    done = request([step(1, 1, "U5", status=StepStatus.APPROVED)], RequestStatus.APPROVED)
+    assert done.actions_for("U5", step_id=1) == ()
+    assert labels(blocks.ask(done, KO, 1)) == []

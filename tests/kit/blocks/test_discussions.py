@@ -14,7 +14,7 @@ from kit.blocks import discussions as blocks
 from kit.ids import Action, Block, Callback
 from kit.reader import Reader
 from models import Cadence, DiscussionStatus, MemberRole, ProjectStatus
-from services import discussions, poll_options, polls
+from services import discussions, poll_options
 from services.discussions import DiscussionInfo, OptionInfo
 from services.projects import Member, ProjectInfo
 from tests.fakes.blockkit import all_problems

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kit import profiles
 from kit.reader import Reader, reader_from
 from scheduler import notifications
-from services import outbox, users
+from services import notices, outbox, users
 from services.organisation import Organisation
 from services.outbox import Pending
 from services.terms import OutboxStatus
@@ -30,13 +30,7 @@ from services.unit_of_work import utcnow, write_transaction
 log = logging.getLogger(__name__)
 
 CHANNEL_SPACING = timedelta(seconds=1)
-# Kinds rendered whole from current state: one delivery stands for every older pending row of the
-# same subject (a person's Home, a discussion card), named by the dedupe key's prefix.
-COALESCED: dict[str, Callable[[Pending], str]] = {
-    "home.refresh": lambda p: f"home:{p.recipient}:",
-    "discussion.refresh": lambda p: f"discussion:{p.payload.get('discussion_id')}:refresh:",
-}
-HOME = "home.refresh"
+HOME = notices.HomeRefresh.kind
 HOME_SPACING = timedelta(seconds=3)
 POLL_INTERVAL = 5.0
 METADATA_EVENT = "onnuri_outbox"
@@ -192,8 +186,11 @@ class OutboxDelivery:
         try:
             reader = self._reader(pending)
             with self.session_factory() as session:
-                if pending.kind in COALESCED:
-                    covered = outbox.siblings(session, pending, COALESCED[pending.kind](pending))
+                # a kind rendered whole from current state (a Home, a discussion card): one delivery stands
+                # for every older pending row of the same subject
+                prefix = notices.parse(pending.kind, pending.payload).coalescing_prefix(pending.recipient)
+                if prefix:
+                    covered = outbox.siblings(session, pending, prefix)
                 outgoing = notifications.render(session, pending, reader, self.content_clock(), self.rules)
         except Exception as error:
             log.exception("outbox %s (%s) could not be rendered", pending.id, pending.kind)

@@ -31,7 +31,7 @@ from models import (
     StepStatus,
     User,
 )
-from services import audit, outbox, projects, users
+from services import audit, notices, outbox, projects, users
 from services.errors import DomainError, People
 
 TITLE_MAX = 200
@@ -252,7 +252,10 @@ def may_read(session: Session, request: ApprovalRequest, viewer: str, *, is_admi
         return True
     # proxies: whoever stands in now, and whoever was asked to once (their card is in their DM)
     asked = {
-        who for _key, who in outbox.keyed_like(session, request.team_id, "approval.ask", f"approval:{request.id}:ask:%")
+        who
+        for _key, who in outbox.keyed_like(
+            session, request.team_id, notices.ApprovalAsk.kind, f"approval:{request.id}:ask:%"
+        )
     }
     if viewer in asked:
         return True
@@ -349,53 +352,27 @@ def _ask(session: Session, request: ApprovalRequest, steps: Sequence[ApprovalSte
     for step in steps:
         proxy = _active_proxy(session, request.team_id, step.approver_id, now)
         asked = proxy.slack_user_id if proxy else step.approver.slack_user_id
-        outbox.enqueue(
-            session,
-            team_id=request.team_id,
-            kind="approval.ask",
-            recipient=asked,
-            dedupe_key=f"approval:{request.id}:ask:{step.id}:{asked}",
-            payload={"request_id": request.id, "step_id": step.id},
-        )
+        _tell(session, request, asked, notices.ApprovalAsk(request.id, step.id), f"ask:{step.id}:{asked}")
         if proxy:
-            _tell(
-                session,
-                request,
-                step.approver.slack_user_id,
-                "approval.proxy_asked",
-                f"proxy-asked:{step.id}:{asked}",
-                proxy=asked,
-            )
-        outbox.refresh_homes(session, request.team_id, [asked], f"approval:{request.id}:ask:{step.id}")
+            told = notices.ApprovalProxyAsked(request.id, proxy=asked)
+            _tell(session, request, step.approver.slack_user_id, told, f"proxy-asked:{step.id}:{asked}")
+        notices.refresh_homes(session, request.team_id, [asked], f"approval:{request.id}:ask:{step.id}")
 
 
-def _tell(session: Session, request: ApprovalRequest, recipient: str, kind: str, key: str, **payload: object) -> None:
-    outbox.enqueue(
-        session,
-        team_id=request.team_id,
-        kind=kind,
-        recipient=recipient,
-        dedupe_key=f"approval:{request.id}:{key}",
-        payload={"request_id": request.id, **payload},
-    )
+def _tell(session: Session, request: ApprovalRequest, recipient: str, notice: notices.Notice, key: str) -> None:
+    notices.send(session, request.team_id, recipient, notice, f"approval:{request.id}:{key}")
 
 
 def _refresh_cards(session: Session, request: ApprovalRequest, reason: str) -> None:
     """Every card already out (the requester's status card, each approver's card) shows the new state."""
     cards = [(f"approval:{request.id}:status", request.requester.slack_user_id)]
-    cards += outbox.keyed_like(session, request.team_id, "approval.ask", f"approval:{request.id}:ask:%")
+    cards += outbox.keyed_like(session, request.team_id, notices.ApprovalAsk.kind, f"approval:{request.id}:ask:%")
     for card, recipient in cards:
         step_id = int(card.split(":")[3]) if ":ask:" in card else None
-        outbox.enqueue(
-            session,
-            team_id=request.team_id,
-            kind="approval.refresh",
-            recipient=recipient,
-            dedupe_key=f"{card}:refresh:{reason}",
-            payload={"request_id": request.id, "card": card, "step_id": step_id},
-        )
+        refresh = notices.ApprovalRefresh(request.id, card=card, step_id=step_id)
+        notices.send(session, request.team_id, recipient, refresh, f"{card}:refresh:{reason}")
     people = {request.requester.slack_user_id} | {s.approver.slack_user_id for s in request.steps}
-    outbox.refresh_homes(session, request.team_id, people, f"approval:{request.id}:{reason}")
+    notices.refresh_homes(session, request.team_id, people, f"approval:{request.id}:{reason}")
 
 
 def create(session: Session, team_id: str, actor: str, key: str, draft: Draft, *, now: datetime) -> RequestInfo:
@@ -460,8 +437,8 @@ def create(session: Session, team_id: str, actor: str, key: str, draft: Draft, *
         at=now,
     )
     _ask(session, request, first, now)
-    _tell(session, request, actor, "approval.status", "status")
-    outbox.refresh_homes(session, team_id, [actor], f"approval:{request.id}:requested")
+    _tell(session, request, actor, notices.ApprovalStatus(request.id), "status")
+    notices.refresh_homes(session, team_id, [actor], f"approval:{request.id}:requested")
     return _info(request, project)
 
 
@@ -544,15 +521,8 @@ def decide(
         at=now,
     )
     if on_behalf:
-        _tell(
-            session,
-            request,
-            on_behalf,
-            "approval.decided_for_you",
-            f"on-behalf:{step.id}",
-            step_id=step.id,
-            proxy=actor,
-        )
+        told = notices.ApprovalDecidedForYou(request.id, step_id=step.id, proxy=actor)
+        _tell(session, request, on_behalf, told, f"on-behalf:{step.id}")
     if decision is Decision.REJECT:
         _return(session, request, step, now)
     else:
@@ -590,7 +560,8 @@ def _return(session: Session, request: ApprovalRequest, step: ApprovalStep, now:
     """반려: the request goes back to the requester with the reason; later steps are never asked."""
     request.reason = step.comment
     _close(session, request, RequestStatus.REJECTED, now)
-    _tell(session, request, request.requester.slack_user_id, "approval.returned", "returned", step_id=step.id)
+    returned = notices.ApprovalReturned(request.id, step_id=step.id)
+    _tell(session, request, request.requester.slack_user_id, returned, "returned")
 
 
 def _advance(session: Session, request: ApprovalRequest, step: ApprovalStep, now: datetime) -> None:
@@ -626,12 +597,13 @@ def _complete(session: Session, request: ApprovalRequest, now: datetime, final_s
         final=final_step.id if final_step else None,
         at=now,
     )
-    _tell(session, request, request.requester.slack_user_id, "approval.completed", "completed")
+    _tell(session, request, request.requester.slack_user_id, notices.ApprovalCompleted(request.id), "completed")
     for reader in request.readers:
-        _tell(session, request, reader.user.slack_user_id, "approval.completed", f"completed:{reader.user_id}")
+        completed = notices.ApprovalCompleted(request.id)
+        _tell(session, request, reader.user.slack_user_id, completed, f"completed:{reader.user_id}")
     project = session.get(Project, request.project_id)
     if project and project.channel_id:
-        _tell(session, request, project.channel_id, "approval.record", "record")
+        _tell(session, request, project.channel_id, notices.ApprovalRecord(request.id), "record")
 
 
 def withdraw(session: Session, team_id: str, actor: str, request_id: int, *, now: datetime) -> RequestInfo:

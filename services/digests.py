@@ -35,7 +35,7 @@ from models import (
     StepStatus,
     User,
 )
-from services import audit, obligations, progress, projects, users
+from services import audit, notices, obligations, progress, projects, users
 from services.audience import Audience
 from services.calendar import WorkCalendar
 from services.errors import DomainError
@@ -636,27 +636,15 @@ def due(
         monday = _on_first_working_day(now, info.timezone, audience)
         if monday is None or info.created_at >= _week_bounds(info, monday)[1]:
             continue
+        digest = notices.ProjectDigest(info.id, week_start=monday - WEEK)
         rows.append(
-            {
-                "team_id": info.team_id,
-                "kind": "digest.project",
-                "recipient": info.channel_id,
-                "dedupe_key": f"digest:project:{info.id}:{monday.isoformat()}",
-                "payload": {"project_id": info.id, "week_start": (monday - WEEK).isoformat()},
-            }
+            notices.row(info.team_id, info.channel_id, digest, f"digest:project:{info.id}:{monday.isoformat()}")
         )
     for team in sorted({info.team_id for info in infos}):
         for person in recipients(session, team, admins):
             monday = _on_first_working_day(now, audience.tz(team, person), audience)
             if monday is None or not audience.reachable(team, person, now):
                 continue
-            rows.append(
-                {
-                    "team_id": team,
-                    "kind": "digest.cross",
-                    "recipient": person,
-                    "dedupe_key": f"digest:cross:{person}:{monday.isoformat()}",
-                    "payload": {"week_start": (monday - WEEK).isoformat()},
-                }
-            )
+            cross = notices.CrossDigest(week_start=monday - WEEK)
+            rows.append(notices.row(team, person, cross, f"digest:cross:{person}:{monday.isoformat()}"))
     return rows

@@ -23,7 +23,7 @@ from models import (
     ProjectStatus,
     ReportKind,
 )
-from services import audit, outbox, projects, users
+from services import audit, notices, outbox, projects, users
 from services.calendar import WorkCalendar
 from services.errors import DomainError
 
@@ -151,32 +151,22 @@ def get_for(session: Session, team_id: str, viewer: str, directive_id: int, *, i
     return _with_project(session, directive)
 
 
-def _notify(session: Session, directive: Directive, kind: str, recipient: str, key: str) -> None:
-    outbox.enqueue(
-        session,
-        team_id=directive.team_id,
-        kind=kind,
-        recipient=recipient,
-        dedupe_key=f"directive:{directive.id}:{key}",
-        payload={"directive_id": directive.id},
-    )
+def _notify(
+    session: Session, directive: Directive, notice: type[notices.DirectiveNotice], recipient: str, key: str
+) -> None:
+    notices.send(session, directive.team_id, recipient, notice(directive.id), f"directive:{directive.id}:{key}")
 
 
 def _refresh(session: Session, directive: Directive, reason: str) -> None:
     """Every directive card already out redraws itself; the Homes of those involved follow."""
-    for card, recipient in outbox.keyed_like(
-        session, directive.team_id, "directive.card", f"directive:{directive.id}:card:%"
-    ):
-        outbox.enqueue(
-            session,
-            team_id=directive.team_id,
-            kind="directive.refresh",
-            recipient=recipient,
-            dedupe_key=f"{card}:refresh:{reason}",
-            payload={"directive_id": directive.id, "card": card},
-        )
+    cards = outbox.keyed_like(
+        session, directive.team_id, notices.DirectiveCard.kind, f"directive:{directive.id}:card:%"
+    )
+    for card, recipient in cards:
+        refresh = notices.DirectiveRefresh(directive.id, card=card)
+        notices.send(session, directive.team_id, recipient, refresh, f"{card}:refresh:{reason}")
     people = [directive.issuer.slack_user_id, *(a.user.slack_user_id for a in directive.assignees)]
-    outbox.refresh_homes(session, directive.team_id, people, f"directive:{directive.id}:{reason}")
+    notices.refresh_homes(session, directive.team_id, people, f"directive:{directive.id}:{reason}")
 
 
 def issue(
@@ -237,8 +227,8 @@ def issue(
         at=now,
     )
     for slack_id in people:
-        _notify(session, directive, "directive.card", slack_id, f"card:{slack_id}")
-    outbox.refresh_homes(session, team_id, [actor, *people], f"directive:{directive.id}:issued")
+        _notify(session, directive, notices.DirectiveCard, slack_id, f"card:{slack_id}")
+    notices.refresh_homes(session, team_id, [actor, *people], f"directive:{directive.id}:issued")
     return _info(directive, project)
 
 
@@ -326,7 +316,7 @@ def report(
     directive.status = DirectiveStatus.REPORTED if kind is ReportKind.COMPLETION else DirectiveStatus.IN_PROGRESS
     session.flush()
     event = audit.record(session, team_id, actor, f"directive.{kind.value}_report", "directive", directive.id, at=now)
-    _notify(session, directive, "directive.reported", directive.issuer.slack_user_id, f"reported:{event.id}")
+    _notify(session, directive, notices.DirectiveReported, directive.issuer.slack_user_id, f"reported:{event.id}")
     _refresh(session, directive, f"report:{event.id}")
     return _with_project(session, directive)
 
@@ -354,7 +344,7 @@ def accept(
         _notify(
             session,
             directive,
-            "directive.accepted",
+            notices.DirectiveAccepted,
             assignee.user.slack_user_id,
             f"accepted:{assignee.user.slack_user_id}",
         )
@@ -384,7 +374,7 @@ def return_(
         _notify(
             session,
             directive,
-            "directive.returned",
+            notices.DirectiveReturned,
             assignee.user.slack_user_id,
             f"returned:{event.id}:{assignee.user.slack_user_id}",
         )

@@ -23,7 +23,7 @@ from models import (
     Project,
     ProjectStatus,
 )
-from services import audit, outbox, projects, users
+from services import audit, notices, outbox, projects, users
 from services.errors import DomainError
 from services.poll_options import add_options, check_closing_date, clean_options
 
@@ -161,13 +161,12 @@ def get(session: Session, team_id: str, discussion_id: int) -> DiscussionInfo:
 def refresh_card(session: Session, discussion: Discussion, reason: str) -> None:
     """The card in the channel redraws itself. Bursts (a flurry of votes) collapse into one chat.update."""
     discussion.version += 1
-    outbox.enqueue(
+    notices.send(
         session,
-        team_id=discussion.team_id,
-        kind="discussion.refresh",
-        recipient=discussion.channel_id,
-        dedupe_key=f"discussion:{discussion.id}:refresh:{discussion.version}",
-        payload={"discussion_id": discussion.id, "card": card_key(discussion.id), "reason": reason},
+        discussion.team_id,
+        discussion.channel_id,
+        notices.DiscussionRefresh(discussion.id, card=card_key(discussion.id), reason=reason),
+        f"discussion:{discussion.id}:refresh:{discussion.version}",
     )
 
 
@@ -234,14 +233,7 @@ def open_(
         poll=len(labels),
         at=now,
     )
-    outbox.enqueue(
-        session,
-        team_id=team_id,
-        kind="discussion.card",
-        recipient=channel,
-        dedupe_key=card_key(discussion.id),
-        payload={"discussion_id": discussion.id},
-    )
+    notices.send(session, team_id, channel, notices.DiscussionCard(discussion.id), card_key(discussion.id))
     return info_of(session, discussion)
 
 
@@ -268,7 +260,7 @@ def is_open_thread(session: Session, team_id: str, channel: str, thread_ts: str)
 
 def card_in_flight(session: Session, team_id: str, channel: str, now: datetime) -> bool:
     """A card is being posted to the channel and its ts is not recorded yet: a reply may be to it."""
-    return outbox.in_flight(session, team_id, "discussion.card", channel, now)
+    return outbox.in_flight(session, team_id, notices.DiscussionCard.kind, channel, now)
 
 
 def record_reply(
@@ -348,14 +340,8 @@ def close(
     audit.record(
         session, team_id, actor, "discussion.closed", "discussion", discussion.id, conclusion=conclusion[:500], at=now
     )
-    outbox.enqueue(
-        session,
-        team_id=team_id,
-        kind="discussion.summary",
-        recipient=discussion.channel_id,
-        dedupe_key=f"discussion:{discussion.id}:summary",
-        payload={"discussion_id": discussion.id, "card": card_key(discussion.id)},
-    )
+    summary = notices.DiscussionSummary(discussion.id, card=card_key(discussion.id))
+    notices.send(session, team_id, discussion.channel_id, summary, f"discussion:{discussion.id}:summary")
     refresh_card(session, discussion, "closed")
     return Outcome.DONE, info_of(session, discussion)
 

@@ -41,7 +41,7 @@ from models import (
     StepStatus,
     User,
 )
-from services import audit, obligations, outbox, projects, users
+from services import audit, notices, obligations, projects, users
 from services.calendar import WorkCalendar
 from services.errors import DomainError
 from services.obligations import DAY_MARGIN
@@ -52,7 +52,6 @@ from services.working_time import WorkingTime
 DEFAULT_WEIGHTS = {"progress": 50, "approvals": 20, "directives": 20, "discussions": 10}
 DISCUSSION_TARGET = 4  # replies and votes (openings and conclusions count double) that make full marks
 ADJUSTMENT_LIMIT = 20  # points up or down, for one correction and for a month's in all
-ADJUSTED = "ledger.adjusted"  # the outbox kind that tells the person
 
 
 @dataclass(frozen=True)
@@ -706,14 +705,7 @@ def adjust(
         points=points,
         at=now,
     )
-    outbox.enqueue(
-        session,
-        team_id=team_id,
-        kind=ADJUSTED,
-        recipient=person,
-        dedupe_key=f"ledger:adjusted:{row.id}",
-        payload={"adjustment_id": row.id},
-    )
+    notices.send(session, team_id, person, notices.LedgerAdjusted(row.id), f"ledger:adjusted:{row.id}")
     return Adjustment(row.points, row.reason, row.author, row.created_at)
 
 

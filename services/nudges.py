@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import NudgeSnooze, ProgressUpdate, Project, User
-from services import obligations, outbox, projects, users
+from services import notices, obligations, outbox, projects, users
 from services.audience import Audience
 from services.calendar import WorkCalendar
 from services.errors import DomainError
@@ -23,9 +23,7 @@ from services.periods import LENGTH, Period
 from services.progress import period_of
 from services.projects import ProjectInfo
 
-NUDGE = "nudge.progress"
-ESCALATION = "nudge.escalation"
-KINDS = (NUDGE, ESCALATION)
+KINDS = (notices.ProgressNudge.kind, notices.NudgeEscalation.kind)
 
 
 def nudge_key(project_id: int, slack_user_id: str, period: date, stage: int) -> str:
@@ -79,16 +77,6 @@ def _load(session: Session, now: datetime, calendar: WorkCalendar, infos: list[P
     return State(due, reported, snoozed, queued, absences)
 
 
-def _row(kind: str, info: ProjectInfo, recipient: str, key: str, **payload: Any) -> dict[str, Any]:
-    return {
-        "team_id": info.team_id,
-        "kind": kind,
-        "recipient": recipient,
-        "dedupe_key": key,
-        "payload": {"project_id": info.id, **payload},
-    }
-
-
 def due(
     session: Session, now: datetime, calendar: WorkCalendar, audience: Audience, infos: list[ProjectInfo]
 ) -> list[dict[str, Any]]:
@@ -119,7 +107,7 @@ def due(
             if first is None:
                 if now >= wt.next_slot(period.due_at, tz):
                     key = nudge_key(info.id, member, start, 1)
-                    rows.append(_row(NUDGE, info, member, key, period_start=start.isoformat(), stage=1))
+                    rows.append(notices.row(team, member, notices.ProgressNudge(info.id, start, stage=1), key))
                 continue
             next_at = wt.slot_after(first, tz)
             snoozed_until = state.snoozed.get((info.id, member, start))
@@ -127,7 +115,7 @@ def due(
                 next_at = wt.next_slot(snoozed_until, tz)
             if now >= next_at:
                 key = nudge_key(info.id, member, start, 2)
-                rows.append(_row(NUDGE, info, member, key, period_start=start.isoformat(), stage=2))
+                rows.append(notices.row(team, member, notices.ProgressNudge(info.id, start, stage=2), key))
         if not second_nudges:
             continue
         for lead in (m.slack_user_id for m in info.leads):
@@ -135,7 +123,7 @@ def due(
             if (team, key) in state.queued or not audience.reachable(team, lead, now):
                 continue
             if now >= wt.next_slot(min(second_nudges), audience.tz(team, lead)):
-                rows.append(_row(ESCALATION, info, lead, key, period_start=start.isoformat()))
+                rows.append(notices.row(team, lead, notices.NudgeEscalation(info.id, start), key))
     return rows
 
 

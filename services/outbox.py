@@ -114,21 +114,11 @@ def find(session: Session, team_id: str, dedupe_key: str) -> Delivered | None:
     return Delivered(*row) if row else None
 
 
-def refresh_homes(session: Session, team_id: str, people: Iterable[str], reason: str) -> None:
-    """Re-publishes the App Home of each person, once per cause (`reason` names the change)."""
+def enqueue_rows(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Queues many messages at once in the caller's transaction (keys: team_id, kind, recipient, dedupe_key,
+    payload), to be sent now; returns how many were new."""
     now = utcnow()
-    rows = [
-        {
-            "team_id": team_id,
-            "kind": "home.refresh",
-            "recipient": slack_id,
-            "dedupe_key": f"home:{slack_id}:{reason}",
-            "payload": {},
-            "next_attempt_at": now,
-        }
-        for slack_id in dict.fromkeys(people)
-    ]
-    _insert_new(session, rows)
+    return _insert_new(session, [{"payload": {}, "next_attempt_at": now, **r} for r in rows])
 
 
 def keyed_like(session: Session, team_id: str, kind: str, pattern: str) -> list[tuple[str, str]]:

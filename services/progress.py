@@ -18,7 +18,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from models import Department, Health, MemberRole, ProgressUpdate, Project, ProjectStatus, User
-from services import audit, obligations, outbox, projects, users
+from services import audit, notices, obligations, projects, users
 from services.calendar import WorkCalendar
 from services.errors import DomainError
 from services.periods import LENGTH, Period, period_at
@@ -290,15 +290,10 @@ def post(
         at=now,
     )
     if project.channel_id:
-        outbox.enqueue(
-            session,
-            team_id=team_id,
-            kind="progress.card",
-            recipient=project.channel_id,
-            dedupe_key=f"progress:{update.id}:card",
-            payload={"update_id": update.id},
+        notices.send(
+            session, team_id, project.channel_id, notices.ProgressCard(update.id), f"progress:{update.id}:card"
         )
-    outbox.refresh_homes(session, team_id, _members(project), f"progress:{update.id}")
+    notices.refresh_homes(session, team_id, _members(project), f"progress:{update.id}")
     return _info(update, project)
 
 
@@ -349,15 +344,9 @@ def edit(
     session.flush()
     audit.record(session, team_id, actor, "progress.edited", "progress_update", update.id, key=project.key, at=now)
     if project.channel_id:
-        outbox.enqueue(
-            session,
-            team_id=team_id,
-            kind="progress.card_edit",
-            recipient=project.channel_id,
-            dedupe_key=f"progress:{update.id}:edit:{update.edits}",
-            payload={"update_id": update.id, "card": f"progress:{update.id}:card"},
-        )
-    outbox.refresh_homes(session, team_id, _members(project), f"progress:{update.id}:edit:{update.edits}")
+        edit = notices.ProgressCardEdit(update.id, card=f"progress:{update.id}:card")
+        notices.send(session, team_id, project.channel_id, edit, f"progress:{update.id}:edit:{update.edits}")
+    notices.refresh_homes(session, team_id, _members(project), f"progress:{update.id}:edit:{update.edits}")
     return _info(update, project)
 
 

@@ -23,7 +23,7 @@ from models import (
     ProjectStatus,
     User,
 )
-from services import audit, outbox, users
+from services import audit, notices, users
 from services.errors import DomainError
 
 KEY_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
@@ -248,21 +248,14 @@ def _add_member(
     return existing
 
 
-def _notify(session: Session, project: Project, kind: str, recipient: str, dedupe_key: str, **payload: str) -> None:
-    outbox.enqueue(
-        session,
-        team_id=project.team_id,
-        kind=kind,
-        recipient=recipient,
-        dedupe_key=dedupe_key,
-        payload={"project_id": project.id, **payload},
-    )
+def _notify(session: Session, project: Project, notice: notices.ProjectNotice, recipient: str, dedupe_key: str) -> None:
+    notices.send(session, project.team_id, recipient, notice, dedupe_key)
 
 
 def _notify_member_added(session: Session, project: Project, member: ProjectMember, actor: str) -> None:
     slack_id = member.user.slack_user_id
     dedupe_key = f"project:{project.id}:added:{slack_id}:{member.joined_at.timestamp():.3f}"
-    _notify(session, project, "project.member_added", slack_id, dedupe_key, by=actor)
+    _notify(session, project, notices.MemberAdded(project.id, by=actor), slack_id, dedupe_key)
 
 
 def create(session: Session, team_id: str, actor: str, draft: ProjectDraft, *, now: datetime) -> ProjectInfo:
@@ -309,14 +302,13 @@ def create(session: Session, team_id: str, actor: str, draft: ProjectDraft, *, n
     event = audit.record(
         session, team_id, actor, "project.created", "project", project.id, key=key, name=name, members=added_ids, at=now
     )
-    outbox.refresh_homes(session, team_id, [actor, *added_ids], f"audit:{event.id}")
+    notices.refresh_homes(session, team_id, [actor, *added_ids], f"audit:{event.id}")
     for member in added:
         if member:
             _notify_member_added(session, project, member, actor)
     if project.channel_id:
-        _notify(
-            session, project, "project.registered", project.channel_id, f"project:{project.id}:registered", by=actor
-        )
+        registered = notices.ProjectRegistered(project.id, by=actor)
+        _notify(session, project, registered, project.channel_id, f"project:{project.id}:registered")
     return _info(project)
 
 
@@ -462,11 +454,11 @@ def join(session: Session, team_id: str, actor: str, key: str, *, now: datetime)
     session.flush()
     event = audit.record(session, team_id, actor, "project.joined", "project", project.id, key=project.key, at=now)
     info = _info(project)
-    outbox.refresh_homes(session, team_id, [actor, *(m.slack_user_id for m in info.leads)], f"audit:{event.id}")
+    notices.refresh_homes(session, team_id, [actor, *(m.slack_user_id for m in info.leads)], f"audit:{event.id}")
     joined = f"{member.joined_at.timestamp():.3f}"
     for lead in info.leads:
         dedupe_key = f"project:{project.id}:joined:{actor}:{joined}:{lead.slack_user_id}"
-        _notify(session, project, "project.member_joined", lead.slack_user_id, dedupe_key, member=actor)
+        _notify(session, project, notices.MemberJoined(project.id, member=actor), lead.slack_user_id, dedupe_key)
     return JoinOutcome.JOINED, info
 
 
@@ -482,7 +474,7 @@ def leave(session: Session, team_id: str, actor: str, key: str, *, now: datetime
     session.flush()
     event = audit.record(session, team_id, actor, "project.left", "project", project.id, key=project.key, at=now)
     info = _info(project)
-    outbox.refresh_homes(session, team_id, [actor, *(m.slack_user_id for m in info.leads)], f"audit:{event.id}")
+    notices.refresh_homes(session, team_id, [actor, *(m.slack_user_id for m in info.leads)], f"audit:{event.id}")
     return LeaveOutcome.LEFT, info
 
 
@@ -498,9 +490,10 @@ def close(
     session.flush()
     event = audit.record(session, team_id, actor, "project.closed", "project", project.id, key=project.key, at=now)
     members = [m.user.slack_user_id for m in project.members if m.active]
-    outbox.refresh_homes(session, team_id, members, f"audit:{event.id}")
+    notices.refresh_homes(session, team_id, members, f"audit:{event.id}")
     if project.channel_id:
-        _notify(session, project, "project.closed", project.channel_id, f"project:{project.id}:closed", by=actor)
+        closed = notices.ProjectClosed(project.id, by=actor)
+        _notify(session, project, closed, project.channel_id, f"project:{project.id}:closed")
     return CloseOutcome.CLOSED, _info(project)
 
 
@@ -631,5 +624,5 @@ def edit(
             session, team_id, actor, "project.edited", "project", project.id, key=project.key, **changes, at=now
         )
         everyone = [m.slack_user_id for m in before.members] + [m.slack_user_id for m in after.members]
-        outbox.refresh_homes(session, team_id, everyone, f"audit:{event.id}")
+        notices.refresh_homes(session, team_id, everyone, f"audit:{event.id}")
     return after

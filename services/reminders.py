@@ -15,19 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import ApprovalRequest, Directive, MemberRole, ProjectMember, RequestStatus, StepStatus, User
-from services import outbox
+from services import notices, outbox
 from services.audience import Audience
 from services.directives import OPEN
 
-APPROVAL_REMINDER = "reminder.approval"
-APPROVAL_OVERDUE = "reminder.approval_overdue"
-DIRECTIVE_REMINDER = "reminder.directive"
-KINDS = (APPROVAL_REMINDER, APPROVAL_OVERDUE, DIRECTIVE_REMINDER)
+KINDS = (notices.ApprovalReminder.kind, notices.ApprovalOverdue.kind, notices.DirectiveReminder.kind)
 LOOKBACK = timedelta(days=400)  # a reminder is queued once for the life of its subject
-
-
-def _row(team_id: str, kind: str, recipient: str, key: str, **payload: Any) -> dict[str, Any]:
-    return {"team_id": team_id, "kind": kind, "recipient": recipient, "dedupe_key": key, "payload": payload}
 
 
 def _leads(session: Session, project_ids: set[int]) -> dict[int, list[str]]:
@@ -73,9 +66,9 @@ def approvals_due(
     wt = audience.working_time
     rows: list[dict[str, Any]] = []
 
-    def add(team: str, kind: str, recipient: str, key: str, **payload: Any) -> None:
+    def add(team: str, recipient: str, notice: notices.Notice, key: str) -> None:
         if (team, key) not in queued and audience.reachable(team, recipient, now):
-            rows.append(_row(team, kind, recipient, key, **payload))
+            rows.append(notices.row(team, recipient, notice, key))
 
     for request in requests:
         waited = wt.office_hours(waiting_since(request), now, org_tz)
@@ -86,15 +79,15 @@ def approvals_due(
             if step.position != request.position or step.status is not StepStatus.PENDING:
                 continue
             base = f"approval:{request.id}:step:{step.id}"
-            payload = {"request_id": request.id, "step_id": step.id, "hours": int(waited)}
+            fields = (request.id, step.id, int(waited))
             # an away approver's proxy decides meanwhile (대결), so the proxy is the one reminded
             approver = audience.stand_in(team, step.approver.slack_user_id, now)
-            add(team, APPROVAL_REMINDER, approver, f"{base}:remind", **payload)
+            add(team, approver, notices.ApprovalReminder(*fields), f"{base}:remind")
             if waited >= escalate_hours:
                 told = [request.requester.slack_user_id, *leads.get(request.project_id, [])]
                 for person in dict.fromkeys(told):
                     if person not in (step.approver.slack_user_id, approver):
-                        add(team, APPROVAL_OVERDUE, person, f"{base}:overdue:{person}", **payload)
+                        add(team, person, notices.ApprovalOverdue(*fields), f"{base}:overdue:{person}")
     return rows
 
 
@@ -133,7 +126,7 @@ def directives_due(
             if stage == "overdue" and (team, key) in queued:
                 told.append(queued[(team, key)])
             elif now >= start and (team, key) not in queued and audience.reachable(team, person, now):
-                rows.append(_row(team, DIRECTIVE_REMINDER, person, key, directive_id=directive.id, stage=stage))
+                rows.append(notices.row(team, person, notices.DirectiveReminder(directive.id, stage), key))
                 if stage == "overdue":
                     told.append(now)
         # the issuer hears the working day after an assignee was told it is overdue, or, when none could
@@ -147,7 +140,7 @@ def directives_due(
             and now >= wt.slot_after(min(told, default=first_overdue), issuer_tz)
             and audience.reachable(team, issuer, now)
         ):
-            rows.append(_row(team, DIRECTIVE_REMINDER, issuer, key, directive_id=directive.id, stage="issuer"))
+            rows.append(notices.row(team, issuer, notices.DirectiveReminder(directive.id, "issuer"), key))
     return rows
 
 

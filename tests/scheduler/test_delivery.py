@@ -14,7 +14,7 @@ from bot.compose import organisation
 from models import OutboxMessage, OutboxStatus
 from models.base import utcnow
 from scheduler.delivery import OutboxDelivery
-from services import outbox, projects
+from services import notices, outbox, projects
 from services.outbox import MAX_ATTEMPTS
 
 TEAM = "T1"
@@ -202,8 +202,8 @@ def test_home_refreshes_for_one_person_are_coalesced_into_one_publish(
 ):
     with session_factory.begin() as session:
         for n in range(5):
-            outbox.refresh_homes(session, TEAM, ["U1"], f"change-{n}")
-        outbox.refresh_homes(session, TEAM, ["U2"], "change-0")
+            notices.refresh_homes(session, TEAM, ["U1"], f"change-{n}")
+        notices.refresh_homes(session, TEAM, ["U2"], "change-0")
     stats = worker(session_factory, settings).drain(timeout=10)
     published = [c.params["user_id"] for c in fake_slack.calls if c.method == "views.publish" and c.ok]
     assert sorted(published) == ["U1", "U2"]

@@ -14,7 +14,7 @@ from bot.compose import organisation
 from models import OutboxMessage, OutboxStatus
 from models.base import utcnow
 from scheduler.delivery import OutboxDelivery
-from services import outbox, projects
+from services import notices, outbox, projects
 
 TEAM = "T1"
 PEOPLE = 200
@@ -171,7 +171,7 @@ def test_a_card_redraw_survives_slack_faults(session_factory, settings, fake_sla
 @pytest.mark.parametrize("fault", FAULTS)
 def test_an_app_home_publish_survives_slack_faults(session_factory, settings, fake_slack, project_id, fault):
     with session_factory.begin() as session:
-        outbox.refresh_homes(session, TEAM, ["U2"], "fault")
+        notices.refresh_homes(session, TEAM, ["U2"], "fault")
     inject(fake_slack, "views.publish", fault)
     worker(session_factory, settings).drain(timeout=40)
     published = [c for c in fake_slack.calls if c.method == "views.publish" and c.ok]

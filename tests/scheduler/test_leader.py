@@ -19,7 +19,7 @@ from models.db import make_engine
 from scheduler import jobs
 from scheduler.leader import LEASE, LOCK_KEY, AdvisoryLockLeader, LeaseLeader, make_leader
 from scheduler.runner import SchedulerRunner
-from services import nudges, projects, users
+from services import notices, projects, users
 
 REGISTERED = datetime(2026, 11, 2, tzinfo=UTC)  # before every period the tests look at
 TEAM = "T1"
@@ -258,7 +258,9 @@ def nudge_rows(sf: sessionmaker[Session]) -> list[tuple[str, str]]:
     with sf() as session:
         return sorted(
             session.execute(
-                select(OutboxMessage.recipient, OutboxMessage.dedupe_key).where(OutboxMessage.kind == nudges.NUDGE)
+                select(OutboxMessage.recipient, OutboxMessage.dedupe_key).where(
+                    OutboxMessage.kind == notices.ProgressNudge.kind
+                )
             ).all()
         )
 

@@ -21,7 +21,7 @@ from models import OutboxMessage, OutboxStatus
 from models.base import utcnow
 from models.db import make_engine, make_session_factory
 from scheduler.once import parse_instant
-from services import nudges, projects, users
+from services import notices, projects, users
 from tests.conftest import ADMIN, BOT_TOKEN, TEAM
 
 REGISTERED = datetime(2026, 11, 2, tzinfo=UTC)  # before every period the tests look at
@@ -159,7 +159,7 @@ def test_run_once_sends_one_nudge_per_member_and_a_second_run_sends_nothing(db_u
     assert nudges_by_recipient(fake_slack.calls) == Counter({"U1": 1, "U2": 1})  # not U3: Sunday 20:00 for them
     for call in (c for c in fake_slack.calls if is_nudge(c)):
         assert "HALL" in call.params["text"] and call.token == BOT_TOKEN
-    rows = outbox(db_url, nudges.NUDGE)
+    rows = outbox(db_url, notices.ProgressNudge.kind)
     assert sorted(r.recipient for r in rows) == ["U1", "U2"]
     assert all(r.status is OutboxStatus.SENT for r in rows)
     slack_calls_after_first = len(fake_slack.calls)
@@ -258,7 +258,7 @@ def test_two_run_once_processes_at_the_same_instant_send_each_nudge_exactly_once
     assert all(n == 1 for n in per_message.values()), per_message
     queued = [_count(line, "nudges") for line in outputs]
     assert sum(queued) == 2, outputs  # the rows were queued once between them
-    rows = outbox(db_url, nudges.NUDGE)
+    rows = outbox(db_url, notices.ProgressNudge.kind)
     assert len(rows) == 2 and all(r.status is OutboxStatus.SENT and r.attempts == 1 for r in rows)
 
 
@@ -304,7 +304,7 @@ def test_outage_of_three_days_then_one_run_sends_each_digest_and_nudge_at_most_o
     assert nudges_by_recipient(thursday_calls) == Counter({"U1": 1, "U2": 1}), thursday
     total = nudges_by_recipient(posts(fake_slack))
     assert all(count <= 2 for count in total.values()), total
-    stages = Counter((r.recipient, r.payload.get("stage")) for r in outbox(db_url, nudges.NUDGE))
+    stages = Counter((r.recipient, r.payload.get("stage")) for r in outbox(db_url, notices.ProgressNudge.kind))
     assert all(n == 1 for n in stages.values()), stages  # each (member, stage) queued once
     assert {stage for (member, stage) in stages if member in SEOUL_MEMBERS} == {1, 2}
 
@@ -326,12 +326,12 @@ def test_outage_across_a_week_sends_no_stale_digest(db_url, fake_slack, tmp_path
     # a project digest reaches its channel at most once a week
     assert len([c for c in posts(fake_slack) if c.params["channel"] == CHANNEL]) <= 2
     # week 2 gets at most a first nudge each; week 1's unsent second nudge is not sent late
-    week2 = [r for r in outbox(db_url, nudges.NUDGE) if r.payload.get("period_start") == "2026-12-14"]
+    week2 = [r for r in outbox(db_url, notices.ProgressNudge.kind) if r.payload.get("period_start") == "2026-12-14"]
     assert sorted((r.recipient, r.payload.get("stage")) for r in week2 if r.recipient in SEOUL_MEMBERS) == [
         ("U1", 1),
         ("U2", 1),
     ]
-    week1 = [r for r in outbox(db_url, nudges.NUDGE) if r.payload.get("period_start") == "2026-12-07"]
+    week1 = [r for r in outbox(db_url, notices.ProgressNudge.kind) if r.payload.get("period_start") == "2026-12-07"]
     assert sorted(r.recipient for r in week1) == ["U1", "U2"]
 
 

@@ -1,0 +1,342 @@
+"""Everything the outbox sends, one small type per kind: the class names the kind, its fields are the payload.
+
+Services say what happened by queueing a notice with `send` (or `rows` for the scheduler's bulk inserts), in
+the transaction of its cause; scheduler/notifications.py renders each type from the subject's current state,
+and a test holds that every kind has a renderer and that every payload survives the database unchanged.
+The kinds are stored strings: renaming one strands the rows already queued under the old name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any, ClassVar, get_args, get_type_hints
+
+from sqlalchemy.orm import Session
+
+from services import outbox
+
+KINDS: dict[str, type[Notice]] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Notice:
+    kind: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("kind"):
+            if cls.kind in KINDS:
+                raise TypeError(f"two notices of kind {cls.kind!r}")
+            KINDS[cls.kind] = cls
+
+    def payload(self) -> dict[str, Any]:
+        """What is stored: JSON values only (dates as ISO text)."""
+        return {
+            f.name: value.isoformat() if isinstance(value, date) else value
+            for f in dataclasses.fields(self)
+            if (value := getattr(self, f.name)) is not None
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Notice:
+        """The notice a stored payload holds; a missing field that has no default is a KeyError."""
+        hints = get_type_hints(cls)
+        values = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in payload or payload[f.name] is None:
+                if f.default is dataclasses.MISSING:
+                    raise KeyError(f"{cls.kind} payload has no {f.name}")
+                continue
+            values[f.name] = _typed(payload[f.name], hints[f.name])
+        return cls(**values)
+
+    def coalescing_prefix(self, recipient: str) -> str | None:
+        """For kinds rendered whole from current state: the dedupe-key prefix of the older rows of the same
+        subject that one delivery stands for (None: every row is sent)."""
+        return None
+
+
+def _typed(value: Any, hint: Any) -> Any:
+    accepted = get_args(hint) or (hint,)
+    if date in accepted:
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+    if int in accepted:
+        return int(value)
+    return value
+
+
+def parse(kind: str, payload: dict[str, Any]) -> Notice:
+    """The notice an outbox row holds; an unknown kind is a LookupError (a row no renderer can send)."""
+    found = KINDS.get(kind)
+    if found is None:
+        raise LookupError(f"no notice of kind {kind!r}")
+    return found.from_payload(payload)
+
+
+def send(
+    session: Session,
+    team_id: str,
+    recipient: str,
+    notice: Notice,
+    dedupe_key: str,
+    *,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queues the notice in the caller's transaction; False if that dedupe key was queued before."""
+    return outbox.enqueue(
+        session,
+        team_id=team_id,
+        kind=notice.kind,
+        recipient=recipient,
+        dedupe_key=dedupe_key,
+        payload=notice.payload(),
+        not_before=not_before,
+    )
+
+
+def row(team_id: str, recipient: str, notice: Notice, dedupe_key: str) -> dict[str, Any]:
+    """One row for outbox.enqueue_many (the scheduler queues many at once)."""
+    return {
+        "team_id": team_id,
+        "kind": notice.kind,
+        "recipient": recipient,
+        "dedupe_key": dedupe_key,
+        "payload": notice.payload(),
+    }
+
+
+def refresh_homes(session: Session, team_id: str, people: Iterable[str], reason: str) -> None:
+    """Re-publishes the App Home of each person, once per cause (`reason` names the change)."""
+    rows = [row(team_id, slack_id, HomeRefresh(), f"home:{slack_id}:{reason}") for slack_id in dict.fromkeys(people)]
+    outbox.enqueue_rows(session, rows)
+
+
+# -- App Home ------------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class HomeRefresh(Notice):
+    kind = "home.refresh"
+
+    def coalescing_prefix(self, recipient: str) -> str | None:
+        return f"home:{recipient}:"
+
+
+# -- projects -----------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectNotice(Notice):
+    project_id: int
+    by: str | None = None  # who did it
+    member: str | None = None  # who joined
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberAdded(ProjectNotice):
+    kind = "project.member_added"
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberJoined(ProjectNotice):
+    kind = "project.member_joined"
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectRegistered(ProjectNotice):
+    kind = "project.registered"
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectClosed(ProjectNotice):
+    kind = "project.closed"
+
+
+# -- progress -----------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ProgressCard(Notice):
+    kind = "progress.card"
+    update_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ProgressCardEdit(Notice):
+    kind = "progress.card_edit"
+    update_id: int
+    card: str  # the dedupe key of the card it redraws
+
+
+@dataclasses.dataclass(frozen=True)
+class ProgressNudge(Notice):
+    kind = "nudge.progress"
+    project_id: int
+    period_start: date
+    stage: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class NudgeEscalation(Notice):
+    kind = "nudge.escalation"
+    project_id: int
+    period_start: date
+
+
+# -- approvals ----------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalNotice(Notice):
+    request_id: int
+    step_id: int | None = None
+    proxy: str | None = None  # who was asked, or decided, for someone away
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalAsk(ApprovalNotice):
+    kind = "approval.ask"
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalStatus(ApprovalNotice):
+    kind = "approval.status"
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalProxyAsked(ApprovalNotice):
+    kind = "approval.proxy_asked"
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalDecidedForYou(ApprovalNotice):
+    kind = "approval.decided_for_you"
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalReturned(ApprovalNotice):
+    kind = "approval.returned"
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalCompleted(ApprovalNotice):
+    kind = "approval.completed"
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalRecord(ApprovalNotice):
+    kind = "approval.record"
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalRefresh(Notice):
+    kind = "approval.refresh"
+    request_id: int
+    card: str
+    step_id: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalReminder(Notice):
+    kind = "reminder.approval"
+    request_id: int
+    step_id: int
+    hours: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalOverdue(ApprovalReminder):
+    kind = "reminder.approval_overdue"
+
+
+# -- directives ---------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class DirectiveNotice(Notice):
+    directive_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class DirectiveCard(DirectiveNotice):
+    kind = "directive.card"
+
+
+@dataclasses.dataclass(frozen=True)
+class DirectiveReported(DirectiveNotice):
+    kind = "directive.reported"
+
+
+@dataclasses.dataclass(frozen=True)
+class DirectiveAccepted(DirectiveNotice):
+    kind = "directive.accepted"
+
+
+@dataclasses.dataclass(frozen=True)
+class DirectiveReturned(DirectiveNotice):
+    kind = "directive.returned"
+
+
+@dataclasses.dataclass(frozen=True)
+class DirectiveRefresh(Notice):
+    kind = "directive.refresh"
+    directive_id: int
+    card: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DirectiveReminder(Notice):
+    kind = "reminder.directive"
+    directive_id: int
+    stage: str  # "before", "due", "overdue" to assignees; "issuer" to the issuer
+
+
+# -- discussions --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class DiscussionCard(Notice):
+    kind = "discussion.card"
+    discussion_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class DiscussionRefresh(Notice):
+    kind = "discussion.refresh"
+    discussion_id: int
+    card: str
+    reason: str = ""
+
+    def coalescing_prefix(self, recipient: str) -> str | None:
+        return f"discussion:{self.discussion_id}:refresh:"
+
+
+@dataclasses.dataclass(frozen=True)
+class DiscussionSummary(Notice):
+    kind = "discussion.summary"
+    discussion_id: int
+    card: str
+
+
+# -- digests and the ledger ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectDigest(Notice):
+    kind = "digest.project"
+    project_id: int
+    week_start: date
+
+
+@dataclasses.dataclass(frozen=True)
+class CrossDigest(Notice):
+    kind = "digest.cross"
+    week_start: date | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class LedgerAdjusted(Notice):
+    kind = "ledger.adjusted"
+    adjustment_id: int

@@ -11,12 +11,13 @@ from services import projects
 from services.errors import DomainError
 from services.terms import Cadence
 
-ERRORS = {
+# a key is chosen only when registering, leads only when editing
+NEW_ERRORS = {
     "project.key_invalid": Block.PROJECT_KEY,
     "project.key_taken": Block.PROJECT_KEY,
     "project.bad_date": Block.PROJECT_TARGET_DATE,
-    "project.lead_required": Block.PROJECT_LEADS,
 }
+EDIT_ERRORS = {"project.bad_date": Block.PROJECT_TARGET_DATE, "project.lead_required": Block.PROJECT_LEADS}
 
 
 def _cadence(value: str | None) -> Cadence:
@@ -44,7 +45,7 @@ def _draft(sub: Submission, timezone: str, *, editing: bool) -> projects.Project
     )
 
 
-@form(Callback.PROJECT_NEW, errors=ERRORS, default_block=Block.PROJECT_NAME)
+@form(Callback.PROJECT_NEW, errors=NEW_ERRORS, default_block=Block.PROJECT_NAME)
 def registered(call: Call) -> Reply:
     info = projects.create(
         call.db, call.team_id, call.user_id, _draft(call.submitted, call.reader.tz, editing=False), now=call.now
@@ -52,7 +53,7 @@ def registered(call: Call) -> Reply:
     return Reply(blocks.created(info, call.locale))
 
 
-@form(Callback.PROJECT_EDIT, errors=ERRORS, default_block=Block.PROJECT_NAME)
+@form(Callback.PROJECT_EDIT, errors=EDIT_ERRORS, default_block=Block.PROJECT_NAME)
 def edited(call: Call) -> Reply:
     sub = call.submitted
     project_id = sub.metadata_int("project_id")

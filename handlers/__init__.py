@@ -1,5 +1,7 @@
-"""Slack listeners only: each reads a request, calls a service and says what to answer; the pipeline
-(handlers/pipeline.py) does the acknowledging, the unit of work and the answering, the same way for all."""
+"""Slack listeners, on the floor below the assembly (bot/) and beside scheduler/. Each is a top-level function
+that declares what it hears (@command, @click, @form, @event in pipeline.py), reads the Call, asks a service and
+returns an answer; pipeline.py does the acknowledging, the unit of work and the answering, the same way for all.
+Listeners take the domain's vocabulary from services/ and Block Kit from kit/, never tables from models/."""
 
 from __future__ import annotations
 

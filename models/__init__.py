@@ -1,4 +1,5 @@
-"""Tables, the engine/session factory and Alembic migrations.
+"""Tables, the engine/session factory and Alembic migrations: the ground floor. Only services/ and the
+assembly (bot/) import it; the floors between name the domain through services/terms.py.
 
 Importing this package registers every table on Base.metadata.
 """

@@ -16,7 +16,8 @@ from handlers.actions import project as project_buttons
 from handlers.commands import approval, digest, directive, discuss, progress, project, report
 from handlers.deps import Deps
 from handlers.events import home, messages
-from handlers.pipeline import Pipeline, listeners
+from handlers.listener import listeners
+from handlers.pipeline import Pipeline
 from handlers.views import approval as approval_forms
 from handlers.views import directive as directive_forms
 from handlers.views import discussion as discussion_forms

@@ -4,7 +4,7 @@ Buttons carry only an id; who may do what is decided by the service from the dat
 
 from __future__ import annotations
 
-from handlers.pipeline import Call, Modal, Reply, click
+from handlers.listener import Call, Modal, Reply, click
 from kit.blocks import approvals as blocks
 from kit.ids import Action
 from services import approvals, projects

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.pipeline import Call, Modal, Reply, click
+from handlers.listener import Call, Modal, Reply, click
 from kit.blocks import directives as blocks
 from kit.ids import Action
 from services import directives

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.pipeline import Call, Modal, Reply, click
+from handlers.listener import Call, Modal, Reply, click
 from kit.blocks import discussions as blocks
 from kit.ids import Action
 from services import discussions, polls

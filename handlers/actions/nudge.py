@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.pipeline import Call, Reply, click
+from handlers.listener import Call, Reply, click
 from handlers.requests import record_id
 from kit.blocks import nudges as blocks
 from kit.ids import Action

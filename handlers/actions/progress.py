@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.pipeline import Call, Modal, Redraw, click
+from handlers.listener import Call, Modal, Redraw, click
 from handlers.requests import metadata_of, record_id
 from kit.blocks import progress as blocks
 from kit.ids import Action

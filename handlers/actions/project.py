@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.commands.project import detail
-from handlers.pipeline import Call, Reply, click
+from handlers.listener import Call, Reply, click
 from kit.blocks import projects as blocks
 from kit.ids import Action
 from services import projects

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.pipeline import Call, Reply, command
+from handlers.listener import Call, Reply, command
 from kit.blocks import digests as blocks
 from kit.i18n import t
 from kit.ids import Command

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from handlers.listener import Call, Modal, Reply, command
 from handlers.parsing import parse_date, tokenize
-from handlers.pipeline import Call, Modal, Reply, command
 from kit.blocks import directives as blocks
 from kit.ids import Command
 from kit.text import plain

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from handlers.listener import Call, Modal, Reply, command
 from handlers.parsing import tokenize
-from handlers.pipeline import Call, Modal, Reply, command
 from kit.blocks import discussions as blocks
 from kit.ids import Command
 from kit.text import channel_link

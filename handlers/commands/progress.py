@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.pipeline import Call, Modal, Reply, command
+from handlers.listener import Call, Modal, Reply, command
 from kit.blocks import progress as blocks
 from kit.i18n import t
 from kit.ids import Command

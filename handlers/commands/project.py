@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from handlers.listener import Call, Modal, Reply, command
 from handlers.parsing import tokenize
-from handlers.pipeline import Call, Modal, Reply, command
 from kit.blocks import projects as blocks
 from kit.ids import Command
 from services import discussions, progress, projects

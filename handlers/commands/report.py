@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from handlers.listener import Call, Files, Reply, command
 from handlers.parsing import tokenize
-from handlers.pipeline import Call, Files, Reply, command
 from kit import participation_files
 from kit.blocks import reports as blocks
 from kit.i18n import t

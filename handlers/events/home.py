@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.pipeline import Call, Modal, Publish, click, event, form
+from handlers.listener import Call, Modal, Publish, click, event, form
 from kit.blocks import home as blocks
 from kit.home_view import home_view
 from kit.ids import Action, Block, Callback

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from handlers.deps import Deps
-from handlers.pipeline import Call, event
+from handlers.listener import Call, event
 from services import discussions
 from services.unit_of_work import utcnow
 

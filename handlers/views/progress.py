@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.pipeline import Call, Reply, form
+from handlers.listener import Call, Reply, form
 from handlers.requests import Submission
 from kit.blocks import progress as blocks
 from kit.ids import Block, Callback

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from handlers.listener import Call, Reply, form
 from handlers.parsing import parse_date
-from handlers.pipeline import Call, Reply, form
 from handlers.requests import Submission
 from kit.blocks import projects as blocks
 from kit.ids import Block, Callback

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.compose import organisation
 from handlers.deps import Deps
-from handlers.pipeline import Call, Kind
+from handlers.listener import Call, Kind
 from handlers.requests import Submission
 from kit.reader import reader_from
 from services import approvals, directives, discussions, projects

@@ -14,7 +14,8 @@ from handlers.actions import approval as approval_buttons
 from handlers.actions import directive as directive_buttons
 from handlers.commands import project as project_command
 from handlers.commands import report as report_command
-from handlers.pipeline import Call, FormError, Kind, Modal, Reply, Spec, listeners, run
+from handlers.listener import Call, FormError, Kind, Modal, Reply, Spec, listeners
+from handlers.pipeline import run
 from handlers.views import approval as approval_forms
 from handlers.views import progress as progress_forms
 from kit.ids import Action, Block, Callback, Command

@@ -13,13 +13,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import jobs
-from scheduler.leader import make_leader
+from scheduler.leader import CHECK_EVERY, Leader, make_leader
 from services.organisation import Organisation
 from services.unit_of_work import utcnow
 
 log = logging.getLogger(__name__)
 
-CHECK_SECONDS = 15  # how often a standby process asks to lead; bounds the takeover time
+# how often the leader renews and a standby asks to lead; well inside the lease, so a healthy leader keeps it
+CHECK_SECONDS = round(CHECK_EVERY.total_seconds())
 
 
 class SchedulerRunner:
@@ -34,6 +35,7 @@ class SchedulerRunner:
         clock: Callable[[], datetime] = utcnow,
         tick_seconds: int = 60,
         check_seconds: int = CHECK_SECONDS,
+        leader: Leader | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.org = org
@@ -41,7 +43,7 @@ class SchedulerRunner:
         self.clock = clock
         self.tick_every = timedelta(seconds=tick_seconds)
         self.check_seconds = min(check_seconds, tick_seconds)
-        self.leader = make_leader(engine, session_factory)
+        self.leader = leader or make_leader(engine, session_factory)
         self.role = "standby"  # until the first check says otherwise
         self._last_tick: datetime | None = None
         self._lock = threading.Lock()
@@ -63,16 +65,18 @@ class SchedulerRunner:
     def check(self) -> None:
         with self._lock:
             if not self.leader.try_lead():
-                if self.role != "standby":
-                    log.info("scheduler: standing by (another process leads)")
-                self.role = "standby"
-                self._last_tick = None
+                self._stand_by()
                 return
             if self.role != "leader":
                 log.info("scheduler: leading")
             self.role = "leader"
             now = self.clock()
             if self._last_tick is not None and now - self._last_tick < self.tick_every:
+                return
+            # a process frozen since try_lead (SIGSTOP, a swap storm) may have lost the lead meanwhile
+            if not self.leader.still_leads():
+                log.warning("scheduler: lost the lead before this tick; not running it")
+                self._stand_by()
                 return
             self._last_tick = now
             try:
@@ -82,6 +86,12 @@ class SchedulerRunner:
                 return
             if any(queued.values()):
                 self.on_queued()
+
+    def _stand_by(self) -> None:
+        if self.role != "standby":
+            log.info("scheduler: standing by (another process leads)")
+        self.role = "standby"
+        self._last_tick = None
 
     def stop(self) -> None:
         if self._scheduler.running:

@@ -24,6 +24,12 @@ def take_or_renew(session: Session, name: str, holder: str, now: datetime, lease
     return False
 
 
+def holds(session: Session, name: str, holder: str, now: datetime) -> bool:
+    """True while `holder` holds the lease at `now`: its name is on it and it has not lapsed."""
+    found = session.scalar(select(SchedulerLease).where(SchedulerLease.name == name))
+    return found is not None and found.holder == holder and found.expires_at > now
+
+
 def release(session: Session, name: str, holder: str) -> None:
     found = session.scalar(select(SchedulerLease).where(SchedulerLease.name == name))
     if found is not None and found.holder == holder:

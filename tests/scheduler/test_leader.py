@@ -4,11 +4,13 @@ and SchedulerRunner.check(), which ticks only while this process leads."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, NullPool, create_engine, delete, func, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.compose import organisation
@@ -17,7 +19,7 @@ from models import OutboxMessage, SchedulerLease
 from models.base import utcnow
 from models.db import make_engine
 from scheduler import jobs
-from scheduler.leader import LEASE, LOCK_KEY, AdvisoryLockLeader, LeaseLeader, make_leader
+from scheduler.leader import CHECK_EVERY, LEASE, LOCK_KEY, AdvisoryLockLeader, LeaseLeader, make_leader
 from scheduler.runner import SchedulerRunner
 from services import notices, projects, users
 
@@ -52,7 +54,7 @@ def test_lease_first_holder_leads_and_a_second_is_refused_while_it_is_fresh(sess
     first, second = LeaseLeader(session_factory, "A", clock), LeaseLeader(session_factory, "B", clock)
     assert first.try_lead() is True
     assert second.try_lead() is False
-    clock.advance(seconds=44)
+    clock.advance(seconds=LEASE.total_seconds() - 1)
     assert second.try_lead() is False
     assert first.try_lead() is True  # still the holder
     row = lease_row(session_factory)
@@ -62,10 +64,10 @@ def test_lease_first_holder_leads_and_a_second_is_refused_while_it_is_fresh(sess
 def test_lease_renewed_on_every_check_keeps_the_standby_out(session_factory):
     clock = Clock(MONDAY_10)
     first, second = LeaseLeader(session_factory, "A", clock), LeaseLeader(session_factory, "B", clock)
-    for _ in range(10):  # ten checks, 15 s apart: 150 s in all, far past one lease
+    for _ in range(10):  # ten checks, CHECK_EVERY apart: far past one lease
         assert first.try_lead() is True
         assert second.try_lead() is False
-        clock.advance(seconds=15)
+        clock.advance(seconds=CHECK_EVERY.total_seconds())
 
 
 def test_lease_that_lapsed_is_taken_over_and_the_old_holder_stands_by(session_factory):
@@ -96,16 +98,52 @@ def test_lease_release_lets_the_other_lead_at_once(session_factory):
 
 
 def test_lease_takeover_is_bounded_by_lease_plus_one_check(session_factory):
-    """The holder dies right after renewing; a standby checking every 15 s leads within a minute."""
+    """The holder dies right after renewing; a standby checking every CHECK_EVERY leads within a minute."""
     clock = Clock(MONDAY_10)
     dead, standby = LeaseLeader(session_factory, "A", clock), LeaseLeader(session_factory, "B", clock)
     assert dead.try_lead() is True
-    waited = 0
+    waited = timedelta()
     while not standby.try_lead():
-        clock.advance(seconds=15)
-        waited += 15
-        assert waited <= 60
-    assert LEASE.total_seconds() <= waited <= 60
+        clock.advance(seconds=CHECK_EVERY.total_seconds())
+        waited += CHECK_EVERY
+        assert waited <= timedelta(minutes=1)
+    assert LEASE <= waited <= LEASE + CHECK_EVERY <= timedelta(minutes=1)
+
+
+def test_lease_holder_frozen_past_its_lease_and_taken_over_knows_on_resuming(session_factory):
+    """SIGSTOP after a renewal: the clock runs on, another takes the lease; the resumed one asks before a job."""
+    clock = Clock(MONDAY_10)
+    frozen, standby = LeaseLeader(session_factory, "A", clock), LeaseLeader(session_factory, "B", clock)
+    assert frozen.try_lead() is True
+    assert frozen.still_leads() is True
+    clock.advance(seconds=LEASE.total_seconds())
+    assert standby.try_lead() is True
+    assert frozen.still_leads() is False  # resumed: the row names B
+    assert frozen.try_lead() is False
+    assert standby.still_leads() is True
+
+
+def test_lease_lapsed_by_the_clock_is_not_still_held_even_if_nobody_took_it(session_factory):
+    clock = Clock(MONDAY_10)
+    leader = LeaseLeader(session_factory, "A", clock)
+    assert leader.try_lead() is True
+    clock.advance(seconds=LEASE.total_seconds() - 1)
+    assert leader.still_leads() is True
+    clock.advance(seconds=1)
+    assert leader.still_leads() is False  # another may take it this very instant
+    assert leader.try_lead() is True  # nobody did: its next check takes it again
+    assert leader.still_leads() is True
+
+
+def test_lease_still_leads_does_not_renew(session_factory):
+    clock = Clock(MONDAY_10)
+    leader = LeaseLeader(session_factory, "A", clock)
+    assert leader.still_leads() is False  # never took it
+    assert leader.try_lead() is True
+    clock.advance(seconds=LEASE.total_seconds() / 2)
+    assert leader.still_leads() is True
+    row = lease_row(session_factory)
+    assert row is not None and row.expires_at == MONDAY_10 + LEASE
 
 
 def test_make_leader_picks_the_lease_or_the_advisory_lock(engine, session_factory):
@@ -140,11 +178,32 @@ def two_engines(pg_url) -> Iterator[tuple[Engine, Engine]]:
 
 
 def lock_holders(engine: Engine) -> int:
+    """Holders of the scheduler's key in this engine's database: another database's lock is another lock."""
     with engine.connect() as conn:
         return conn.execute(
-            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = :key"),
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = :key"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ),
             {"key": LOCK_KEY},
         ).scalar_one()
+
+
+@contextmanager
+def new_database(url: str) -> Iterator[str]:
+    """A database of its own on the server of `url`, dropped afterwards whoever is still connected."""
+    name = f"onnuri_leader_{uuid.uuid4().hex[:10]}"
+    server = create_engine(make_url(url).set(database="postgres"), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with server.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        server.dispose()
 
 
 def test_advisory_lock_only_one_of_two_processes_leads(two_engines, engine):
@@ -214,17 +273,65 @@ def test_advisory_lock_release_lets_the_other_lead_and_can_be_taken_back(two_eng
     assert lock_holders(engine) == 0
 
 
-def test_advisory_lock_released_connection_goes_back_to_the_pool_without_the_lock(two_engines, engine):
-    """A released lock must not linger on a pooled connection the app then uses for other work."""
+def test_advisory_lock_connection_is_its_own_and_its_limits_stay_off_the_pool(two_engines, engine):
+    """The lock's session ends itself when left idle; a pooled connection the app uses must never do that."""
     a = AdvisoryLockLeader(two_engines[0])
     try:
         assert a.try_lead() is True
+        with two_engines[0].connect() as conn:
+            assert conn.execute(text("SHOW idle_session_timeout")).scalar_one() == "0"
         a.release()
-        with two_engines[0].connect() as conn:  # most likely the very connection that held it
-            conn.execute(text("SELECT 1"))
-            assert lock_holders(engine) == 0
+        assert lock_holders(engine) == 0
     finally:
         a.release()
+
+
+def test_advisory_lock_session_ends_itself_a_lease_after_its_last_renewal(two_engines):
+    a = AdvisoryLockLeader(two_engines[0])
+    try:
+        assert a.try_lead() is True
+        assert a._conn is not None
+        assert a._conn.execute(text("SHOW idle_session_timeout")).scalar_one() == f"{LEASE.seconds}s"
+        assert a._conn.execute(text("SHOW statement_timeout")).scalar_one() == f"{LEASE.seconds // 3}s"
+        assert CHECK_EVERY * 3 <= LEASE  # a healthy leader renews three times a lease
+        assert timedelta(minutes=1) >= LEASE + CHECK_EVERY  # a standby leads within a minute of a freeze
+    finally:
+        a.release()
+
+
+def test_advisory_lock_still_leads_only_while_its_session_holds_the_key(two_engines, engine):
+    a, b = AdvisoryLockLeader(two_engines[0]), AdvisoryLockLeader(two_engines[1])
+    try:
+        assert a.still_leads() is False  # never took it
+        assert a.try_lead() is True
+        assert a.still_leads() is True
+        assert b.still_leads() is False
+        assert a._conn is not None
+        pid = a._conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert a.still_leads() is False
+        assert a._conn is None
+    finally:
+        a.release()
+        b.release()
+
+
+def test_advisory_lock_held_in_another_database_on_the_server_does_not_stop_this_one(pg_url, engine):
+    with new_database(pg_url) as other_url:
+        elsewhere, here = make_engine(other_url), make_engine(pg_url)
+        there_leader, here_leader = AdvisoryLockLeader(elsewhere), AdvisoryLockLeader(here)
+        try:
+            assert there_leader.try_lead() is True  # the same key, held in the other database
+            assert here_leader.try_lead() is True
+            assert here_leader.still_leads() is True and there_leader.still_leads() is True
+            assert lock_holders(engine) == 1
+            assert lock_holders(elsewhere) == 1
+        finally:
+            there_leader.release()
+            here_leader.release()
+            elsewhere.dispose()
+            here.dispose()
 
 
 # -- SchedulerRunner.check() --------------------------------------------------------------------
@@ -372,6 +479,44 @@ def test_runner_tick_that_fails_keeps_leading_and_tries_again(runners, project, 
     runners.clock.advance(seconds=60)
     leader.check()
     assert len(nudge_rows(session_factory)) == 2 and runners.woken[0] == 1
+
+
+def take_the_lead_while_frozen(runners: Runners, frozen: SchedulerRunner, other: SchedulerRunner) -> None:
+    """What happens while `frozen` is stopped: its lease lapses or its session ends, and `other` leads."""
+    if runners.engine.dialect.name == "postgresql":
+        conn = frozen.leader._conn  # type: ignore[union-attr]
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with runners.engine.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})  # as idle_session_timeout does
+    else:
+        runners.clock.advance(seconds=LEASE.total_seconds())
+    deadline = time.monotonic() + 10
+    while not other.leader.try_lead():
+        assert time.monotonic() < deadline, "the other never took the lead"
+        time.sleep(0.05)
+
+
+def test_runner_that_lost_the_lead_between_its_renewal_and_the_tick_does_not_tick(runners, project, session_factory):
+    runners.clock.now = MONDAY_10
+    if runners.engine.dialect.name == "postgresql":
+        frozen, other = runners.new(), runners.new()
+    else:  # leases on the test's clock, which the freeze moves on
+        frozen = runners.new(leader=LeaseLeader(session_factory, "A", runners.clock))
+        other = runners.new(leader=LeaseLeader(session_factory, "B", runners.clock))
+    renew = frozen.leader.try_lead
+
+    def renew_then_freeze() -> bool:
+        assert renew() is True
+        take_the_lead_while_frozen(runners, frozen, other)
+        return True
+
+    frozen.leader.try_lead = renew_then_freeze  # type: ignore[method-assign]
+    frozen.check()
+    assert frozen.role == "standby"
+    assert nudge_rows(session_factory) == [] and runners.woken[0] == 0
+    other.check()
+    assert other.role == "leader"
+    assert len(nudge_rows(session_factory)) == 2 and runners.woken[1] == 1
 
 
 def test_runner_started_with_apscheduler_checks_at_once_and_leads(runners, project, session_factory):

@@ -1,4 +1,4 @@
-"""Building the Bolt app: listeners, the error handler, the executor; no globals."""
+"""Building the Bolt app: listeners, the error handler, the work lanes; no globals."""
 
 from __future__ import annotations
 
@@ -14,14 +14,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers import register_all
 from handlers.deps import Deps
 from handlers.failures import answer_failure
+from handlers.lanes import WorkLanes
+from handlers.pipeline import Pipeline
 from models.base import utcnow
 from services.organisation import Organisation
 
 log = logging.getLogger(__name__)
 
-# Listeners ack first and then may wait on Slack or the database; a wide pool keeps a few slow
-# ones from queueing everybody else's ack past Slack's 3 seconds.
-LISTENER_THREADS = 64
+# Work after the acks (which never wait for it): enough threads that a few slow calls to Slack do not
+# hold up everyone else's answers, few enough that the database is not swamped.
+LISTENER_THREADS = 32
 
 
 class _QuietTokenWarning(logging.Filter):
@@ -38,7 +40,9 @@ def create_app(
     signing_secret: str | None,
     executor: Executor | None = None,
     clock: Callable[[], datetime] = utcnow,
-) -> App:
+) -> tuple[App, Pipeline]:
+    """The Bolt app answers Slack from the request's own thread (process_before_response): a request is
+    recorded and acknowledged there, and carried out later by the pipeline's lanes."""
     bolt_logger = logging.getLogger("onnuri.bolt")
     if not any(isinstance(f, _QuietTokenWarning) for f in bolt_logger.filters):
         bolt_logger.addFilter(_QuietTokenWarning())
@@ -47,15 +51,15 @@ def create_app(
         signing_secret=signing_secret,
         request_verification_enabled=bool(signing_secret),
         token_verification_enabled=False,
-        process_before_response=False,
-        listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        process_before_response=True,
         logger=bolt_logger,
     )
     deps = Deps(org=org, session_factory=session_factory, clock=clock)
-    register_all(app, deps)
+    work = executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    pipeline = register_all(app, deps, WorkLanes(work, slots=LISTENER_THREADS))
 
     @app.error
     def on_unexpected_error(error, body, client, respond) -> None:
         answer_failure(deps, error, body, client, respond)
 
-    return app
+    return app, pipeline

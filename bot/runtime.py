@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import compose
 from bot.app import create_app
 from bot.settings import Settings
+from bot.sweep import InboxSweep
 from bot.web import make_wsgi_app, run_until_closed, serve
 from models import migrate
 from models.base import utcnow
@@ -45,7 +46,13 @@ class Runtime:
     session_factory: sessionmaker[Session]
     delivery: OutboxDelivery
     app: App
+    sweep: InboxSweep
     scheduler: SchedulerRunner | None = None
+
+    def start_work(self) -> None:
+        """Delivery of the outbox, and the sweep that takes up requests a process lost."""
+        self.delivery.start()
+        self.sweep.start()
 
     def start_scheduler(self) -> None:
         self.scheduler = SchedulerRunner(self.engine, self.session_factory, self.org, self.delivery.wake)
@@ -58,6 +65,7 @@ class Runtime:
     def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.stop()
+        self.sweep.stop()
         self.delivery.stop()
         self.engine.dispose()
 
@@ -80,7 +88,7 @@ def build_runtime(
     delivery = OutboxDelivery(
         session_factory, compose.client(settings, retries=False), org, content_clock=clock, wake_event=outbox_written
     )
-    app = create_app(
+    app, pipeline = create_app(
         org,
         session_factory,
         compose.client(settings),
@@ -88,7 +96,7 @@ def build_runtime(
         executor=executor,
         clock=clock,
     )
-    return Runtime(settings, org, engine, session_factory, delivery, app)
+    return Runtime(settings, org, engine, session_factory, delivery, app, InboxSweep(pipeline))
 
 
 def check_token(client: WebClient, settings: Settings) -> None:
@@ -107,7 +115,7 @@ def check_token(client: WebClient, settings: Settings) -> None:
 def run(settings: Settings, *, socket: bool, scheduler: bool) -> None:
     runtime = build_runtime(settings)
     check_token(runtime.app.client, settings)
-    runtime.delivery.start()
+    runtime.start_work()
     if scheduler:
         runtime.start_scheduler()
     else:

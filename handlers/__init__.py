@@ -16,6 +16,7 @@ from handlers.actions import project as project_buttons
 from handlers.commands import approval, digest, directive, discuss, progress, project, report
 from handlers.deps import Deps
 from handlers.events import home, messages
+from handlers.lanes import WorkLanes
 from handlers.listener import listeners
 from handlers.pipeline import Pipeline
 from handlers.views import approval as approval_forms
@@ -32,5 +33,7 @@ MODULES = (
 )  # fmt: skip
 
 
-def register_all(app: App, deps: Deps) -> None:
-    Pipeline(app, deps).register(listeners(MODULES))
+def register_all(app: App, deps: Deps, lanes: WorkLanes) -> Pipeline:
+    pipeline = Pipeline(app, deps, lanes)
+    pipeline.register(listeners(MODULES))
+    return pipeline

@@ -164,6 +164,8 @@ class Spec:
     default_block: str = ""  # form: where any other refusal is shown
     fresh_reader: bool = False  # ask Slack for a profile never seen (commands, App Home)
     when: Callable[[Call], bool] | None = None  # event: whether to act on it at all (may read, never writes)
+    relevant: Callable[[dict], bool] | None = None  # event: a first look at the raw event, before it is recorded
+    prompt: bool = False  # someone is watching the screen for it: it goes before other writes
 
 
 Body = Callable[[Call], Answer]
@@ -213,10 +215,27 @@ def form(
 
 
 def event(
-    event_type: str, *, writes: bool = False, fresh_reader: bool = False, when: Callable[[Call], bool] | None = None
+    event_type: str,
+    *,
+    writes: bool = False,
+    fresh_reader: bool = False,
+    when: Callable[[Call], bool] | None = None,
+    relevant: Callable[[dict], bool] | None = None,
+    prompt: bool = False,
 ) -> Callable[[Body], Body]:
-    """An Events API event; `when` decides, before any unit of work is opened, whether it concerns us."""
-    return _declare(Spec(Kind.EVENT, event_type, writes=writes, fresh_reader=fresh_reader, when=when))
+    """An Events API event; `relevant` looks at the raw event before it is even recorded (no database), `when`
+    decides, before any unit of work is opened, whether it concerns us."""
+    return _declare(
+        Spec(
+            Kind.EVENT,
+            event_type,
+            writes=writes,
+            fresh_reader=fresh_reader,
+            when=when,
+            relevant=relevant,
+            prompt=prompt,
+        )
+    )
 
 
 def listeners(modules: Iterable[ModuleType]) -> list[tuple[Spec, Body]]:

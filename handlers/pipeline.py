@@ -3,7 +3,9 @@ lines that takes a Call and returns an Answer; it says once, in its decorator, w
 writes and whether a replayed request must change nothing.
 
 The pipeline does the rest, the same way for every listener:
-1. acknowledges at once (a form after its answer is known, within Slack's 3 s);
+1. records the request in the inbox and acknowledges at once, from the request's own thread; the rest runs
+   after, in bounded work lanes, most urgent first (lanes.py). A form is the exception: its answer (errors
+   under an input) is the acknowledgement, so it runs before it, and only what it says afterwards waits;
 2. reads the request into typed values, and ignores (with a warning) one it cannot read;
 3. resolves who is reading: their language and time zone;
 4. opens the unit of work: a write transaction for a listener that writes, a read session otherwise;
@@ -17,15 +19,21 @@ The pipeline does the rest, the same way for every listener:
 from __future__ import annotations
 
 import logging
+import os
+import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.context.respond import Respond
+from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.answering import open_modal, tell_user, upload
 from handlers.deps import Deps
 from handlers.failures import answer_failure
+from handlers.lanes import READ, URGENT, WRITE, WorkLanes
 from handlers.listener import (
     Answer,
     Body,
@@ -45,14 +53,15 @@ from handlers.requests import Click, MalformedPayload, SlashCommand, Submission,
 from kit.i18n import t
 from kit.reader import Reader
 from kit.text import plain
-from services import idempotency
+from services import idempotency, inbox
 from services.errors import DomainError
-from services.unit_of_work import write_transaction
+from services.unit_of_work import utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 
 FORM_ERROR_MAX = 150  # Slack cuts an input's error text around here
 HELP_WORDS = ("help", "도움말")
+RECORD_PATIENCE = 1.0  # seconds a request may wait to be recorded; then it is acknowledged and run unrecorded
 
 
 # -- running one -------------------------------------------------------------------------------------------
@@ -77,34 +86,140 @@ def run(spec: Spec, body: Body, call: Call, idempotency_key: str | None) -> Answ
         call.session = None
 
 
+Core = Callable[..., bool]  # (ack, body, client, respond, logger, event) -> whether it ran to its end
+
+
+def _ignore_ack(*_args: Any, **_kwargs: Any) -> None:
+    """Work carried out after the acknowledgement has nothing left to acknowledge."""
+
+
 class Pipeline:
     """Registers every declared listener on the Bolt app, each through the same steps."""
 
-    def __init__(self, app: App, deps: Deps) -> None:
-        self.app, self.deps = app, deps
+    def __init__(self, app: App, deps: Deps, lanes: WorkLanes) -> None:
+        self.app, self.deps, self.lanes = app, deps, lanes
+        self.owner = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"  # this process, as the inbox's claims name it
+        self.routes: dict[str, Core] = {}
 
     def register(self, declared: list[tuple[Spec, Body]]) -> None:
         commands: dict[str, list[tuple[Spec, Body]]] = {}
         for spec, body in declared:
             if spec.kind is Kind.COMMAND:
                 commands.setdefault(str(spec.key), []).append((spec, body))
-            elif spec.kind is Kind.CLICK:
-                self.app.action(spec.key)(self._guarded(self._click_listener(spec, body)))
             elif spec.kind is Kind.FORM:
                 self.app.view(spec.key)(self._form_listener(spec, body))
+            elif spec.kind is Kind.CLICK:
+                route = f"click:{_key_text(spec.key)}"
+                self.routes[route] = self._guarded(self._click_listener(spec, body))
+                priority = _priority(spec)
+                self.app.action(spec.key)(self._accepting(route, lambda _body, p=priority: p))
             else:
-                self.app.event(spec.key)(self._guarded(self._event_listener(spec, body)))
+                route = f"event:{spec.key}"
+                self.routes[route] = self._guarded(self._event_listener(spec, body))
+                priority = _priority(spec)
+                self.app.event(spec.key)(self._accepting(route, lambda _body, p=priority: p, spec.relevant))
         for name, routes in commands.items():
-            self.app.command(name)(self._guarded(self._command_listener(name, routes)))
+            route = f"command:{name}"
+            self.routes[route] = self._guarded(self._command_listener(name, routes))
+            self.app.command(name)(self._accepting(route, partial(_command_priority, routes)))
 
-    def _guarded(self, listener: Callable[..., None]) -> Callable[..., None]:
+    # accepting: the request thread records and acknowledges; the work waits for a lane
+
+    def _accepting(
+        self,
+        route: str,
+        priority_of: Callable[[dict[str, Any]], int],
+        relevant: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> Callable[..., None]:
+        def accept(ack, body) -> None:
+            event = body.get("event") if isinstance(body.get("event"), dict) else {}
+            if relevant is not None and not relevant(event):
+                ack()  # most channel messages concern nothing here: they cost no write
+                return
+            priority = priority_of(body)
+            request_id = self._record(route, priority, body)
+            ack()
+            if request_id is None:
+                return  # Slack retried a request already recorded: it is being (or was) carried out
+            if request_id < 0:  # the database did not answer; the work may still manage, in memory
+                self.lanes.offer(priority, object(), partial(self._carry_out_unrecorded, route, body))
+            else:
+                self.lanes.offer(priority, request_id, partial(self.carry_out, request_id))
+
+        return accept
+
+    def _record(self, route: str, priority: int, body: dict[str, Any]) -> int | None:
+        """The inbox row's id (a retry of a request not yet carried out gets the first one's); None for a retry
+        of one carried out; -1 when the database could not record it."""
+        team_id, key = team_of(body), _request_key(body)
+        try:
+            with write_transaction(self.deps.session_factory, patience=RECORD_PATIENCE) as session:
+                recorded = inbox.record(
+                    session,
+                    team_id=team_id,
+                    key=key,
+                    route=route,
+                    priority=priority,
+                    body=body,
+                    owner=self.owner,
+                    now=utcnow(),  # claims keep real time, whatever the bot's clock says
+                )
+                return recorded if recorded is not None else inbox.unfinished(session, team_id, key)
+        except SQLAlchemyError as error:
+            log.warning("could not record a request (%s); carrying it out unrecorded", type(error).__name__)
+            return -1
+
+    def carry_out(self, request_id: int) -> None:
+        """Carries out a recorded request, unless another worker has it or it is done."""
+        factory = self.deps.session_factory
+        with write_transaction(factory) as session:
+            received = inbox.claim(session, request_id, self.owner, utcnow())
+        if received is None:
+            return
+        done = False
+        try:
+            done = self._carry_out_unrecorded(received.route, received.body)
+        finally:
+            with write_transaction(factory) as session:
+                # An event that failed is tried again (Slack's retry or the sweep); a person who was told a
+                # command failed is not answered a second time, later, out of the blue.
+                if done or not received.route.startswith("event:"):
+                    inbox.finish(session, request_id, utcnow())
+                else:
+                    inbox.let_go(session, request_id, utcnow())
+
+    def _carry_out_unrecorded(self, route: str, body: dict[str, Any]) -> bool:
+        """Whether the listener ran to its end (an answered refusal counts; a failure does not)."""
+        core = self.routes.get(route)
+        if core is None:
+            log.warning("no listener for a recorded request (%s)", route[:60])
+            return True
+        url = body.get("response_url")
+        respond = Respond(response_url=url) if isinstance(url, str) and url else None
+        event = body.get("event") if isinstance(body.get("event"), dict) else None
+        return core(_ignore_ack, body, self.app.client, respond, log, event)
+
+    def sweep(self, limit: int = 100) -> int:
+        """Takes up recorded requests whose process lost them (killed, or a backlog past the claim), and any
+        left out of a full queue; returns how many were offered."""
+        with self.deps.session_factory() as session:
+            found = inbox.lapsed(session, utcnow(), limit)
+        offered = 0
+        for request_id, priority in found:
+            if not self.lanes.holds(request_id):
+                offered += self.lanes.offer(priority, request_id, partial(self.carry_out, request_id))
+        return offered
+
+    def _guarded(self, listener: Callable[..., None]) -> Core:
         deps = self.deps
 
-        def guarded(ack, body, client, respond, logger, event=None) -> None:
+        def guarded(ack, body, client, respond, logger, event=None) -> bool:
             try:
                 listener(ack, body, client, respond, logger, event)
+                return True
             except Exception as error:  # after the ack: the person still gets an answer, Bolt never a raise
                 answer_failure(deps, error, body, client, respond)
+                return False
 
         return guarded
 
@@ -114,14 +229,7 @@ class Pipeline:
         deps = self.deps
         topic = name.lstrip("/")
 
-        def route(word: str) -> tuple[Spec, Body] | None:
-            if not word:
-                return next((r for r in routes if r[0].default), None)
-            found = next((r for r in routes if word in r[0].words), None)
-            return found or next((r for r in routes if r[0].otherwise), None)
-
         def listener(ack, body, client, respond, logger, _event) -> None:
-            ack()
             try:
                 cmd = SlashCommand.from_body(body)
             except MalformedPayload as error:
@@ -143,7 +251,7 @@ class Pipeline:
             )
             if word in HELP_WORDS:
                 answer: Answer | DomainError = call.say(f"help.{topic}")
-            elif (found := route(word)) is None:
+            elif (found := _route(routes, word)) is None:
                 answer = call.say("common.unknown_subcommand", command=name, sub=plain(word, from_command=True)[:30])
             else:
                 spec, listener_body = found
@@ -178,7 +286,6 @@ class Pipeline:
         deps = self.deps
 
         def listener(ack, body, client, respond, logger, _event) -> None:
-            ack()
             try:
                 clicked = Click.from_body(body)
             except MalformedPayload as error:
@@ -285,10 +392,23 @@ class Pipeline:
             ack(response_action="errors", errors={answer.block: answer.text[:FORM_ERROR_MAX]})
             return
         ack()
+        # Slack closes the form only when this request is answered: what the form says next waits for a lane
         if isinstance(answer, Reply):
-            tell_user(client, submitted.user_id, answer.payload, channel_id=channel)
+            then = partial(tell_user, client, submitted.user_id, answer.payload, channel_id=channel)
         elif isinstance(answer, Publish):
-            client.views_publish(user_id=submitted.user_id, view=answer.view)
+            then = partial(client.views_publish, user_id=submitted.user_id, view=answer.view)
+        else:
+            return
+        self.lanes.offer(URGENT, object(), self._guarded_after_form(then, body, client))
+
+    def _guarded_after_form(self, then: Callable[[], Any], body: dict[str, Any], client) -> Callable[[], None]:
+        def after() -> None:
+            try:
+                then()
+            except Exception as error:
+                answer_failure(self.deps, error, body, client, None)
+
+        return after
 
     # events
 
@@ -296,7 +416,6 @@ class Pipeline:
         deps = self.deps
 
         def listener(ack, body, client, respond, logger, event) -> None:
-            ack()
             event = event if isinstance(event, dict) else {}
             team_id, user_id = team_of(body), user_of(event) or str(event.get("user") or "")
             if not team_id:
@@ -315,3 +434,36 @@ class Pipeline:
                 logger.info("event %s refused: %s", spec.key, answer.code)
 
         return listener
+
+
+def _key_text(key: Any) -> str:
+    return key.pattern if hasattr(key, "pattern") else str(key)
+
+
+def _request_key(body: dict[str, Any]) -> str:
+    """What makes a request itself, so Slack's retry of it is not recorded twice: the event's id, the
+    trigger of a command or click; a request with neither is always new."""
+    for name, prefix in (("event_id", "event"), ("trigger_id", "trigger")):
+        value = body.get(name)
+        if isinstance(value, str) and value:
+            return f"{prefix}:{value}"
+    return f"new:{uuid.uuid4().hex}"
+
+
+def _command_priority(routes: list[tuple[Spec, Body]], body: dict[str, Any]) -> int:
+    """A command that only reads (a list, a form to open before its trigger expires) goes before writes."""
+    word = split_subcommand(str(body.get("text") or ""))[0]
+    found = None if word in HELP_WORDS else _route(routes, word)
+    return _priority(found[0]) if found is not None else READ
+
+
+def _priority(spec: Spec) -> int:
+    return WRITE if spec.writes and not spec.prompt else READ
+
+
+def _route(routes: list[tuple[Spec, Body]], word: str) -> tuple[Spec, Body] | None:
+    """The listener a command's first word asks for."""
+    if not word:
+        return next((r for r in routes if r[0].default), None)
+    found = next((r for r in routes if word in r[0].words), None)
+    return found or next((r for r in routes if r[0].otherwise), None)

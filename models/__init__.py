@@ -26,6 +26,7 @@ from models.directives import (
 )
 from models.discussions import Discussion, DiscussionReply, DiscussionStatus, PollOption, PollVote
 from models.idempotency import ProcessedRequest
+from models.inbox import InboxRequest
 from models.org import Department, User
 from models.outbox import OutboxChannel, OutboxMessage, OutboxStatus
 from models.participation import LedgerAdjustment
@@ -61,6 +62,7 @@ __all__ = [
     "DiscussionReply",
     "DiscussionStatus",
     "Health",
+    "InboxRequest",
     "LedgerAdjustment",
     "MemberRole",
     "NudgeSnooze",

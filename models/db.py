@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 OUTBOX_DIRTY = "onnuri.outbox_dirty"
 WRITE = "onnuri_write"  # execution option: this transaction will write
+BUSY_MS = "onnuri_busy_ms"  # execution option: how long SQLite may wait for another process's write lock
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -33,7 +35,12 @@ def _sqlite_begin(conn) -> None:
     # A transaction that will write takes the write lock up front, so a busy database makes it wait
     # on busy_timeout instead of failing half-way when a read turns into a write. Reads stay deferred
     # and run beside writers under WAL.
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+    options = conn.get_execution_options()
+    if options.get(WRITE):
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(options.get(BUSY_MS, SQLITE_BUSY_TIMEOUT_MS))}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -69,28 +76,85 @@ def make_session_factory(engine: Engine, on_outbox_commit: Callable[[], None] | 
     return factory
 
 
-_SQLITE_WRITERS: dict[str, threading.RLock] = {}
+class WriterQueue:
+    """This process's writers to one SQLite file, in turn: a re-entrant lock where urgent writers (a request
+    being recorded before Slack is answered) go before the others waiting, and may give up after a while."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._owner: int | None = None
+        self._depth = 0
+        self._urgent_waiting = 0
+
+    def acquire(self, urgent: bool = False, timeout: float | None = None) -> bool:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                return True
+            self._urgent_waiting += urgent
+
+            def free() -> bool:
+                return self._owner is None and (urgent or not self._urgent_waiting)
+
+            try:
+                if not self._cond.wait_for(free, timeout):
+                    return False
+            finally:
+                self._urgent_waiting -= urgent
+            self._owner, self._depth = me, 1
+            return True
+
+    def release(self) -> None:
+        with self._cond:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._cond.notify_all()
+
+
+class Impatient(OperationalError):
+    """An urgent write could not start within its patience."""
+
+    def __init__(self) -> None:
+        super().__init__("write", {}, Exception("the database stayed busy"))
+
+
+_SQLITE_WRITERS: dict[str, WriterQueue] = {}
 _SQLITE_WRITERS_GUARD = threading.Lock()
 
 
-def _sqlite_writer_lock(engine: Engine) -> threading.RLock:
-    """One lock per database file: this process's writers queue here in order, rather than poll
+def _sqlite_writer_queue(engine: Engine) -> WriterQueue:
+    """One queue per database file: this process's writers wait here in order, rather than poll
     SQLite's busy handler, which under load lets some writers starve past busy_timeout."""
     with _SQLITE_WRITERS_GUARD:
-        return _SQLITE_WRITERS.setdefault(str(engine.url), threading.RLock())
+        return _SQLITE_WRITERS.setdefault(str(engine.url), WriterQueue())
 
 
 @contextmanager
-def write_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session in a transaction that commits on success; on SQLite it holds the write lock from the start."""
+def write_transaction(factory: sessionmaker[Session], patience: float | None = None) -> Iterator[Session]:
+    """A session in a transaction that commits on success; on SQLite it holds the write lock from the start.
+
+    With `patience` (seconds) the write is urgent and bounded: it goes before other writers of this process,
+    and fails (OperationalError) rather than wait longer for the database."""
     engine = factory.kw["bind"]
     if engine.dialect.name != "sqlite":
         with factory.begin() as session:
+            if patience is not None and engine.dialect.name == "postgresql":
+                session.execute(text(f"SET LOCAL lock_timeout = {int(patience * 1000)}"))
+                session.execute(text(f"SET LOCAL statement_timeout = {int(patience * 1000)}"))
             yield session
         return
-    with _sqlite_writer_lock(engine), factory.begin() as session:
-        session.connection(execution_options={WRITE: True})
-        yield session
+    queue = _sqlite_writer_queue(engine)
+    if not queue.acquire(urgent=patience is not None, timeout=patience):
+        raise Impatient()
+    try:
+        with factory.begin() as session:
+            options = {WRITE: True, BUSY_MS: int(patience * 1000) if patience is not None else SQLITE_BUSY_TIMEOUT_MS}
+            session.connection(execution_options=options)
+            yield session
+    finally:
+        queue.release()
 
 
 def database_answers(engine: Engine) -> bool:

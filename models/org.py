@@ -31,5 +31,6 @@ class User(TeamScoped, Timestamped, Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
     profile_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    home_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # who may be looking at it now
 
     department: Mapped[Department | None] = relationship(lazy="joined")

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, get_args, get_type_hints
 
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from models import OutboxMessage, OutboxStatus, User
+from models.base import utcnow
 from services import outbox
+
+# Whose App Home is worth redrawing when something changes: people who opened it this recently (it may be on
+# their screen). Everyone else's is rebuilt when they next open it.
+HOME_WATCHED_FOR = timedelta(hours=2)
 
 KINDS: dict[str, type[Notice]] = {}
 
@@ -108,9 +115,39 @@ def row(team_id: str, recipient: str, notice: Notice, dedupe_key: str) -> dict[s
 
 
 def refresh_homes(session: Session, team_id: str, people: Iterable[str], reason: str) -> None:
-    """Re-publishes the App Home of each person, once per cause (`reason` names the change)."""
-    rows = [row(team_id, slack_id, HomeRefresh(), f"home:{slack_id}:{reason}") for slack_id in dict.fromkeys(people)]
+    """Redraws the App Home of those of `people` who may be looking at it, with one pending redraw per person
+    at most: an action costs two statements and at most a row per watcher, whatever the project's size, and
+    a burst of actions costs a row per watcher in all. (`reason` names the change, for the dedupe key.)"""
+    wanted = list(dict.fromkeys(people))
+    if not wanted:
+        return
+    rows = [
+        row(team_id, slack_id, HomeRefresh(), f"home:{slack_id}:{reason}")
+        for slack_id in _watching(session, team_id, wanted)
+    ]
     outbox.enqueue_rows(session, rows)
+
+
+def _watching(session: Session, team_id: str, people: list[str]) -> list[str]:
+    """Of `people`, who opened App Home lately and has no redraw waiting (a redraw being sent does not count:
+    it may have read the state before this change). Real time: it is about screens, not the bot's clock."""
+    waiting = exists().where(
+        OutboxMessage.team_id == team_id,
+        OutboxMessage.kind == HomeRefresh.kind,
+        OutboxMessage.recipient == User.slack_user_id,
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.claimed_until.is_(None),
+    )
+    return list(
+        session.scalars(
+            select(User.slack_user_id).where(
+                User.team_id == team_id,
+                User.slack_user_id.in_(people),
+                User.home_opened_at >= utcnow() - HOME_WATCHED_FOR,
+                ~waiting,
+            )
+        )
+    )
 
 
 # -- App Home ------------------------------------------------------------------------------------------------

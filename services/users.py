@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Department, User
+from models.base import utcnow
 
 PROFILE_MAX_AGE = timedelta(days=1)
 FALLBACK_ZONE = "Asia/Seoul"  # only for someone whose Slack profile has not been read yet
@@ -83,6 +84,12 @@ def save_profile(
     user.profile_fetched_at = now
     session.flush()
     return to_person(user)
+
+
+def home_opened(session: Session, team_id: str, slack_user_id: str) -> None:
+    """Notes that the person is looking at App Home, so changes redraw it for a while (notices.refresh_homes).
+    Real time, as the outbox keeps: it is about screens, not about what the bot's clock says."""
+    ensure(session, team_id, slack_user_id).home_opened_at = utcnow()
 
 
 def get_person(session: Session, team_id: str, slack_user_id: str) -> Person | None:

@@ -146,7 +146,7 @@ class Bot:
 def start_bot(fake: FakeSlack, settings: Settings, engine: Engine) -> tuple[Bot, Any]:
     executor, clock = TrackingExecutor(), Clock()
     runtime = build_runtime(settings, engine=engine, migrate_now=False, executor=executor, clock=clock)
-    runtime.delivery.start()
+    runtime.start_work()
     server = serve(make_wsgi_app(runtime.app, runtime.engine, settings), port=0, host="127.0.0.1")
     thread = threading.Thread(target=run_until_closed, args=(server,), name="waitress", daemon=True)
     thread.start()
@@ -163,6 +163,7 @@ def bot(fake_slack: FakeSlack, settings: Settings, engine: Engine) -> Iterator[B
     # waitress notices the close within its 1 s loop timeout; the daemon thread is not waited for.
     # (A shorter asyncore_loop_timeout makes waitress spin on poll and starve the bot of CPU.)
     server.close()
+    harness.runtime.sweep.stop()
     harness.runtime.delivery.stop()
 
 

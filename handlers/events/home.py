@@ -20,8 +20,9 @@ def _home_tab(call: Call) -> bool:
     return bool(call.user_id) and call.event.get("tab", "home") == "home"
 
 
-@event("app_home_opened", fresh_reader=True, when=_home_tab)
+@event("app_home_opened", writes=True, prompt=True, fresh_reader=True, when=_home_tab)
 def opened(call: Call) -> Publish:
+    users.home_opened(call.db, call.team_id, call.user_id)
     return _home(call)
 
 

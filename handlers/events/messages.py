@@ -82,7 +82,11 @@ def _concerns_a_discussion(call: Call) -> bool:
     return found.deleted or _wait_for_thread(call.deps, call.team_id, found.channel, found.thread_ts)
 
 
-@event("message", writes=True, when=_concerns_a_discussion)
+def _in_a_thread(found: dict[str, Any]) -> bool:
+    return ThreadMessage.of(found) is not None
+
+
+@event("message", writes=True, relevant=_in_a_thread, when=_concerns_a_discussion)
 def message(call: Call) -> None:
     found = ThreadMessage.of(call.event)
     assert found is not None  # checked by _concerns_a_discussion

@@ -1,5 +1,5 @@
-"""Events API redeliveries: a retry of an event already processed changes nothing, and an event whose
-first attempt failed before its commit is processed once, by the retry."""
+"""Events API redeliveries: a retry of an event already processed changes nothing (it is not even carried out
+again), and an event whose first attempt failed before its commit is processed once, by the retry."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_a_retry_after_a_failed_first_attempt_counts_the_reply_once(bot, monkeyp
     reply_event(bot, "U2", "1700000001.000100", thread, event_id="EvX", retry_num=1)
     reply_event(bot, "U2", "1700000001.000100", thread, event_id="EvX", retry_num=2)
     assert counted(bot, DiscussionReply) == 1
-    assert len(calls) == 3
+    assert len(calls) == 2  # the second retry found the event carried out
 
 
 def test_a_home_opened_event_retried_publishes_the_same_home(bot):

@@ -22,6 +22,7 @@ TABLES = {
     "departments",
     "digest_subscriptions",
     "directive_assignees",
+    "inbox",
     "directive_reports",
     "directives",
     "discussion_replies",

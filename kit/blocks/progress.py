@@ -54,12 +54,16 @@ def health_text(health: Health | None, locale: str) -> str:
     return f"{HEALTH_EMOJI[health]} {t(f'progress.health.{health.value}', locale)}"
 
 
-def _texts(update: UpdateInfo, locale: str) -> str:
+def _texts(update: UpdateInfo, locale: str, limit: int = FIELD_LIMIT) -> str:
     parts = []
     for key, value in (("done", update.done), ("next", update.next), ("blockers", update.blockers)):
         if value:
-            parts.append(f"*{t(f'progress.{key}', locale)}*\n{escape_within(value, FIELD_LIMIT)}")
+            parts.append(f"*{t(f'progress.{key}', locale)}*\n{escape_within(value, limit)}")
     return "\n".join(parts)
+
+
+def _shortened(update: UpdateInfo, limit: int) -> bool:
+    return any(value and len(escape(value)) > limit for value in (update.done, update.next, update.blockers))
 
 
 def card(update: UpdateInfo, reader: Reader) -> dict[str, Any]:
@@ -251,3 +255,41 @@ def _missing_line(progress: ProjectProgress, locale: str) -> str:
     return t("progress.missing", locale, people=people) + (
         " " + t("common.more", locale, count=more) if more > 0 else ""
     )
+
+
+BOARD_MAX = 40  # reports on one board message: a header, one section each, inside Block Kit's 50 blocks
+BOARD_TEXT = 150  # characters of each of a report's texts shown on a board; the details show them whole
+
+
+def board(updates: list[UpdateInfo], reader: Reader) -> dict[str, Any]:
+    """Reports that reached one channel together, as one message: a line each with its own marks and Edit
+    button. A channel takes about a message a second, so a Monday's reports show in seconds, not minutes."""
+    if len(updates) == 1:
+        return card(updates[0], reader)
+    locale = reader.locale
+    shown = updates[:BOARD_MAX]
+    blocks: list[Block] = [context(t("progress.board_title", locale, count=len(shown)))]
+    shortened = False
+    for update in shown:
+        author = "@" + update.author_name if update.author_name else mention(update.author)
+        names = {"author": author, "name": update.project_name, "key": update.project_key}
+        title = (
+            t("progress.card_department", locale, department=update.author_department, **names)
+            if update.author_department
+            else t("progress.card_title", locale, **names)
+        )
+        marks = [progress_bar(update.percent, locale), health_text(update.health, locale)]
+        marks.append(reader.format_datetime(update.created_at))
+        if update.late:
+            marks.append(t("progress.late_mark", locale))
+        if update.edited:
+            marks.append(t("progress.edited_mark", locale))
+        texts = _texts(update, locale, BOARD_TEXT)
+        shortened = shortened or _shortened(update, BOARD_TEXT)
+        line = f"{title}\n{' · '.join(m for m in marks if m)}" + (f"\n{texts}" if texts else "")
+        edit = button(t("progress.button_edit", locale, plain=True), Action.PROGRESS_EDIT, str(update.id))
+        blocks.append(section(line, accessory=edit))
+    if shortened:
+        blocks.append(context(t("progress.board_more", locale)))
+    people = ", ".join(f"<@{u.author}>" for u in shown)
+    return message(t("progress.board_text", locale, count=len(shown), names=Raw(truncate(people, 2000))), blocks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 from slack_sdk.models.blocks import Block
@@ -157,3 +158,31 @@ def test_home_in_english_shows_status_and_post_button():
     blob = str(view["blocks"])
     assert "My status: *Late (not reported)*" in blob and Action.PROGRESS_OPEN in blob
     assert "Projects I lead" not in blob
+
+
+def test_one_report_on_its_own_is_the_full_card():
+    assert blocks.board([update()], KO) == blocks.card(update(), KO)
+
+
+def test_a_board_lists_each_report_with_its_own_marks_and_edit_button_within_block_kit_limits():
+    reports = [
+        update(id=n, author=f"U{n}", author_name=f"p{n}", late=n % 3 == 0, edited=n % 5 == 0, done="가" * 3000)
+        for n in range(1, blocks.BOARD_MAX + 6)
+    ]
+    board = valid(blocks.board(reports, KO))
+    sections = [b for b in board["blocks"] if b["type"] == "section"]
+    assert len(sections) == blocks.BOARD_MAX  # the rest go on the next board
+    assert [s["accessory"]["value"] for s in sections] == [str(n) for n in range(1, blocks.BOARD_MAX + 1)]
+    assert all(s["accessory"]["action_id"] == Action.PROGRESS_EDIT for s in sections)
+    assert "마감 후 보고" in sections[2]["text"]["text"] and "마감 후 보고" not in sections[0]["text"]["text"]
+    assert "수정됨" in sections[4]["text"]["text"]
+    assert all(len(s["text"]["text"]) <= 3000 for s in sections)
+    assert "길어서 줄인 보고" in board["blocks"][-1]["elements"][0]["text"]  # shortened, and it says so
+    assert "진척 보고 40건" in board["text"]
+
+
+def test_a_board_escapes_what_people_wrote_and_reads_in_english():
+    board = valid(blocks.board([update(id=1, done="<!channel> & co"), update(id=2, author="U3")], EN))
+    text = json.dumps(board, ensure_ascii=False)
+    assert "<!channel>" not in text and "&lt;!channel&gt; &amp; co" in text
+    assert "2 progress updates" in board["text"] and "Shortened" not in text

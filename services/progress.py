@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models import Department, Health, MemberRole, ProgressUpdate, Project, ProjectStatus, User
 from services import audit, notices, obligations, projects, users
@@ -358,6 +358,28 @@ def get_update(session: Session, team_id: str, update_id: int) -> UpdateInfo | N
         return None
     project = session.get(Project, update.project_id)
     return _info(update, project) if project else None
+
+
+def get_updates(session: Session, team_id: str, update_ids: list[int]) -> list[UpdateInfo]:
+    """Several reports (a channel's board), in the order asked; ones that no longer exist are left out."""
+    if not update_ids:
+        return []
+    found = {
+        update.id: update
+        for update in session.scalars(
+            select(ProgressUpdate)
+            .where(ProgressUpdate.team_id == team_id, ProgressUpdate.id.in_(update_ids))
+            .options(selectinload(ProgressUpdate.author))
+        )
+    }
+    projects_by_id = {
+        p.id: p for p in session.scalars(select(Project).where(Project.id.in_({u.project_id for u in found.values()})))
+    }
+    return [
+        _info(found[i], projects_by_id[found[i].project_id])
+        for i in update_ids
+        if i in found and found[i].project_id in projects_by_id
+    ]
 
 
 def _status(period: Period, now: datetime, mine: list[UpdateInfo], owed: bool, deadline: datetime | None) -> MyStatus:

@@ -13,6 +13,7 @@ from services import progress, projects
 from services.calendar import WorkCalendar
 from services.errors import DomainError
 from services.progress import Entry, MyStatus
+from tests.fakes.homes import looking_at_home
 
 TEAM = "T1"
 KR = WorkCalendar("KR")
@@ -99,13 +100,25 @@ def test_very_long_texts_are_cut_not_refused(session_factory):
     assert len(update.done) == progress.TEXT_MAX and update.done.endswith("…")
 
 
-def test_posting_queues_the_channel_card_and_home_refreshes(session_factory):
-    make_project(session_factory)
+def test_posting_queues_the_channel_card_and_redraws_the_homes_of_members_looking_at_them(session_factory):
+    make_project(session_factory, members=("U2", "U3"))
+    looking_at_home(session_factory, TEAM, "U1", "U2", "U9")  # U9 is on no project; U3 has not opened Home
     update = post(session_factory)
     with session_factory() as s:
         rows = s.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.contains(f"progress:{update.id}"))).all()
     kinds = sorted((r.kind, r.recipient) for r in rows)
     assert kinds == [("home.refresh", "U1"), ("home.refresh", "U2"), ("progress.card", "C9")]
+
+
+def test_a_burst_of_reports_queues_one_pending_home_redraw_per_person_whatever_the_project_size(session_factory):
+    members = tuple(f"U{n}" for n in range(10, 70))
+    make_project(session_factory, members=members)
+    looking_at_home(session_factory, TEAM, "U1", *members)
+    for member in members:
+        post(session_factory, actor=member)
+    with session_factory() as s:
+        homes = s.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == "home.refresh")).all()
+    assert sorted(homes) == sorted([*members, "U1"])  # one each, not one per member per report
 
 
 def test_only_the_author_edits_and_only_within_the_period(session_factory):
@@ -190,3 +203,11 @@ def test_home_summary_queries_do_not_grow_with_projects(session_factory, engine)
         post(session_factory, key=key, actor=f"U{2 + n % 20}")
     fifty = home_queries()
     assert one == fifty
+
+
+def test_several_reports_are_read_at_once_in_the_order_asked(session_factory):
+    from services import progress as service
+
+    with session_factory() as session:
+        assert service.get_updates(session, "T1", []) == []
+        assert service.get_updates(session, "T1", [999]) == []

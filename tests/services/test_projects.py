@@ -25,6 +25,7 @@ from models.base import utcnow
 from services import projects, users
 from services.errors import DomainError
 from services.projects import CloseOutcome, JoinOutcome, LeaveOutcome, ProjectDraft, ProjectInfo
+from tests.fakes.homes import looking_at_home
 from tests.fakes.locks import wait_until_another_transaction_waits_on
 
 TEAM = "T1"
@@ -212,11 +213,19 @@ def test_project_with_a_channel_queues_project_registered(session_factory):
 
 
 def test_project_without_channel_or_members_queues_only_the_creators_home(session_factory):
+    looking_at_home(session_factory, "T1", "U1")
     create(session_factory, actor="U1")
 
     with session_factory() as s:
         rows = s.scalars(select(OutboxMessage)).all()
     assert [(r.kind, r.recipient) for r in rows] == [("home.refresh", "U1")]
+
+
+def test_a_home_nobody_has_opened_lately_is_not_redrawn_it_is_drawn_when_opened(session_factory):
+    create(session_factory, actor="U1")
+
+    with session_factory() as s:
+        assert s.scalars(select(OutboxMessage)).all() == []
 
 
 # --- listing ------------------------------------------------------------------------------------

@@ -29,8 +29,9 @@ _BOT_MADE = re.compile(
 )
 
 
-# Bookkeeping of the outbox worker's pace per channel: it changes as earlier messages go out, not because of input.
-NOT_INPUT = frozenset({"outbox_channels"})
+# Bookkeeping: the outbox worker's pace per channel changes as earlier messages go out, and the inbox records
+# every signed request before it is acknowledged (refused or not); neither is a change the input made.
+NOT_INPUT = frozenset({"outbox_channels", "inbox"})
 
 
 def row_counts(engine: Engine) -> dict[str, int]:

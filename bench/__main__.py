@@ -7,7 +7,16 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import ack_latency, flood, ledger_month, scheduler_tick, stuck_handlers
+from bench import (
+    ack_latency,
+    flood,
+    ledger_month,
+    monday_burst,
+    replicas,
+    scheduler_tick,
+    slack_outage,
+    stuck_handlers,
+)
 
 BENCHMARKS = {
     "Acknowledging slash commands (vs. a bare Bolt app that only acks)": ack_latency.run,
@@ -15,6 +24,11 @@ BENCHMARKS = {
     "A flood of bad requests while 20 real commands run (vs. the same commands on a quiet bot)": flood.run,
     "Scheduler: one tick and one cross-project digest (vs. a tenth of the organisation)": scheduler_tick.run,
     "Participation ledger: one month (vs. a tenth of the organisation)": ledger_month.run,
+    "Monday morning: every member reports at once, 25 in flight, on `onnuri run --http` (vs. a bare Bolt app)": (
+        monday_burst.run
+    ),
+    "Two replicas behind HAProxy on one PostgreSQL database (vs. one replica)": replicas.run,
+    "A Slack outage and the recovery (vs. the same messages while Slack is up)": slack_outage.run,
 }
 OUT = Path(__file__).parents[1] / "docs" / "benchmarks.md"
 

@@ -1,19 +1,26 @@
-"""`onnuri doctor`: check settings, database, migrations, token and scopes; say how to fix each."""
+"""`onnuri doctor`: check settings, database, migrations, token and scopes; say how to fix each. It also says
+how the outbox stands: what waits, and which messages were given up lately and why."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.manifest import BOT_SCOPES
 from bot.settings import Settings
 from models import migrate
+from models.base import utcnow
 from models.db import database_answers
+from services import outbox
+
+RECENT_ERRORS = 5  # given-up messages listed
 
 
 @dataclass(frozen=True)
@@ -21,12 +28,18 @@ class Check:
     name: str
     ok: bool
     detail: str
+    notice: bool = False  # nothing to fix in the setup, but worth a look (marked !)
+    lines: tuple[str, ...] = ()  # more detail, one item a line
 
 
-def run_checks(settings: Settings, engine: Engine, client: WebClient) -> list[Check]:
+def run_checks(
+    settings: Settings, engine: Engine, client: WebClient, now: Callable[[], datetime] = utcnow
+) -> list[Check]:
     checks = [_mode(settings), _database(engine)]
     if checks[-1].ok:
         checks.append(_migrations(engine))
+        if checks[-1].ok:
+            checks.append(outbox_check(engine, now()))
     checks += _token(settings, client)
     if settings.slack_app_token:
         checks.append(_app_token(settings))
@@ -85,6 +98,38 @@ def _migrations(engine: Engine) -> Check:
     return Check("migrations", False, f"schema is at {current or 'nothing'}, latest is {head}: run `onnuri db upgrade`")
 
 
+def outbox_check(engine: Engine, now: datetime) -> Check:
+    """How many messages wait and for how long, and those given up: how many, and the latest with their error."""
+    try:
+        with Session(engine) as session:
+            health = outbox.health(session, now)
+            recent = outbox.dead_since(session, now - timedelta(days=7), limit=RECENT_ERRORS)
+    except SQLAlchemyError as error:
+        return Check("outbox", False, f"cannot read the outbox ({type(error).__name__})")
+    waiting = f"{health.pending} waiting"
+    if health.oldest_pending_seconds:
+        waiting += f" (the oldest for {_duration(health.oldest_pending_seconds)})"
+    if not health.dead:
+        return Check("outbox", True, f"{waiting}; none given up")
+    detail = f"{waiting}; {health.dead} given up in all, {health.dead_last_day} in the last day" + (
+        ", the latest:" if recent else ""
+    )
+    lines = tuple(
+        f"{m.dead_at:%Y-%m-%d %H:%M} UTC  {m.kind} to {m.recipient}: {m.error} "
+        f"({m.attempts} attempt{'s' if m.attempts != 1 else ''})"
+        for m in recent
+    )
+    return Check("outbox", True, detail, notice=bool(health.dead_last_day), lines=lines)
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 2 * 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
 def _token(settings: Settings, client: WebClient) -> list[Check]:
     if not settings.slack_bot_token:
         return [Check("token", False, "SLACK_BOT_TOKEN is not set: install the app and copy its xoxb- token")]
@@ -128,7 +173,15 @@ def _scopes(headers: dict) -> set[str]:
 
 def report(checks: list[Check], out: Callable[[str], None]) -> bool:
     for check in checks:
-        out(f"{'✓' if check.ok else '✗'} {check.name}: {check.detail}")
+        mark = "✗" if not check.ok else "!" if check.notice else "✓"
+        out(f"{mark} {check.name}: {check.detail}")
+        for line in check.lines:
+            out(f"    {line}")
     ok = all(c.ok for c in checks)
-    out("All good." if ok else "Fix the items marked ✗ and run `onnuri doctor` again.")
+    if not ok:
+        out("Fix the items marked ✗ and run `onnuri doctor` again.")
+    elif any(c.notice for c in checks):
+        out("All good; the items marked ! are worth a look.")
+    else:
+        out("All good.")
     return ok

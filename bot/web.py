@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.front_door import MAX_BODY, FrontDoor
 from bot.settings import Settings
+from models.base import utcnow
 from models.db import database_answers
+from services import outbox
+
+log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 SERVER_THREADS = 32
@@ -21,7 +29,8 @@ SERVER_THREADS = 32
 def make_wsgi_app(
     app: App, engine: Engine, settings: Settings, scheduler_role: Callable[[], str] = lambda: "off"
 ) -> Callable[..., Iterable[bytes]]:
-    """`scheduler_role` says whether this process leads the scheduler ("leader", "standby" or "off")."""
+    """`scheduler_role` says whether this process leads the scheduler ("leader", "standby" or "off"). /healthz
+    also says how the outbox stands (what waits, for how long, what was given up): information, not unhealth."""
     door = FrontDoor(
         app, signing_secret=settings.slack_signing_secret, api_url=settings.slack_api_url, locale=settings.locale
     )
@@ -32,12 +41,24 @@ def make_wsgi_app(
         if path == "/healthz" and method in ("GET", "HEAD"):
             ok = database_answers(engine)
             status = {"status": "ok" if ok else "unavailable", "database": ok, "scheduler": scheduler_role()}
+            if ok:
+                status["outbox"] = _outbox_health(engine)
             return _json(start_response, "200 OK" if ok else "503 Service Unavailable", status)
         if path == EVENTS_PATH and method == "POST":
             return door(environ, start_response)
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return wsgi
+
+
+def _outbox_health(engine: Engine) -> dict[str, Any] | None:
+    """pending, oldest_pending_seconds, dead, dead_last_day; None when the outbox cannot be read."""
+    try:
+        with Session(engine) as session:
+            return dataclasses.asdict(outbox.health(session, utcnow()))
+    except SQLAlchemyError as error:
+        log.warning("healthz: cannot read the outbox (%s)", type(error).__name__)
+        return None
 
 
 def _json(start_response, status: str, value: dict[str, Any]) -> Iterable[bytes]:

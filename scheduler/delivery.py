@@ -3,11 +3,20 @@
 A worker thread wakes when a transaction that queued something commits (and every few
 seconds anyway, to pick up retries and rows left by a crash). Each row is claimed with a
 conditional update, so several processes can run workers side by side.
+
+Faults: an error no retry can fix (PERMANENT_ERRORS, a render that fails) gives a row up at once;
+anything else (Slack down, 5xx, timeouts, resets, 429) is retried with capped backoff and gives it up
+only a day after its first attempt (services/outbox.py DEAD_AFTER). An attempt whose outcome is unknown
+(a timeout, a reset, a 5xx, a sender killed mid-call) may have posted: every later attempt first looks
+for the post by the outbox tag in its metadata (in the thread for a thread reply), a little later than at
+once, since Slack's reads lag its writes.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -34,10 +43,14 @@ HOME = notices.HomeRefresh.kind
 HOME_SPACING = timedelta(seconds=3)
 POLL_INTERVAL = 5.0
 METADATA_EVENT = "onnuri_outbox"
-HISTORY_LOOKBACK = 200  # messages of the channel searched for an earlier post of a retried row
+HISTORY_LOOKBACK = 200  # messages of the channel (or the thread, a page) searched for an earlier post
+THREAD_PAGES = 5  # a thread longer than this many pages is searched in its first pages only
 DRAIN_NAP = 0.25
 MAX_BACKOFF = timedelta(minutes=10)
 RETRY_AFTER_CAP = 300  # seconds: a Retry-After beyond this is not believed
+LOOKUP_SETTLE = timedelta(seconds=15)  # after an unknown outcome, look for the post no sooner than this
+LEASE_MARGIN = timedelta(seconds=5)  # a claim must outlast the call about to be made by this much
+POST = "chat.postMessage"
 # Errors that no retry can fix: the message is marked dead at once.
 PERMANENT_ERRORS = {
     "channel_not_found",
@@ -46,15 +59,71 @@ PERMANENT_ERRORS = {
     "account_inactive",
     "invalid_blocks",
     "invalid_blocks_format",
+    "invalid_metadata_format",
+    "invalid_metadata_schema",
+    "metadata_too_large",
     "msg_too_long",
     "no_text",
+    "too_many_attachments",
+    "invalid_arguments",
     "invalid_auth",
     "not_authed",
     "token_revoked",
+    "token_expired",
+    "not_allowed_token_type",
     "missing_scope",
+    "no_permission",
+    "access_denied",
+    "ekm_access_denied",
+    "team_access_not_granted",
     "restricted_action",
+    "restricted_action_read_only_channel",
+    "restricted_action_thread_only_channel",
+    "restricted_action_non_threadable_channel",
+    "restricted_action_thread_locked",
+    "cannot_reply_to_message",
+    "messages_tab_disabled",
     "cannot_dm_bot",
+    "method_not_supported_for_channel_type",  # a private channel the bot was never invited to
+    "message_not_found",  # a card someone deleted cannot be redrawn
+    "cant_update_message",
+    "edit_window_closed",
 }
+# Errors after which Slack says some of the work may have been done.
+UNCERTAIN_ERRORS = {"internal_error", "fatal_error", "service_unavailable"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What a failed Web API call means for the row."""
+
+    error: str  # recorded as the row's last_error
+    permanent: bool = False  # no retry can fix it
+    uncertain: bool = False  # Slack may have done it all the same
+    retry_after: int | None = None  # rate limited: wait this many seconds (capped)
+    unreachable: bool = False  # Slack did not answer at all, or answered that it is unwell
+
+    @classmethod
+    def of(cls, error: SlackApiError | OSError) -> Failure:
+        if isinstance(error, SlackApiError):
+            status = error.response.status_code
+            code = str(error.response.get("error") or status)
+            if status == 429:
+                return cls(code, retry_after=_retry_after(error), unreachable=True)
+            unwell = status >= 500 or code in UNCERTAIN_ERRORS
+            return cls(code, permanent=code in PERMANENT_ERRORS, uncertain=unwell, unreachable=unwell)
+        reason = getattr(error, "reason", None)  # urllib wraps what failed in a URLError
+        cause = reason if isinstance(reason, BaseException) else error
+        # a refused connection or an unknown host never reached Slack; any other break (a timeout, a reset)
+        # may have come after Slack took the request
+        never_sent = isinstance(cause, (ConnectionRefusedError, socket.gaierror))
+        return cls(f"connection: {type(cause).__name__}", uncertain=not never_sent, unreachable=True)
+
+
+class Lookup(enum.Enum):
+    FOUND = "found"  # the post is in Slack: recorded, not posted again
+    ABSENT = "absent"  # not there (or Slack would not say): post
+    DEFERRED = "deferred"  # Slack could not be asked now: the row is retried later
 
 
 @dataclass
@@ -82,6 +151,7 @@ class OutboxDelivery:
         channel_spacing: timedelta = CHANNEL_SPACING,
         home_spacing: timedelta = HOME_SPACING,
         wake_event: threading.Event | None = None,
+        settle: timedelta = LOOKUP_SETTLE,
     ) -> None:
         self.session_factory = session_factory
         self.client = client
@@ -89,6 +159,7 @@ class OutboxDelivery:
         self.clock = clock  # when rows are due and sent
         self.content_clock = content_clock or clock  # what "now" is in what the messages say
         self.retry_base_seconds = retry_base_seconds
+        self.settle = settle
         self.channel_spacing = channel_spacing
         self.home_spacing = home_spacing
         self.calendar = org.calendar
@@ -194,11 +265,11 @@ class OutboxDelivery:
                 outgoing = notifications.render(session, pending, reader, self.content_clock(), self.rules)
         except Exception as error:
             log.exception("outbox %s (%s) could not be rendered", pending.id, pending.kind)
-            self._fail(pending, f"render: {type(error).__name__}", None, stats)
+            self._fail(pending, Failure(f"render: {type(error).__name__}", permanent=True), stats)
             return
         if outgoing is None:
             with write_transaction(self.session_factory) as session:
-                outbox.mark_failed(session, pending.id, error="subject no longer exists", retry_at=None)
+                outbox.skip(session, pending.id)
             stats.skipped += 1
             return
         if isinstance(outgoing, notifications.NotYet):
@@ -206,37 +277,73 @@ class OutboxDelivery:
                 outbox.release(session, pending.id, self.clock() + outgoing.delay)
             stats.waiting += 1
             return
-        if outgoing.method == "chat.postMessage":
+        if outgoing.method == POST:
             outgoing = _tagged(outgoing, pending)
-            if pending.attempts > 1 and self._already_posted(pending, outgoing, stats):
+            # an attempt before may have posted (its answer lost, its sender killed): look before posting again
+            if pending.uncertain and self._already_posted(pending, outgoing, stats) is not Lookup.ABSENT:
                 return
+        if not self._still_claimed(pending):
+            log.warning("outbox %s: its claim lapsed before the call; left to the worker that took it", pending.id)
+            return
         self._send(pending, outgoing, stats, covered)
 
-    def _already_posted(self, pending: Pending, outgoing: notifications.Outgoing, stats: DeliveryStats) -> bool:
-        """A retried post may have reached Slack the first time (a reset connection, a process killed
-        before it recorded the answer): the message carries its outbox key in its metadata, so look for
-        it before posting again, and record the one that is there."""
+    def _already_posted(self, pending: Pending, outgoing: notifications.Outgoing, stats: DeliveryStats) -> Lookup:
+        """The post carries its outbox tag in its metadata: find it in the channel's history (a thread reply in
+        its thread) and record the one that is there."""
+        tag = _outbox_tag(pending)
         try:
             channel = str(outgoing.args["channel"])
             if channel[:1] in ("U", "W"):
                 channel = self.client.conversations_open(users=channel)["channel"]["id"]
+            thread_ts = outgoing.args.get("thread_ts")
+            found = next((m for m in self._messages(channel, thread_ts) if _tag_of(m) == tag), None)
+        except (SlackApiError, OSError) as error:
+            failure = Failure.of(error)
+            if not failure.unreachable:  # Slack answered that it will not say (a scope, a channel): post
+                log.info("outbox %s: could not look for an earlier post (%s); posting", pending.id, failure.error)
+                return Lookup.ABSENT
+            # Slack is unwell: posting now could double a post that went through, so look again later
+            self._fail(
+                pending, replace(failure, error=f"lookup: {failure.error}", uncertain=True), stats, looks_next=True
+            )
+            return Lookup.DEFERRED
+        if found is None:
+            return Lookup.ABSENT
+        with write_transaction(self.session_factory) as session:
+            outbox.mark_sent(session, pending.id, channel=channel, ts=found.get("ts"))
+            if outgoing.on_sent is not None:
+                outgoing.on_sent(session, channel, found.get("ts"))
+        stats.sent += 1
+        log.info("outbox %s was already in Slack; recorded, not posted twice", pending.id)
+        return Lookup.FOUND
+
+    def _messages(self, channel: str, thread_ts: str | None):
+        """The channel's latest messages, or a thread's messages (replies never show in the history)."""
+        if not thread_ts:
             history = self.client.conversations_history(
                 channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
             )
-        except (SlackApiError, OSError) as error:
-            log.info("outbox %s: could not check for an earlier post (%s); posting", pending.id, type(error).__name__)
-            return False
-        for message in history.get("messages") or []:
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("outbox") == _outbox_tag(pending):
-                with write_transaction(self.session_factory) as session:
-                    outbox.mark_sent(session, pending.id, channel=channel, ts=message.get("ts"))
-                    if outgoing.on_sent is not None:
-                        outgoing.on_sent(session, channel, message.get("ts"))
-                stats.sent += 1
-                log.info("outbox %s was already in Slack; recorded, not posted twice", pending.id)
-                return True
-        return False
+            yield from history.get("messages") or []
+            return
+        cursor = None
+        for _ in range(THREAD_PAGES):
+            page = self.client.conversations_replies(
+                channel=channel, ts=thread_ts, limit=HISTORY_LOOKBACK, include_all_metadata=True, cursor=cursor
+            )
+            yield from page.get("messages") or []
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return
+
+    def _still_claimed(self, pending: Pending) -> bool:
+        """The claim must outlast the call about to be made, or a second worker could take the row while the
+        call is in flight; a claim that is short is lengthened, if it is still this worker's."""
+        needed = timedelta(seconds=self.client.timeout or 0) + LEASE_MARGIN
+        now = self.clock()
+        if pending.claimed_until is None or pending.claimed_until - now >= needed:
+            return True
+        with write_transaction(self.session_factory) as session:
+            return outbox.extend_claim(session, pending.id, pending.claimed_until, now + needed)
 
     def _reader(self, pending: Pending) -> Reader:
         """The recipient's language and zone; a person Slack has not told us about yet is looked up."""
@@ -256,23 +363,8 @@ class OutboxDelivery:
     ) -> None:
         try:
             response = self._call(outgoing)
-        except SlackApiError as error:
-            status = error.response.status_code
-            code = str(error.response.get("error") or status)
-            if status == 429:
-                retry_after = _retry_after(error)
-                until = self.clock() + timedelta(seconds=retry_after)
-                with write_transaction(self.session_factory) as session:
-                    outbox.hold_channel(session, pending.team_id, _pace_key(pending), until)
-                    outbox.release(session, pending.id, until)
-                stats.retried += 1
-                log.info("outbox %s rate limited; retrying in %ss", pending.id, retry_after)
-                return
-            retry_at = None if code in PERMANENT_ERRORS else self._backoff(pending.attempts)
-            self._fail(pending, code, retry_at, stats)
-            return
-        except OSError as error:  # connection refused / reset, timeouts
-            self._fail(pending, f"connection: {type(error).__name__}", self._backoff(pending.attempts), stats)
+        except (SlackApiError, OSError) as error:  # OSError: refused, reset, timed out
+            self._fail(pending, Failure.of(error), stats, hold_channel=True, looks_next=outgoing.method == POST)
             return
         with write_transaction(self.session_factory) as session:
             # the pace counts from when Slack took the message, not from when the slot was reserved
@@ -293,24 +385,57 @@ class OutboxDelivery:
             self.client.conversations_join(channel=outgoing.args["channel"])
             return self.client.api_call(outgoing.method, json=outgoing.args)
 
-    def _backoff(self, attempts: int) -> datetime:
-        delay = min(timedelta(seconds=self.retry_base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    def _retry_at(self, pending: Pending, failure: Failure, looks_next: bool) -> datetime:
+        """Slack's Retry-After (capped) for a 429; else base * 2^(failures - 1), at most MAX_BACKOFF, where 429s
+        do not count as failures; when the next attempt looks for the post, no sooner than it can be seen."""
+        if failure.retry_after is not None:
+            return self.clock() + timedelta(seconds=failure.retry_after)
+        failures = max(pending.attempts - pending.rate_limited, 1)
+        delay = min(timedelta(seconds=self.retry_base_seconds * 2 ** min(failures - 1, 30)), MAX_BACKOFF)
+        if looks_next and failure.uncertain:
+            delay = max(delay, self.settle)
         return self.clock() + delay
 
-    def _fail(self, pending: Pending, error: str, retry_at: datetime | None, stats: DeliveryStats) -> None:
+    def _fail(
+        self,
+        pending: Pending,
+        failure: Failure,
+        stats: DeliveryStats,
+        *,
+        hold_channel: bool = False,
+        looks_next: bool = False,
+    ) -> None:
+        """Records a failed attempt. `hold_channel`: a 429 holds the row's channel too; `looks_next`: the next
+        attempt will look for the post, so after an unknown outcome it waits for Slack's reads to catch up."""
+        retry_at = None if failure.permanent else self._retry_at(pending, failure, looks_next)
         with write_transaction(self.session_factory) as session:
-            status = outbox.mark_failed(session, pending.id, error=error, retry_at=retry_at)
+            if hold_channel and failure.retry_after is not None and retry_at is not None:
+                # Slack's Retry-After for a post holds every message to that channel
+                outbox.hold_channel(session, pending.team_id, _pace_key(pending), retry_at)
+            status = outbox.mark_failed(
+                session,
+                pending.id,
+                error=failure.error,
+                retry_at=retry_at,
+                uncertain=failure.uncertain,
+                rate_limited=failure.retry_after is not None,
+            )
         if status is OutboxStatus.DEAD:
             stats.dead += 1
-            log.warning("outbox %s (%s) gave up: %s", pending.id, pending.kind, error)
+            log.warning("outbox %s (%s) gave up: %s", pending.id, pending.kind, failure.error)
         else:
             stats.retried += 1
-            log.info("outbox %s (%s) will retry: %s", pending.id, pending.kind, error)
-        stats.errors.append(error)
+            log.info("outbox %s (%s) will retry at %s: %s", pending.id, pending.kind, retry_at, failure.error)
+        stats.errors.append(failure.error)
 
 
 def _outbox_tag(pending: Pending) -> str:
     return f"{pending.team_id}:{pending.id}"
+
+
+def _tag_of(message: dict) -> str | None:
+    payload = (message.get("metadata") or {}).get("event_payload") or {}
+    return payload.get("outbox")
 
 
 def _tagged(outgoing: notifications.Outgoing, pending: Pending) -> notifications.Outgoing:

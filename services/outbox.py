@@ -6,6 +6,11 @@ by (team, dedupe_key) so the same notification can never be queued twice.
 When a row may be sent (next_attempt_at, claims, pacing) is always the real clock: a scheduler run as
 of another instant (`run-once --at`, the console's `:time`) changes what is due and what messages say,
 never when Slack is called.
+
+A row is given up (dead) at once on an error no retry can fix, and otherwise only when a transient failure
+(Slack down, slow, rate limiting) comes DEAD_AFTER or more after its first attempt, however many attempts
+that took: an outage of minutes or hours loses nothing. Rows given up are kept, for `onnuri doctor`,
+/healthz and the admins' daily notice (`dead_since`, `health`).
 """
 
 from __future__ import annotations
@@ -16,21 +21,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, literal, or_, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import OutboxChannel, OutboxMessage, OutboxStatus
-from models.base import utcnow
+from models.base import UTCDateTime, utcnow
 from models.db import OUTBOX_DIRTY
 
 log = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(seconds=60)
 PACE_CAP = timedelta(minutes=5)  # no channel is held longer than this, whatever a clock or a Retry-After said
-MAX_ATTEMPTS = 8
+DEAD_AFTER = timedelta(hours=24)  # how long transient failures are retried, from a row's first attempt
+SKIPPED = "subject no longer exists"  # given up with nothing lost: not counted among the failures
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,9 @@ class Pending:
     recipient: str
     payload: dict[str, Any]
     attempts: int
+    rate_limited: int = 0  # of the attempts, how many Slack answered 429
+    uncertain: bool = False  # an earlier attempt may have reached Slack: look for it before posting again
+    claimed_until: datetime | None = None  # this claim's lease, which also names it (see extend_claim)
 
 
 def enqueue(
@@ -193,7 +202,15 @@ def claim(session: Session, message_id: int, now: datetime, lease: timedelta = C
             OutboxMessage.status == OutboxStatus.PENDING,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
-        .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .values(
+            claimed_until=now + lease,
+            attempts=OutboxMessage.attempts + 1,
+            first_attempt_at=func.coalesce(OutboxMessage.first_attempt_at, literal(now, UTCDateTime())),
+            last_attempt_at=now,
+            # every outcome clears the claim, so a claim still standing is a sender that died, perhaps after
+            # Slack took the message
+            uncertain=or_(OutboxMessage.uncertain, OutboxMessage.claimed_until.is_not(None)),
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -207,7 +224,26 @@ def claim(session: Session, message_id: int, now: datetime, lease: timedelta = C
         recipient=row.recipient,
         payload=dict(row.payload),
         attempts=row.attempts,
+        rate_limited=row.rate_limited,
+        uncertain=row.uncertain,
+        claimed_until=row.claimed_until,
     )
+
+
+def extend_claim(session: Session, message_id: int, held_until: datetime, until: datetime) -> bool:
+    """Lengthens a claim before a slow call, if it is still the caller's (its lease still reads `held_until`);
+    False when it lapsed and another worker may have taken the row: the caller must not send."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.claimed_until == held_until,
+        )
+        .values(claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def mark_sent(session: Session, message_id: int, *, channel: str | None, ts: str | None) -> None:
@@ -222,8 +258,18 @@ def mark_sent(session: Session, message_id: int, *, channel: str | None, ts: str
     row.last_error = None
 
 
-def mark_failed(session: Session, message_id: int, *, error: str, retry_at: datetime | None) -> OutboxStatus:
-    """Schedules another attempt, or gives up (dead) when there is none or attempts ran out."""
+def mark_failed(
+    session: Session,
+    message_id: int,
+    *,
+    error: str,
+    retry_at: datetime | None,
+    uncertain: bool = False,
+    rate_limited: bool = False,
+) -> OutboxStatus:
+    """Records a failed attempt: dead when there is no retry (`retry_at` None: a permanent error) or when this
+    attempt came DEAD_AFTER or more after the first; else another attempt at `retry_at`. `uncertain`: Slack may
+    have done it all the same (a timeout, a reset, a 5xx); `rate_limited`: Slack answered 429."""
     row = session.get(OutboxMessage, message_id)
     if row is None:
         return OutboxStatus.DEAD
@@ -231,25 +277,160 @@ def mark_failed(session: Session, message_id: int, *, error: str, retry_at: date
         return row.status
     row.last_error = error[:1000]
     row.claimed_until = None
-    if retry_at is None or row.attempts >= MAX_ATTEMPTS:
-        row.status = OutboxStatus.DEAD
+    row.uncertain = row.uncertain or uncertain  # once in doubt, every later attempt looks first
+    if rate_limited:
+        row.rate_limited += 1
+    if retry_at is None or _tried_long_enough(row):
+        _give_up(row)
     else:
         row.next_attempt_at = retry_at
     return row.status
 
 
+def _tried_long_enough(row: OutboxMessage) -> bool:
+    # both instants come from the claims, so a worker on a moved clock judges by that clock throughout
+    first, last = row.first_attempt_at, row.last_attempt_at
+    return first is not None and last is not None and last - first >= DEAD_AFTER
+
+
+def _give_up(row: OutboxMessage) -> None:
+    row.status = OutboxStatus.DEAD
+    row.dead_at = row.last_attempt_at or utcnow()
+    row.claimed_until = None
+
+
+def skip(session: Session, message_id: int) -> None:
+    """Gives up a row whose subject is gone (a project deleted, a digest for a week before it existed):
+    nothing was lost, so it is not counted among the failures."""
+    row = session.get(OutboxMessage, message_id)
+    if row is not None and row.status is OutboxStatus.PENDING:
+        row.last_error = SKIPPED
+        _give_up(row)
+
+
 def release(session: Session, message_id: int, retry_at: datetime) -> None:
-    """Puts a claimed row back without counting an attempt (for example to respect a rate limit)."""
+    """Puts a claimed row back without counting an attempt (its channel was busy, or what it edits is not out
+    yet): Slack was not called."""
     row = session.get(OutboxMessage, message_id)
     if row is None or row.status is not OutboxStatus.PENDING:
         return
     row.attempts = max(0, row.attempts - 1)
+    if row.attempts == 0:  # never tried after all: its DEAD_AFTER starts at its first real attempt
+        row.first_attempt_at = row.last_attempt_at = None
     row.claimed_until = None
     row.next_attempt_at = retry_at
 
 
 def pending_count(session: Session) -> int:
     return session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)) or 0
+
+
+_FAILED = (OutboxMessage.status == OutboxStatus.DEAD) & or_(
+    OutboxMessage.last_error.is_(None), OutboxMessage.last_error != SKIPPED
+)
+
+
+@dataclass(frozen=True)
+class DeadMessage:
+    """A message given up: what it was, to whom, why, and after how many attempts over how long."""
+
+    id: int
+    team_id: str
+    kind: str
+    recipient: str
+    error: str
+    attempts: int
+    first_attempt_at: datetime | None
+    dead_at: datetime | None
+
+
+def dead_since(session: Session, since: datetime, *, team_id: str | None = None, limit: int = 50) -> list[DeadMessage]:
+    """Messages given up since `since` (skipped ones aside), the most recent first."""
+    query = (
+        select(
+            OutboxMessage.id,
+            OutboxMessage.team_id,
+            OutboxMessage.kind,
+            OutboxMessage.recipient,
+            OutboxMessage.last_error,
+            OutboxMessage.attempts,
+            OutboxMessage.first_attempt_at,
+            OutboxMessage.dead_at,
+        )
+        .where(_FAILED, OutboxMessage.dead_at >= since)
+        .order_by(OutboxMessage.dead_at.desc(), OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    if team_id is not None:
+        query = query.where(OutboxMessage.team_id == team_id)
+    return [DeadMessage(*(r[:4]), r[4] or "", *(r[5:])) for r in session.execute(query)]
+
+
+def dead_counts_since(session: Session, since: datetime) -> dict[str, int]:
+    """Team -> how many messages were given up since `since` (skipped ones aside): whom the admins' daily
+    notice is about."""
+    rows = session.execute(
+        select(OutboxMessage.team_id, func.count())
+        .where(_FAILED, OutboxMessage.dead_at >= since)
+        .group_by(OutboxMessage.team_id)
+    )
+    return {team: count for team, count in rows}
+
+
+@dataclass(frozen=True)
+class DeadReport:
+    """What the admins are told once a day: the messages of a team given up since `since`."""
+
+    team_id: str
+    since: datetime
+    count: int
+    by_error: dict[str, int]  # error -> how many, the most frequent first
+    latest: list[DeadMessage]
+
+
+def dead_report(session: Session, team_id: str, since: datetime, *, latest: int = 5) -> DeadReport | None:
+    """The team's messages given up since `since` (skipped ones aside), or None when there were none."""
+    errors = session.execute(
+        select(OutboxMessage.last_error, func.count())
+        .where(_FAILED, OutboxMessage.team_id == team_id, OutboxMessage.dead_at >= since)
+        .group_by(OutboxMessage.last_error)
+        .order_by(func.count().desc(), OutboxMessage.last_error)
+    ).all()
+    if not errors:
+        return None
+    return DeadReport(
+        team_id=team_id,
+        since=since,
+        count=sum(count for _, count in errors),
+        by_error={error or "": count for error, count in errors},
+        latest=dead_since(session, since, team_id=team_id, limit=latest),
+    )
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    pending: int
+    oldest_pending_seconds: int | None  # how long the longest-waiting due row has waited (since due or first tried)
+    dead: int  # given up, ever (skipped ones aside)
+    dead_last_day: int
+
+
+def health(session: Session, now: datetime) -> OutboxHealth:
+    """The outbox at a glance, from a few indexed queries (cheap enough for every /healthz probe)."""
+    waiting_since = func.coalesce(OutboxMessage.first_attempt_at, OutboxMessage.next_attempt_at)
+    pending, oldest = session.execute(
+        select(func.count(), type_coerce(func.min(case((waiting_since <= now, waiting_since))), UTCDateTime())).where(
+            OutboxMessage.status == OutboxStatus.PENDING
+        )
+    ).one()
+    dead = session.scalar(select(func.count()).where(_FAILED)) or 0
+    last_day = session.scalar(select(func.count()).where(_FAILED, OutboxMessage.dead_at >= now - timedelta(days=1)))
+    return OutboxHealth(
+        pending=pending,
+        oldest_pending_seconds=max(0, int((now - oldest).total_seconds())) if oldest is not None else None,
+        dead=dead,
+        dead_last_day=last_day or 0,
+    )
 
 
 def next_due_at(session: Session) -> datetime | None:

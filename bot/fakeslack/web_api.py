@@ -6,7 +6,8 @@ start-up), so mistakes in how we *call* Slack show up in tests. Only the far sid
 
 Point the bot's ``WebClient(base_url=...)`` / ``SLACK_API_URL`` at :attr:`FakeSlack.url`.
 Every request is recorded as a :class:`Call`; faults (rate limits, 5xx, latency, dropped
-connections) can be injected per method to test the bot's resilience.
+connections, answers slower than the client waits, an outage of every method, reads that lag
+writes) can be injected to test the bot's resilience.
 """
 
 from __future__ import annotations
@@ -79,12 +80,14 @@ class _Fault:
     error: str = ""
     retry_after: int = 0
     after_processing: bool = False
+    methods: frozenset[str] = frozenset()  # an outage's methods; empty: all of them
 
 
 @dataclass
 class _Delay:
     seconds: float
     remaining: int | None
+    after_processing: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,9 @@ class FakeSlack:
         self._files: dict[str, str] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._delays: dict[str, _Delay] = {}
+        self._outage: _Fault | None = None
+        self._read_lag = 0.0
+        self._posted_at: dict[tuple[str, str], float] = {}
         self._next_ts = _FIRST_TS_MICROS
         self._next_id = 0
         self._api: dict[str, ApiHandler] = {
@@ -137,6 +143,7 @@ class FakeSlack:
             "conversations.join": self._conversation_info,
             "conversations.open": self._open_conversation,
             "conversations.history": self._history,
+            "conversations.replies": self._replies,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
@@ -309,6 +316,9 @@ class FakeSlack:
             self._files.clear()
             self._faults.clear()
             self._delays.clear()
+            self._outage = None
+            self._read_lag = 0.0
+            self._posted_at.clear()
 
     # -- fault injection -------------------------------------------------------------------
 
@@ -332,12 +342,34 @@ class FakeSlack:
         """
         self._add_fault(method, _Fault("drop", times, after_processing=after_processing))
 
-    def delay(self, method: str, seconds: float, times: int | None = None) -> None:
-        """Sleep ``seconds`` before answering the next ``times`` calls (None: until reset)."""
+    def delay(self, method: str, seconds: float, times: int | None = None, after_processing: bool = False) -> None:
+        """Sleep ``seconds`` before answering the next ``times`` calls (None: until reset).
+
+        With ``after_processing`` the call takes effect (and is recorded) first and only its answer
+        is late, modelling "Slack did it but answered after the client stopped waiting".
+        """
         if times is not None and times < 1:
             raise ValueError("times must be at least 1")
         with self._cond:
-            self._delays[method] = _Delay(seconds, times)
+            self._delays[method] = _Delay(seconds, times, after_processing)
+
+    def outage(self, status: int = 503, methods: Iterable[str] | None = None, retry_after: int = 1) -> None:
+        """Slack is down until :meth:`end_outage`: every Web API call (or only ``methods``) is answered
+        with HTTP ``status`` (429 with ``Retry-After: retry_after``), or, with status 0, its connection
+        is dropped unanswered. Calls are recorded."""
+        with self._cond:
+            kind: Literal["http", "drop"] = "drop" if status == 0 else "http"
+            self._outage = _Fault(kind, 0, status=status, retry_after=retry_after, methods=frozenset(methods or ()))
+
+    def end_outage(self) -> None:
+        with self._cond:
+            self._outage = None
+
+    def read_lag(self, seconds: float) -> None:
+        """Reads lag writes: ``conversations.history`` and ``.replies`` see a message only ``seconds``
+        after it was posted, as Slack's reads may just after a write."""
+        with self._cond:
+            self._read_lag = seconds
 
     def _add_fault(self, method: str, fault: _Fault) -> None:
         if fault.remaining < 1:
@@ -369,9 +401,14 @@ class FakeSlack:
 
     def _serve(self, method: str, params: dict[str, Any], token: str | None) -> _Answer | None:
         delay = self._take_delay(method)
-        if delay and self._stopping.wait(delay):
+        if delay and not delay.after_processing and self._stopping.wait(delay.seconds):
             return None
         with self._cond:
+            outage = self._outage
+            if outage is not None and (not outage.methods or method in outage.methods):
+                answer = _http_failure(outage) if outage.kind == "http" else None
+                self._record(method, params, token, answer)
+                return answer
             fault = self._take_fault(method)
             if fault is not None and fault.kind == "drop":
                 processed = self._process(method, params, token) if fault.after_processing else None
@@ -384,18 +421,20 @@ class FakeSlack:
             else:
                 answer = _Answer(200, _error(fault.error))
             self._record(method, params, token, answer)
-            return answer
+        if delay and delay.after_processing and self._stopping.wait(delay.seconds):
+            return None
+        return answer
 
-    def _take_delay(self, method: str) -> float:
+    def _take_delay(self, method: str) -> _Delay | None:
         with self._cond:
             delay = self._delays.get(method)
             if delay is None:
-                return 0.0
+                return None
             if delay.remaining is not None:
                 delay.remaining -= 1
                 if delay.remaining == 0:
                     del self._delays[method]
-            return delay.seconds
+            return delay if delay.seconds > 0 else None
 
     def _take_fault(self, method: str) -> _Fault | None:
         queue = self._faults.get(method)
@@ -481,6 +520,7 @@ class FakeSlack:
             **{k: params[k] for k in _MESSAGE_FIELDS if k in params},
         }
         self._messages[(channel, ts)] = message
+        self._posted_at[(channel, ts)] = time.monotonic()
         return {"ok": True, "channel": channel, "ts": ts, "message": copy.deepcopy(message)}
 
     def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -577,17 +617,44 @@ class FakeSlack:
         found = sorted(
             (
                 m
-                for m in self._messages.values()
+                for m in self._readable()
                 if m["channel"] == channel and float(m["ts"]) >= oldest and not m.get("thread_ts")
             ),
             key=lambda m: float(m["ts"]),
             reverse=True,
         )[:limit]
-        messages = [copy.deepcopy(m) for m in found]
-        if not with_metadata:
-            for message in messages:
-                message.pop("metadata", None)
-        return {"ok": True, "messages": messages, "has_more": False}
+        return {"ok": True, "messages": _as_read(found, with_metadata), "has_more": False}
+
+    def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread, oldest first: its parent, then its replies; pages of ``limit`` through ``cursor``;
+        metadata only with include_all_metadata."""
+        channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
+        if not channel or channel[0] in "UW":
+            return _error("channel_not_found")
+        if (channel, ts) not in self._messages:
+            return _error("thread_not_found")
+        limit = int(params.get("limit") or 1000)
+        start = int(params.get("cursor") or 0)
+        thread = sorted(
+            (m for m in self._readable() if m["channel"] == channel and (m["ts"] == ts or m.get("thread_ts") == ts)),
+            key=lambda m: float(m["ts"]),
+        )
+        page = thread[start : start + limit]
+        more = start + limit < len(thread)
+        with_metadata = params.get("include_all_metadata") in (True, "1", "true")
+        return {
+            "ok": True,
+            "messages": _as_read(page, with_metadata),
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _readable(self) -> Iterable[dict[str, Any]]:
+        """Messages a read sees now: with a read lag, not those posted within it."""
+        now = time.monotonic()
+        for key, message in self._messages.items():
+            if now - self._posted_at.get(key, 0.0) >= self._read_lag:
+                yield message
 
     def _open_conversation(self, params: dict[str, Any]) -> dict[str, Any]:
         users = params.get("users") or []
@@ -679,6 +746,14 @@ def _bearer(authorization: str | None) -> str | None:
 
 def _error(code: str) -> dict[str, Any]:
     return {"ok": False, "error": code}
+
+
+def _as_read(messages: Iterable[dict[str, Any]], with_metadata: bool) -> list[dict[str, Any]]:
+    copies = [copy.deepcopy(m) for m in messages]
+    if not with_metadata:
+        for message in copies:
+            message.pop("metadata", None)
+    return copies
 
 
 def _http_failure(fault: _Fault) -> _Answer:

@@ -119,7 +119,11 @@ def test_slow_two_run_processes_elect_one_leader_and_the_standby_takes_over_afte
         assert took <= TAKEOVER_LIMIT
         assert standby.process.poll() is None
         health = standby.health()
-        assert health == {"status": "ok", "database": True, "scheduler": "leader"}, health
+        assert {k: health[k] for k in ("status", "database", "scheduler")} == {
+            "status": "ok",
+            "database": True,
+            "scheduler": "leader",
+        }, health
     finally:
         for bot in bots:
             bot.kill()
@@ -159,7 +163,11 @@ def test_run_without_scheduler_reports_off(database_url, request, fake_slack, tm
     try:
         wait_until(lambda: bot.health() is not None, timeout=30, describe=describe(bot))
         health = bot.health()
-        assert health == {"status": "ok", "database": True, "scheduler": "off"}, health
+        assert {k: health[k] for k in ("status", "database", "scheduler")} == {
+            "status": "ok",
+            "database": True,
+            "scheduler": "off",
+        }, health
         time.sleep(1.0)  # a scheduler would have checked (at once, then every 15 s) by now
         assert bot.role() == "off"
     finally:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import OutboxMessage, OutboxStatus
 from models.db import make_session_factory
 from services import outbox
-from services.outbox import CLAIM_LEASE, MAX_ATTEMPTS
+from services.outbox import CLAIM_LEASE, DEAD_AFTER
 from tests.fakes.locks import wait_until_another_transaction_waits_on
 
 TEAM = "T1"
@@ -333,19 +333,14 @@ def test_mark_failed_without_a_retry_time_is_dead(session_factory):
     assert due(session_factory, T0 + timedelta(days=1)) == []
 
 
-def test_mark_failed_gives_up_after_max_attempts(session_factory):
+def test_mark_failed_gives_up_a_day_after_the_first_attempt_not_after_a_count(session_factory):
     message_id = queued(session_factory)
-    now = T0
     statuses = []
-    for _ in range(MAX_ATTEMPTS):
-        assert claim(session_factory, message_id, now) is not None
-        now += timedelta(minutes=1)
-        statuses.append(fail(session_factory, message_id, now))
-
-    assert statuses == [OutboxStatus.PENDING] * (MAX_ATTEMPTS - 1) + [OutboxStatus.DEAD]
-    stored = row(session_factory, message_id)
-    assert (stored.status, stored.attempts) == (OutboxStatus.DEAD, MAX_ATTEMPTS)
-    assert claim(session_factory, message_id, now + timedelta(hours=1)) is None
+    for at in (T0, T0 + DEAD_AFTER - SECOND, T0 + DEAD_AFTER):
+        assert claim(session_factory, message_id, at) is not None
+        statuses.append(fail(session_factory, message_id, at + SECOND))
+    assert statuses == [OutboxStatus.PENDING, OutboxStatus.PENDING, OutboxStatus.DEAD]
+    assert claim(session_factory, message_id, T0 + DEAD_AFTER + timedelta(hours=1)) is None
 
 
 def test_mark_failed_keeps_only_the_first_thousand_characters_of_the_error(session_factory):

@@ -24,6 +24,7 @@ class OutboxMessage(TeamScoped, Timestamped, Base):
         UniqueConstraint("team_id", "dedupe_key"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_kind_created", "kind", "created_at"),  # what the scheduler already queued
+        Index("ix_outbox_sent_message", "sent_channel", "sent_ts"),  # the rows one message delivered
         Index("ix_outbox_dead", "status", "dead_at"),  # what was given up lately, for doctor, /healthz, admins
     )
 

@@ -1,8 +1,12 @@
 """Delivering the outbox to Slack: once per row, rate limited, retried, never lost.
 
-A worker thread wakes when a transaction that queued something commits (and every few
-seconds anyway, to pick up retries and rows left by a crash). Each row is claimed with a
-conditional update, so several processes can run workers side by side.
+Worker threads wake when a transaction that queued something commits (and every few seconds anyway, to
+pick up retries and rows left by a crash). Each claims a few due rows at a time, the most urgent kinds
+first (a card someone must act on before a digest, a digest before an App Home redraw), passing over rows
+another worker is claiming (SKIP LOCKED on PostgreSQL), so several threads and processes deliver side by
+side without waiting on one another. Every channel keeps Slack's pace of about a message a second, shared
+by all of them (services/outbox.py reserve_channel); reports queued for one channel meanwhile go out
+together as one board, so a Monday's reports show in seconds however many there are.
 
 Faults: an error no retry can fix (PERMANENT_ERRORS, a render that fails) gives a row up at once;
 anything else (Slack down, 5xx, timeouts, resets, 429) is retried with capped backoff and gives it up
@@ -28,6 +32,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kit import profiles
+from kit.blocks import progress as progress_blocks
 from kit.reader import Reader, reader_from
 from scheduler import notifications
 from services import notices, outbox, users
@@ -40,8 +45,13 @@ log = logging.getLogger(__name__)
 
 CHANNEL_SPACING = timedelta(seconds=1)
 HOME = notices.HomeRefresh.kind
+BOARD = notices.ProgressCard.kind  # the kind whose rows for one channel go out together
+BOARD_MAX = progress_blocks.BOARD_MAX
+URGENCY = notices.urgencies()
 HOME_SPACING = timedelta(seconds=3)
 POLL_INTERVAL = 5.0
+WORKERS = 4  # delivery threads per process
+BATCH = 8  # rows a worker claims at a time: few, so urgent rows queued meanwhile go to a free worker
 METADATA_EVENT = "onnuri_outbox"
 HISTORY_LOOKBACK = 200  # messages of the channel (or the thread, a page) searched for an earlier post
 THREAD_PAGES = 5  # a thread longer than this many pages is searched in its first pages only
@@ -134,6 +144,7 @@ class DeliveryStats:
     skipped: int = 0
     waiting: int = 0
     coalesced: int = 0
+    claimed: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -166,23 +177,27 @@ class OutboxDelivery:
         self.rules = org.rules
         self._wake = wake_event or threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pass_lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._pass_lock = threading.Lock()  # drain() runs one pass at a time
 
     def wake(self) -> None:
         self._wake.set()
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="outbox-delivery", daemon=True)
-            self._thread.start()
+    def start(self, workers: int = WORKERS) -> None:
+        if not self._threads:
+            self._stop.clear()
+            self._threads = [
+                threading.Thread(target=self._run, name=f"outbox-delivery-{n}", daemon=True) for n in range(workers)
+            ]
+            for thread in self._threads:
+                thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads = []
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -194,10 +209,12 @@ class OutboxDelivery:
                 wait = POLL_INTERVAL
             self._wake.wait(wait)
 
-    def deliver_due(self, batch: int = 50) -> float:
-        """One pass over due rows; returns how long the worker may sleep before the next."""
-        with self._pass_lock:
-            self.deliver_pass(batch)
+    def deliver_due(self, batch: int = BATCH) -> float:
+        """One pass over due rows; returns how long the worker may sleep before the next (none while it
+        found work: there may be more)."""
+        stats = self.deliver_pass(batch)
+        if stats.claimed:
+            return 0.0
         return min(self._seconds_until_next_due(), POLL_INTERVAL)
 
     def _seconds_until_next_due(self) -> float:
@@ -207,13 +224,13 @@ class OutboxDelivery:
             return POLL_INTERVAL
         return max(0.0, (due - self.clock()).total_seconds())
 
-    def deliver_pass(self, batch: int = 50) -> DeliveryStats:
+    def deliver_pass(self, batch: int = BATCH) -> DeliveryStats:
         stats = DeliveryStats()
-        now = self.clock()
-        with self.session_factory() as session:
-            ids = outbox.due_ids(session, now, limit=batch)
-        for message_id in ids:
-            self._deliver_one(message_id, stats)
+        with write_transaction(self.session_factory) as session:
+            claimed = outbox.claim_due(session, self.clock(), batch, URGENCY)
+        stats.claimed = len(claimed)
+        for group in _grouped(claimed):
+            self._deliver_group(group, stats)
         return stats
 
     def drain(self, timeout: float = 30.0) -> DeliveryStats:
@@ -224,7 +241,7 @@ class OutboxDelivery:
         while True:
             with self._pass_lock:
                 stats = self.deliver_pass()
-            for name in ("sent", "retried", "dead", "skipped", "waiting", "coalesced"):
+            for name in ("sent", "retried", "dead", "skipped", "waiting", "coalesced", "claimed"):
                 setattr(total, name, getattr(total, name) + getattr(stats, name))
             total.errors += stats.errors
             with self.session_factory() as session:
@@ -239,20 +256,30 @@ class OutboxDelivery:
         # A Home redraws everything at once, so a slower pace lets one publish stand for a burst of changes.
         return max(self.channel_spacing, self.home_spacing) if pending.kind == HOME else self.channel_spacing
 
-    def _deliver_one(self, message_id: int, stats: DeliveryStats) -> None:
-        now = self.clock()
+    def _deliver_group(self, group: list[Pending], stats: DeliveryStats) -> None:
+        """Rows claimed together for one recipient: one message, once the channel's pace allows."""
+        pending, now = group[0], self.clock()
         with write_transaction(self.session_factory) as session:
-            pending = outbox.claim(session, message_id, now)
-            if pending is None:
-                return
             busy_until = outbox.reserve_channel(
                 session, pending.team_id, _pace_key(pending), now, self._spacing(pending)
             )
             if busy_until is not None:
-                outbox.release(session, pending.id, busy_until)
+                for row in group:
+                    outbox.release(session, row.id, busy_until)
+            elif pending.kind == BOARD:
+                group = group + outbox.claim_companions(session, pending, now, BOARD_MAX - len(group))
+            else:  # older redraws of the same subject: the first one's delivery stands for them (siblings)
+                for row in group[1:]:
+                    outbox.release(session, row.id, now)
+                group = group[:1]
         if busy_until is not None:
-            stats.waiting += 1
-            return
+            stats.waiting += len(group)
+        elif len(group) > 1:
+            self._deliver_board(group, stats)
+        else:
+            self._deliver_one(pending, stats)
+
+    def _deliver_one(self, pending: Pending, stats: DeliveryStats) -> None:
         covered: list[int] = []
         try:
             reader = self._reader(pending)
@@ -358,6 +385,66 @@ class OutboxDelivery:
             )
         return reader_from(person, recipient, self.org)
 
+    def _deliver_board(self, group: list[Pending], stats: DeliveryStats) -> None:
+        """Reports queued for one channel, posted as one board; each row records the one message."""
+        reader = self._reader(group[0])
+        if any(p.uncertain for p in group):  # an earlier board may have carried some of them: record those
+            left = self._not_yet_posted(group, stats)
+            if left is None or not left:
+                return
+            group = left
+        try:
+            with self.session_factory() as session:
+                outgoing = notifications.render_board(session, group, reader, self.content_clock(), self.rules)
+        except Exception as error:
+            log.exception("outbox %s..%s (a board) could not be rendered", group[0].id, group[-1].id)
+            for pending in group:
+                self._fail(pending, Failure(f"render: {type(error).__name__}", permanent=True), stats)
+            return
+        if not isinstance(outgoing, notifications.Outgoing):  # the reports are gone
+            with write_transaction(self.session_factory) as session:
+                for pending in group:
+                    outbox.skip(session, pending.id)
+            stats.skipped += len(group)
+            return
+        outgoing = _tagged_board(outgoing, group)
+        if not self._still_claimed(group[0]):
+            return
+        try:
+            response = self._call(outgoing)
+        except (SlackApiError, OSError) as error:
+            failure = Failure.of(error)
+            for pending in group:
+                self._fail(pending, failure, stats, hold_channel=True, looks_next=True)
+            return
+        with write_transaction(self.session_factory) as session:
+            outbox.hold_channel(session, group[0].team_id, _pace_key(group[0]), self.clock() + self.channel_spacing)
+            for pending in group:
+                outbox.mark_sent(session, pending.id, channel=response.get("channel"), ts=response.get("ts"))
+        stats.sent += len(group)
+
+    def _not_yet_posted(self, group: list[Pending], stats: DeliveryStats) -> list[Pending] | None:
+        """The rows of `group` no message in the channel carries yet (those found are recorded as sent);
+        None when Slack cannot be asked now (every row is then retried later)."""
+        try:
+            found = {tag: m for m in self._messages(group[0].recipient, None) for tag in _tags_of(m)}
+        except (SlackApiError, OSError) as error:
+            failure = Failure.of(error)
+            if not failure.unreachable:
+                return group
+            for pending in group:
+                self._fail(pending, replace(failure, error=f"lookup: {failure.error}", uncertain=True), stats)
+            return None
+        posted = [p for p in group if _outbox_tag(p) in found]
+        if posted:
+            with write_transaction(self.session_factory) as session:
+                for pending in posted:
+                    message = found[_outbox_tag(pending)]
+                    outbox.mark_sent(session, pending.id, channel=group[0].recipient, ts=message.get("ts"))
+            stats.sent += len(posted)
+            log.info("outbox: %d report(s) were already in Slack; recorded, not posted twice", len(posted))
+        return [p for p in group if _outbox_tag(p) not in found]
+
     def _send(
         self, pending: Pending, outgoing: notifications.Outgoing, stats: DeliveryStats, covered: list[int]
     ) -> None:
@@ -429,6 +516,22 @@ class OutboxDelivery:
         stats.errors.append(failure.error)
 
 
+def _grouped(claimed: list[Pending]) -> list[list[Pending]]:
+    """Claimed rows as messages to send: reports for one channel together (a board), redraws of one subject
+    together (one delivery stands for all), every other row alone."""
+    groups: dict[object, list[Pending]] = {}
+    for pending in claimed:
+        prefix = notices.parse(pending.kind, pending.payload).coalescing_prefix(pending.recipient)
+        if pending.kind == BOARD:
+            key: object = (pending.team_id, pending.recipient)
+        elif prefix:
+            key = (pending.team_id, pending.kind, pending.recipient, prefix)
+        else:
+            key = pending.id
+        groups.setdefault(key, []).append(pending)
+    return list(groups.values())
+
+
 def _outbox_tag(pending: Pending) -> str:
     return f"{pending.team_id}:{pending.id}"
 
@@ -436,6 +539,19 @@ def _outbox_tag(pending: Pending) -> str:
 def _tag_of(message: dict) -> str | None:
     payload = (message.get("metadata") or {}).get("event_payload") or {}
     return payload.get("outbox")
+
+
+def _tags_of(message: dict) -> set[str]:
+    """Every row a message delivered: one, or a board's."""
+    payload = (message.get("metadata") or {}).get("event_payload") or {}
+    tags = payload.get("rows") if isinstance(payload.get("rows"), list) else []
+    return {str(tag) for tag in (payload.get("outbox"), *tags) if tag}
+
+
+def _tagged_board(outgoing: notifications.Outgoing, group: list[Pending]) -> notifications.Outgoing:
+    tags = [_outbox_tag(p) for p in group]
+    metadata = {"event_type": METADATA_EVENT, "event_payload": {"outbox": tags[0], "rows": tags}}
+    return replace(outgoing, args={**outgoing.args, "metadata": metadata})
 
 
 def _tagged(outgoing: notifications.Outgoing, pending: Pending) -> notifications.Outgoing:

@@ -111,9 +111,35 @@ def _progress_card(ctx: Context, notice: notices.ProgressCard) -> Rendered:
 
 
 def _progress_card_edit(ctx: Context, notice: notices.ProgressCardEdit) -> Rendered:
-    """The edited card replaces the posted one in place; before that one is out, wait for it."""
-    update = progress.get_update(ctx.session, ctx.team_id, notice.update_id)
-    return ctx.redraw(notice.card, progress_blocks.card(update, ctx.reader)) if update else None
+    """The edited report is redrawn in place: its card, or the board it went out on with the others; before
+    that message is out, wait for it."""
+    posted = outbox.find(ctx.session, ctx.team_id, notice.card)
+    if posted is None or posted.status is OutboxStatus.DEAD:
+        return None
+    if posted.status is OutboxStatus.PENDING or not posted.sent_ts or not posted.sent_channel:
+        return NotYet(RETRY_EDIT_AFTER)
+    on_it = outbox.payloads_posted_as(
+        ctx.session, ctx.team_id, notices.ProgressCard.kind, posted.sent_channel, posted.sent_ts
+    )
+    ids = [p["update_id"] for p in on_it if isinstance(p.get("update_id"), int)] or [notice.update_id]
+    updates = progress.get_updates(ctx.session, ctx.team_id, ids)
+    if not updates:
+        return None
+    board = progress_blocks.board(updates, ctx.reader)
+    return Outgoing("chat.update", {"channel": posted.sent_channel, "ts": posted.sent_ts, **board})
+
+
+def render_board(
+    session: Session, cards: list[Pending], reader: Reader, now: datetime, rules: ledger.Rules
+) -> Rendered:
+    """Progress cards queued for one channel, sent as one message (a board) when there are several."""
+    if len(cards) == 1:
+        return render(session, cards[0], reader, now, rules)
+    ids = [notices.parse(c.kind, c.payload).update_id for c in cards]  # type: ignore[attr-defined]
+    updates = progress.get_updates(session, cards[0].team_id, ids)
+    if not updates:
+        return None
+    return Outgoing("chat.postMessage", {"channel": cards[0].recipient, **progress_blocks.board(updates, reader)})
 
 
 def _approval_card_payload(ctx: Context, request_id: int, step_id: int | None) -> dict[str, Any]:

@@ -30,6 +30,9 @@ KINDS: dict[str, type[Notice]] = {}
 @dataclasses.dataclass(frozen=True)
 class Notice:
     kind: ClassVar[str] = ""
+    # Which waits less when the outbox is busy (lower goes first): a card someone must act on, then what
+    # others are told in channels and DMs, then reminders and digests, then App Home redraws.
+    urgency: ClassVar[int] = 1
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -63,6 +66,11 @@ class Notice:
         """For kinds rendered whole from current state: the dedupe-key prefix of the older rows of the same
         subject that one delivery stands for (None: every row is sent)."""
         return None
+
+
+def urgencies() -> dict[str, int]:
+    """Each kind's urgency, for the outbox's order of delivery."""
+    return {kind: cls.urgency for kind, cls in KINDS.items()}
 
 
 def _typed(value: Any, hint: Any) -> Any:
@@ -156,6 +164,7 @@ def _watching(session: Session, team_id: str, people: list[str]) -> list[str]:
 @dataclasses.dataclass(frozen=True)
 class HomeRefresh(Notice):
     kind = "home.refresh"
+    urgency = 3
 
     def coalescing_prefix(self, recipient: str) -> str | None:
         return f"home:{recipient}:"
@@ -210,6 +219,7 @@ class ProgressCardEdit(Notice):
 @dataclasses.dataclass(frozen=True)
 class ProgressNudge(Notice):
     kind = "nudge.progress"
+    urgency = 2
     project_id: int
     period_start: date
     stage: int = 1
@@ -218,6 +228,7 @@ class ProgressNudge(Notice):
 @dataclasses.dataclass(frozen=True)
 class NudgeEscalation(Notice):
     kind = "nudge.escalation"
+    urgency = 2
     project_id: int
     period_start: date
 
@@ -227,6 +238,7 @@ class NudgeEscalation(Notice):
 
 @dataclasses.dataclass(frozen=True)
 class ApprovalNotice(Notice):
+    urgency = 0
     request_id: int
     step_id: int | None = None
     proxy: str | None = None  # who was asked, or decided, for someone away
@@ -269,6 +281,7 @@ class ApprovalRecord(ApprovalNotice):
 
 @dataclasses.dataclass(frozen=True)
 class ApprovalRefresh(Notice):
+    urgency = 0
     kind = "approval.refresh"
     request_id: int
     card: str
@@ -278,6 +291,7 @@ class ApprovalRefresh(Notice):
 @dataclasses.dataclass(frozen=True)
 class ApprovalReminder(Notice):
     kind = "reminder.approval"
+    urgency = 2
     request_id: int
     step_id: int
     hours: int
@@ -293,6 +307,7 @@ class ApprovalOverdue(ApprovalReminder):
 
 @dataclasses.dataclass(frozen=True)
 class DirectiveNotice(Notice):
+    urgency = 0
     directive_id: int
 
 
@@ -318,6 +333,7 @@ class DirectiveReturned(DirectiveNotice):
 
 @dataclasses.dataclass(frozen=True)
 class DirectiveRefresh(Notice):
+    urgency = 0
     kind = "directive.refresh"
     directive_id: int
     card: str
@@ -326,6 +342,7 @@ class DirectiveRefresh(Notice):
 @dataclasses.dataclass(frozen=True)
 class DirectiveReminder(Notice):
     kind = "reminder.directive"
+    urgency = 2
     directive_id: int
     stage: str  # "before", "due", "overdue" to assignees; "issuer" to the issuer
 
@@ -363,6 +380,7 @@ class DiscussionSummary(Notice):
 @dataclasses.dataclass(frozen=True)
 class ProjectDigest(Notice):
     kind = "digest.project"
+    urgency = 2
     project_id: int
     week_start: date
 
@@ -370,6 +388,7 @@ class ProjectDigest(Notice):
 @dataclasses.dataclass(frozen=True)
 class CrossDigest(Notice):
     kind = "digest.cross"
+    urgency = 2
     week_start: date | None = None
 
 

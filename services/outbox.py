@@ -16,7 +16,7 @@ that took: an outage of minutes or hours loses nothing. Rows given up are kept, 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -191,6 +191,68 @@ def due_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:
             .limit(limit)
         )
     )
+
+
+def _due(now: datetime):
+    return (
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    )
+
+
+def _skipping_locked(session: Session, query):
+    """On PostgreSQL, rows another worker is claiming this instant are passed over rather than waited for."""
+    return query.with_for_update(skip_locked=True) if session.get_bind().dialect.name == "postgresql" else query
+
+
+def claim_due(
+    session: Session, now: datetime, limit: int, urgency: Mapping[str, int], lease: timedelta = CLAIM_LEASE
+) -> list[Pending]:
+    """Claims up to `limit` due rows, the most urgent kinds first, then the oldest: workers in several threads
+    and processes each take rows of their own without waiting on one another."""
+    order = case(dict(urgency), value=OutboxMessage.kind, else_=max(urgency.values(), default=0) + 1)
+    query = select(OutboxMessage.id).where(*_due(now)).order_by(order, OutboxMessage.next_attempt_at, OutboxMessage.id)
+    ids = session.scalars(_skipping_locked(session, query.limit(limit))).all()
+    return [pending for message_id in ids if (pending := claim(session, message_id, now, lease)) is not None]
+
+
+def claim_companions(session: Session, first: Pending, now: datetime, limit: int) -> list[Pending]:
+    """Due rows of the same kind to the same recipient as `first`, oldest first: what one message may carry
+    with it (a channel's board of reports)."""
+    if limit <= 0:
+        return []
+    query = (
+        select(OutboxMessage.id)
+        .where(
+            *_due(now),
+            OutboxMessage.team_id == first.team_id,
+            OutboxMessage.kind == first.kind,
+            OutboxMessage.recipient == first.recipient,
+            OutboxMessage.id != first.id,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    ids = session.scalars(_skipping_locked(session, query)).all()
+    return [pending for message_id in ids if (pending := claim(session, message_id, now)) is not None]
+
+
+def payloads_posted_as(session: Session, team_id: str, kind: str, channel: str, ts: str) -> list[dict[str, Any]]:
+    """The payloads of the rows of one kind delivered together as one message, in the order they were queued."""
+    return [
+        dict(payload)
+        for payload in session.scalars(
+            select(OutboxMessage.payload)
+            .where(
+                OutboxMessage.sent_channel == channel,
+                OutboxMessage.sent_ts == ts,
+                OutboxMessage.team_id == team_id,
+                OutboxMessage.kind == kind,
+            )
+            .order_by(OutboxMessage.id)
+        )
+    ]
 
 
 def claim(session: Session, message_id: int, now: datetime, lease: timedelta = CLAIM_LEASE) -> Pending | None:

@@ -1,4 +1,4 @@
-"""the request inbox, and when each person last opened App Home
+"""the request inbox, when each person last opened App Home, and the rows one message delivered
 
 Revision ID: 0011
 Revises: 0010
@@ -36,9 +36,11 @@ def upgrade() -> None:
     op.create_index("ix_inbox_team_id", "inbox", ["team_id"])
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("home_opened_at", UTCDateTime(timezone=True), nullable=True))
+    op.create_index("ix_outbox_sent_message", "outbox", ["sent_channel", "sent_ts"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_sent_message", table_name="outbox")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("home_opened_at")
     op.drop_index("ix_inbox_team_id", table_name="inbox")

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from services import audience as audiences
-from services import digests, nudges, outbox, projects, reminders
+from services import digests, nudges, outbox, projects, reminders, upkeep
 from services.organisation import Organisation
 from services.unit_of_work import write_transaction
 
@@ -37,6 +37,7 @@ def tick(session_factory: sessionmaker[Session], org: Organisation, now: datetim
                 org_tz=org.timezone,
             ),
             "digests": digests.due(session, now, audience, infos, org.admins),
+            "upkeep": upkeep.due(session, now, audience, org.admins),
         }
     with write_transaction(session_factory) as session:
         queued = {name: outbox.enqueue_many(session, rows, at=now) for name, rows in due.items()}

@@ -22,6 +22,7 @@ from kit.blocks import nudges as nudge_blocks
 from kit.blocks import progress as progress_blocks
 from kit.blocks import projects as project_blocks
 from kit.blocks import reports as report_blocks
+from kit.blocks import upkeep as upkeep_blocks
 from kit.home_view import home_view
 from kit.reader import Reader
 from services import approvals, digests, directives, discussions, ledger, notices, nudges, outbox, progress, projects
@@ -127,6 +128,12 @@ def _progress_card_edit(ctx: Context, notice: notices.ProgressCardEdit) -> Rende
         return None
     board = progress_blocks.board(updates, ctx.reader)
     return Outgoing("chat.update", {"channel": posted.sent_channel, "ts": posted.sent_ts, **board})
+
+
+def _outbox_dead(ctx: Context, _notice: notices.OutboxDead) -> Rendered:
+    """Nothing, when the messages given up were retried by hand or are older than a day by now."""
+    report = outbox.dead_report(ctx.session, ctx.team_id, ctx.now - timedelta(days=1))
+    return ctx.post(upkeep_blocks.dead_report(report, ctx.reader)) if report else None
 
 
 def render_board(
@@ -293,6 +300,7 @@ RENDERERS: dict[type[notices.Notice], Renderer] = {
     notices.ProjectDigest: _project_digest,
     notices.CrossDigest: _cross_digest,
     notices.LedgerAdjusted: _adjustment,
+    notices.OutboxDead: _outbox_dead,
 }
 
 

@@ -68,6 +68,15 @@ class Notice:
         return None
 
 
+@dataclasses.dataclass(frozen=True)
+class OutboxDead(Notice):
+    """To an admin: the messages given up in the day before delivery (services/upkeep.py)."""
+
+    kind = "outbox.dead"
+    urgency = 2
+    day: date
+
+
 def urgencies() -> dict[str, int]:
     """Each kind's urgency, for the outbox's order of delivery."""
     return {kind: cls.urgency for kind, cls in KINDS.items()}

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 URGENT, READ, WRITE = 0, 1, 2  # priorities: lower goes first
 MAX_WAITING = 2000
+KEPT_FOR_READS = 4  # slots writes never take, so a form can open while every other slot is writing
 
 
 class WorkLanes:
@@ -30,6 +31,7 @@ class WorkLanes:
         self._waiting: list[tuple[int, int, object, Callable[[], None]]] = []
         self._keys: set[object] = set()  # what is waiting or running here, so a sweep does not add it twice
         self._running = 0
+        self._writing = 0
         self._order = itertools.count()
 
     def offer(self, priority: int, key: object, work: Callable[[], None]) -> bool:
@@ -61,11 +63,15 @@ class WorkLanes:
             with self._lock:
                 if self._running >= self.slots or not self._waiting:
                     return
+                writes = self._waiting[0][0] >= WRITE  # the most urgent waiting is a write: nothing else waits
+                if writes and self._writing >= max(1, self.slots - KEPT_FOR_READS):
+                    return
                 _priority, _order, key, work = heapq.heappop(self._waiting)
                 self._running += 1
-            self.executor.submit(self._run, key, work)
+                self._writing += writes
+            self.executor.submit(self._run, key, work, writes)
 
-    def _run(self, key: object, work: Callable[[], None]) -> None:
+    def _run(self, key: object, work: Callable[[], None], writes: bool) -> None:
         try:
             work()
         except Exception:  # the work answers its own failures; this only keeps the lane alive
@@ -73,6 +79,7 @@ class WorkLanes:
         finally:
             with self._lock:
                 self._running -= 1
+                self._writing -= writes
                 self._keys.discard(key)
                 self._lock.notify_all()
         self._pump()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from handlers.lanes import READ, URGENT, WRITE, WorkLanes
+from handlers.lanes import KEPT_FOR_READS, READ, URGENT, WRITE, WorkLanes
 
 
 def test_waiting_work_runs_most_urgent_first_then_in_arrival_order():
@@ -44,3 +44,19 @@ def test_a_failing_piece_of_work_does_not_stop_the_lane():
         lanes.offer(WRITE, "good", lambda: ran.append("good"))
         assert lanes.wait_idle(5)
     assert ran == ["good"]
+
+
+def test_writes_never_take_the_slots_kept_for_reads():
+    gate, started = threading.Event(), []
+    slots = KEPT_FOR_READS + 2
+    with ThreadPoolExecutor(max_workers=slots) as pool:
+        lanes = WorkLanes(pool, slots=slots)
+        for n in range(slots + 3):
+            lanes.offer(WRITE, f"w{n}", lambda n=n: (started.append(f"w{n}"), gate.wait()))
+        read_done = threading.Event()
+        lanes.offer(READ, "form", read_done.set)
+        assert read_done.wait(5)  # a form opened while every write slot was busy
+        assert len(started) == slots - KEPT_FOR_READS
+        gate.set()
+        assert lanes.wait_idle(5)
+    assert len(started) == slots + 3

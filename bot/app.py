@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 # Work after the acks (which never wait for it): enough threads that a few slow calls to Slack do not
 # hold up everyone else's answers, few enough that the database is not swamped.
-LISTENER_THREADS = 32
+LISTENER_THREADS = 16
 
 
 class _QuietTokenWarning(logging.Filter):
@@ -40,6 +40,7 @@ def create_app(
     signing_secret: str | None,
     executor: Executor | None = None,
     clock: Callable[[], datetime] = utcnow,
+    front_session_factory: sessionmaker[Session] | None = None,
 ) -> tuple[App, Pipeline]:
     """The Bolt app answers Slack from the request's own thread (process_before_response): a request is
     recorded and acknowledged there, and carried out later by the pipeline's lanes."""
@@ -54,7 +55,12 @@ def create_app(
         process_before_response=True,
         logger=bolt_logger,
     )
-    deps = Deps(org=org, session_factory=session_factory, clock=clock)
+    deps = Deps(
+        org=org,
+        session_factory=session_factory,
+        clock=clock,
+        front_session_factory=front_session_factory or session_factory,
+    )
     work = executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
     pipeline = register_all(app, deps, WorkLanes(work, slots=LISTENER_THREADS))
 

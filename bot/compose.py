@@ -47,5 +47,13 @@ def database(settings: Settings, *, upgrade: bool = True) -> Engine:
     return engine
 
 
+def front_engine(engine: Engine) -> Engine:
+    """The same database through a small pool of its own, for the request threads' inbox writes: an ack never
+    waits for a connection that work after other acks is holding."""
+    if engine.url.get_backend_name() == "sqlite" and (engine.url.database or ":memory:") == ":memory:":
+        return engine  # a second pool would open a second, empty database
+    return make_engine(engine.url.render_as_string(hide_password=False), pool_size=4, max_overflow=12)
+
+
 def client(settings: Settings, *, retries: bool = True) -> WebClient:
     return make_client(settings.slack_bot_token, settings.slack_api_url, retries=retries)

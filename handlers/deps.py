@@ -27,6 +27,12 @@ class Deps:
     org: Organisation
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime] = utcnow
+    # sessions for the request threads (recording a request before its ack), from a pool of their own
+    front_session_factory: sessionmaker[Session] | None = None
+
+    @property
+    def front(self) -> sessionmaker[Session]:
+        return self.front_session_factory or self.session_factory
 
     @property
     def calendar(self) -> WorkCalendar:

@@ -153,7 +153,7 @@ class Pipeline:
         of one carried out; -1 when the database could not record it."""
         team_id, key = team_of(body), _request_key(body)
         try:
-            with write_transaction(self.deps.session_factory, patience=RECORD_PATIENCE) as session:
+            with write_transaction(self.deps.front, patience=RECORD_PATIENCE) as session:
                 recorded = inbox.record(
                     session,
                     team_id=team_id,

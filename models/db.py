@@ -28,6 +28,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # the work lanes, the delivery workers, the sweep and the scheduler each hold a connection at times
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
 
 

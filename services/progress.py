@@ -230,9 +230,12 @@ def form_for(session: Session, team_id: str, actor: str, key: str | None) -> For
     return Form(choices, selected, last_entry(session, team_id, actor, selected))
 
 
-def _members(project: Project) -> list[str]:
-    """Everyone whose App Home shows this project's progress."""
-    return [m.user.slack_user_id for m in project.members if m.active]
+def _whose_home_changes(project: Project, author: str) -> list[str]:
+    """Whose App Home a report changes: its author's (their status) and the leads' and managers' (who has not
+    reported). Other members' Homes show only their own status, so a report costs the same few redraws in a
+    project of 20 or of 300."""
+    overseers = [m.user.slack_user_id for m in project.members if m.active and (m.role is MemberRole.LEAD or m.manager)]
+    return [author, *overseers]
 
 
 def _check_can_report(project: Project, actor: str, entry: Entry):
@@ -293,7 +296,7 @@ def post(
         notices.send(
             session, team_id, project.channel_id, notices.ProgressCard(update.id), f"progress:{update.id}:card"
         )
-    notices.refresh_homes(session, team_id, _members(project), f"progress:{update.id}")
+    notices.refresh_homes(session, team_id, _whose_home_changes(project, actor), f"progress:{update.id}")
     return _info(update, project)
 
 
@@ -346,7 +349,9 @@ def edit(
     if project.channel_id:
         edit = notices.ProgressCardEdit(update.id, card=f"progress:{update.id}:card")
         notices.send(session, team_id, project.channel_id, edit, f"progress:{update.id}:edit:{update.edits}")
-    notices.refresh_homes(session, team_id, _members(project), f"progress:{update.id}:edit:{update.edits}")
+    notices.refresh_homes(
+        session, team_id, _whose_home_changes(project, actor), f"progress:{update.id}:edit:{update.edits}"
+    )
     return _info(update, project)
 
 

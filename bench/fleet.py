@@ -666,7 +666,7 @@ class Commands:
         except HTTPError as error:
             status = error.code
             replica = error.headers.get(HAPROXY_HEADER) if error.headers else None
-        except (OSError, URLError):
+        except (OSError, URLError, http.client.HTTPException):  # refused, reset, or cut off mid-answer
             status = 0
         return Sent(job, sent_at, time.perf_counter() - started, status, replica)
 

@@ -88,7 +88,7 @@ def card(info: RequestInfo, reader: Reader, *, step_id: int | None = None) -> di
     """The request as its approver (`step_id`) or its requester (no step) sees it, buttons included."""
     locale = reader.locale
     status = status_text(info, locale)
-    due = info.due_date.isoformat() if info.due_date else t("common.none", locale)
+    due = info.due_date.isoformat() if info.due_date else t("approval.no_due", locale)
     blocks: list[Block] = [
         header(f"#{info.id} {info.title}"),
         fields_section(
@@ -186,6 +186,9 @@ def notification(kind: str, info: RequestInfo, reader: Reader, payload: dict[str
             text = t("approval.disagreed_returned", locale, who=mention(step.approver), reason=info.reason, **names)
         else:
             text = t("approval.returned", locale, reason=info.reason, **names)
+    elif kind == "approval.completed" and reader.user_id in info.readers and reader.user_id != info.requester:
+        # 참조: told as a reader of someone else's request, not as if it were theirs
+        text = t("approval.completed_reference", locale, requester=mention(info.requester), **names)
     elif kind == "approval.completed":
         text = t("approval.completed", locale, **names)
     elif kind == "approval.record":
@@ -266,15 +269,13 @@ def show(info: RequestInfo, events: list[HistoryEntry], reader: Reader) -> dict[
     payload = card(info, reader, step_id=None if info.requester == reader.user_id else _viewer_step(info, reader))
     lines = []
     for entry in events[-HISTORY_SHOWN:]:
-        action = entry.action.removeprefix("approval.")
-        label = t(f"approval.event.{action}", reader.locale) if action in EVENT_LABELS else escape(action)
+        label = _event_label(entry, info, reader.locale)
         behalf = entry.detail.get("on_behalf_of")
         extra = f" ({t('approval.on_behalf', reader.locale, proxy=mention(entry.actor))})" if behalf else ""
         who = mention(behalf or entry.actor) if entry.actor != SYSTEM else t("common.system", reader.locale)
         note = entry.detail.get("comment") or ""
-        request = f" #{entry.detail['request']}" if entry.detail.get("request") != info.id else ""
         lines.append(
-            f"{reader.format_datetime(entry.at)} {who} {label}{request}{extra}"
+            f"{reader.format_datetime(entry.at)} {who} {label}{extra}"
             + (f" — {escape(truncate(note, 200))}" if note else "")
         )
     history = section(f"*{t('approval.history', reader.locale)}*\n" + "\n".join(lines))
@@ -283,6 +284,17 @@ def show(info: RequestInfo, events: list[HistoryEntry], reader: Reader) -> dict[
 
 
 EVENT_LABELS = {"requested", "approved", "rejected", "agreed", "disagreed", "withdrawn", "commented", "completed"}
+
+
+def _event_label(entry: HistoryEntry, info: RequestInfo, locale: str) -> str:
+    """상신, or 재상신 when the submission took up an earlier request; an earlier request's events say its number."""
+    action = entry.action.removeprefix("approval.")
+    if action == "requested" and entry.detail.get("resubmission_of"):
+        action = "resubmitted"
+    label = t(f"approval.event.{action}", locale) if action in EVENT_LABELS | {"resubmitted"} else escape(action)
+    if entry.detail.get("request") != info.id:
+        return t("approval.history_earlier", locale, event=label, id=entry.detail["request"])
+    return label
 
 
 def _viewer_step(info: RequestInfo, reader: Reader) -> int | None:
@@ -382,8 +394,8 @@ def request_modal(
     ]
     metadata = {"channel_id": channel_id, "resubmission_of": earlier.id if earlier else None}
     return modal(
-        title=label("title"),
-        submit=label("submit"),
+        title=label("title_resubmit" if earlier else "title"),
+        submit=label("submit_resubmit" if earlier else "submit"),
         close=t("common.cancel", locale, plain=True),
         callback_id=Callback.APPROVAL_REQUEST,
         private_metadata=json.dumps(metadata),

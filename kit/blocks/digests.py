@@ -10,11 +10,13 @@ overdue) are mentioned.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from kit.blocks.common import SECTION_TEXT, Block, context, header, message, section
 from kit.blocks.progress import HEALTH_EMOJI, health_text, progress_bar, sparkline
 from kit.i18n import t
+from kit.periods import period_text
 from kit.reader import Reader
 from kit.text import Raw, escape, escape_within, mention
 from services.digests import DepartmentProgress, MemberProgress, ProjectDigest, ProjectLine
@@ -176,13 +178,8 @@ def project_digest(digest: ProjectDigest, reader: Reader) -> dict[str, Any]:
     approvals, directives and discussions, and who has not reported."""
     locale = reader.locale
     info = digest.project
-    week = t(
-        "digest.week",
-        locale,
-        key=info.key,
-        start=reader.format_date(digest.week_start),
-        end=reader.format_date(digest.week_end),
-    )
+    period = period_text(digest.week_start, digest.week_end + timedelta(days=1), locale)
+    week = t("digest.week", locale, key=info.key, period=period)
     if info.status is ProjectStatus.CLOSED:
         week = Raw(f"{week} · {t('digest.closed_mark', locale)}")
     blocks: list[Block] = [

@@ -13,6 +13,7 @@ from kit.blocks.progress import health_text, progress_bar
 from kit.i18n import t
 from kit.ids import INPUT_ACTION, Action, Callback
 from kit.ids import Block as B
+from kit.periods import period_text
 from kit.reader import Reader
 from kit.text import Raw, escape, mention, truncate
 from services.approvals import Waiting
@@ -87,17 +88,23 @@ def _my_project(item: MyProject, locale: str) -> Block:
     role = f" {t('project.lead_mark', locale)}" if item.i_lead else ""
     state = " · ".join(s for s in (progress_bar(progress.percent, locale), health_text(progress.health, locale)) if s)
     status = t(f"progress.status.{item.my_status.value}", locale)
-    text = f"*{escape(info.name)}* `{escape(info.key)}`{role}\n{state}\n{t('home.my_status', locale, status=status)}"
+    mine = t("home.my_status", locale, period=_period(item, locale), status=status)
+    text = f"*{escape(info.name)}* `{escape(info.key)}`{role}\n{state}\n{mine}"
     return section(
         text, accessory=button(t("progress.button_update", locale, plain=True), Action.PROGRESS_OPEN, info.key)
     )
+
+
+def _period(item: MyProject, locale: str) -> str:
+    period = item.progress.period
+    return period_text(period.start, period.end, locale)
 
 
 def _led_lines(led: list[MyProject], locale: str) -> str:
     lines = []
     for item in led[:LED_SHOWN]:
         info, missing = item.progress.project, item.progress.missing
-        names = {"name": info.name, "key": info.key}
+        names = {"name": info.name, "key": info.key, "period": _period(item, locale)}
         if item.progress.period.due_at is None:
             lines.append(t("home.led_not_due", locale, **names))
         elif not missing:

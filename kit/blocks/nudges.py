@@ -8,6 +8,7 @@ from typing import Any
 from kit.blocks.common import actions, button, message, section
 from kit.i18n import t
 from kit.ids import Action
+from kit.periods import cadence_period
 from kit.reader import Reader
 from kit.text import Raw, mention, truncate
 from services.approvals import RequestInfo
@@ -24,7 +25,7 @@ def snooze_value(project_id: int, period_start: date) -> str:
 def progress_nudge(info: ProjectInfo, period_start: date, stage: int, reader: Reader) -> dict[str, Any]:
     locale = reader.locale
     key = "nudge.progress_first" if stage == 1 else "nudge.progress_second"
-    text = t(key, locale, name=info.name, key=info.key, start=reader.format_date(period_start))
+    text = t(key, locale, name=info.name, key=info.key, period=cadence_period(period_start, info.cadence, locale))
     buttons = [
         button(t("nudge.button_post", locale, plain=True), Action.PROGRESS_OPEN, info.key, "primary"),
         button(t("nudge.button_snooze", locale, plain=True), Action.NUDGE_SNOOZE, snooze_value(info.id, period_start)),
@@ -46,7 +47,7 @@ def escalation(info: ProjectInfo, period_start: date, missing: list[str], reader
         locale,
         name=info.name,
         key=info.key,
-        start=reader.format_date(period_start),
+        period=cadence_period(period_start, info.cadence, locale),
         count=len(missing),
         people=_people(missing, locale),
     )

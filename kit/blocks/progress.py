@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from kit.blocks.common import (
@@ -21,6 +20,7 @@ from kit.blocks.common import (
 from kit.i18n import t
 from kit.ids import INPUT_ACTION, Action, Callback
 from kit.ids import Block as B
+from kit.periods import period_text
 from kit.reader import Reader
 from kit.text import Raw, escape, escape_within, mention, truncate
 from services.progress import TEXT_MAX, ProjectProgress, UpdateInfo
@@ -241,8 +241,7 @@ def status_blocks(progress: ProjectProgress, reader: Reader) -> list[Block]:
 def _period_line(progress: ProjectProgress, reader: Reader) -> str:
     period = progress.period
     due = reader.format_datetime(period.due_at) if period.due_at else "-"
-    last_day = period.end - timedelta(days=1)
-    return t("progress.due_at", reader.locale, start=period.start.isoformat(), end=last_day.isoformat(), due=due)
+    return t("progress.due_at", reader.locale, period=period_text(period.start, period.end, reader.locale), due=due)
 
 
 def _missing_line(progress: ProjectProgress, locale: str) -> str:

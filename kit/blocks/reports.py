@@ -6,6 +6,7 @@ from typing import Any
 
 from kit.blocks.common import Block, context, divider, header, message, section
 from kit.i18n import t
+from kit.periods import month_label
 from kit.reader import Reader
 from kit.text import Raw, mention
 from services.ledger import AdjustmentNotice, Component, PersonMonth
@@ -42,6 +43,7 @@ def _components(record: PersonMonth, locale: str) -> list[str]:
 
 def my_record(record: PersonMonth | None, month: str, weights: dict[str, int], reader: Reader) -> dict[str, Any]:
     locale = reader.locale
+    month = month_label(month, locale)
     title = t("report.me_title", locale, plain=True, month=month)
     blocks: list[Block] = [header(title)]
     if record is None or record.score is None:
@@ -88,6 +90,7 @@ def participation(
     """The summary of a month for admins (everyone, with scores) or leads (their projects: figures by project,
     no score, since a total over some projects would not be the person's score)."""
     locale = reader.locale
+    month = month_label(month, locale)
     partial = scope_keys is not None
     if partial and len(scope_keys) == 1:
         scope = t("report.scope_project", locale, plain=True, key=scope_keys[0])
@@ -146,7 +149,7 @@ def _chunks(lines: list[str], limit: int = 2900) -> list[str]:
 
 def adjustment_notice(notice: AdjustmentNotice, reader: Reader) -> dict[str, Any]:
     """The DM to the person whose month an admin corrected: who, by how much, why."""
-    values = {"who": mention(notice.author), "month": notice.month, "reason": notice.reason}
+    values = {"who": mention(notice.author), "month": month_label(notice.month, reader.locale), "reason": notice.reason}
     if notice.points:
         text = t("report.adjusted_notice", reader.locale, points=f"{notice.points:+d}", **values)
     else:

@@ -2,6 +2,12 @@
 
 Placeholder values are escaped for mrkdwn unless they are text.Raw, so a catalog string
 can never be used to echo user text unescaped; plain_text contexts pass plain=True.
+
+Two things a catalog string may say besides `{name}`, resolved after the values are in (and escaped):
+
+- a Korean particle as a field of its own, where it goes: `*{title}*{을} 승인했습니다` (see korean.py);
+- a count with its noun in the right number: `{count:# member|# members}` is "1 member" or "3 members"
+  (`#` stands for the number; a form without it is the noun alone). Korean needs none: `{count}명`.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
+from kit.i18n.korean import PARTICLES, particle
 from kit.text import Raw, escape
 
 LOCALES = ("ko", "en")
@@ -36,7 +43,35 @@ def catalog(locale: str) -> dict[str, str]:
 
 
 def placeholders(template: str) -> set[str]:
-    return {field for _, field, _, _ in Formatter().parse(template) if field}
+    """The values a string takes (particle fields are not values)."""
+    return {field for _, field, _, _ in Formatter().parse(template) if field and field not in PARTICLES}
+
+
+def plural(count: Any, spec: str) -> str:
+    """`one|other` by the count: "# member|# members" with 1 is "1 member"; `#` stands for the count."""
+    one, _, other = spec.partition("|")
+    try:
+        single = abs(int(str(count))) == 1
+    except ValueError:
+        single = False
+    return (one if single else other).replace("#", str(count))
+
+
+def render(template: str, values: dict[str, Any]) -> str:
+    """The template with its values, plural forms and particles filled in, left to right."""
+    out: list[str] = []
+    for literal, field, spec, conversion in Formatter().parse(template):
+        out.append(literal)
+        if field is None:
+            continue
+        if field in PARTICLES:
+            out.append(particle("".join(out), field))
+            continue
+        value = values[field]
+        if conversion:
+            value = repr(value) if conversion == "r" else str(value)
+        out.append(plural(value, spec) if "|" in (spec or "") else format(value, spec or ""))
+    return "".join(out)
 
 
 def resolve_locale(slack_locale: str | None, default: str) -> str:
@@ -53,6 +88,6 @@ def t(key: str, locale: str, /, *, plain: bool = False, **values: Any) -> str:
     if template is None:
         template = catalog(LOCALES[0])[key]
     if plain:
-        return template.format(**values)
+        return render(template, values)
     # The result is safe mrkdwn, so it is Raw: passing it into another t() must not escape it twice.
-    return Raw(template.format(**{name: escape(v) if isinstance(v, str) else v for name, v in values.items()}))
+    return Raw(render(template, {name: escape(v) if isinstance(v, str) else v for name, v in values.items()}))

@@ -122,7 +122,7 @@ def test_project_digest_in_korean_shows_every_figure():
         "type": "header",
         "text": {"type": "plain_text", "text": "주간 요약 · 일자리 창출", "emoji": True},
     }
-    assert "`JOBS` · 2026-11-23 ~ 2026-11-29 주간" in shown
+    assert "`JOBS` · 11월 4주차(11. 23.~11. 29.)" in shown
     overview = texts(payload)[0]
     assert "`▓▓▓▓░░░░░░` 40% · :large_yellow_circle: 주의" in overview
     assert "`·····▁▃▄`" in overview  # the percent sparkline
@@ -134,7 +134,7 @@ def test_project_digest_in_korean_shows_every_figure():
     members = texts(payload)[2]
     assert "kim (일자리정책과) `▓▓▓▓░░░░░░` 40% :white_check_mark:" in members
     assert "<@U1>" not in members and "<@U2>" in members  # names, no pings; a mention only without a name
-    assert "*결재* 요청 2 · 종결 1 · 현재 진행 중 1" in shown
+    assert "*결재* 상신 2 · 종결 1 · 현재 진행 중 1" in shown
     assert "#12 협약안 결재 — <@U5> 결재 대기 (2026-11-24부터)" in shown
     assert "*지시* 새 지시 3 · 완료 1 · 현재 기한 지남 1" in shown
     assert "#4 현황 보고 — 기한 2026-11-20 · <@U2>, <@U1>" in shown and "둘째 줄" not in shown
@@ -147,7 +147,7 @@ def test_project_digest_in_english():
     payload = blocks.project_digest(digest(), EN)
     shown = blob(payload)
     assert payload["blocks"][0]["text"]["text"] == "Weekly digest · 일자리 창출"
-    assert "*Approvals* 2 requested · 1 closed · 1 pending now" in shown
+    assert "*Approvals* 2 submitted · 1 closed · 1 pending now" in shown
     assert "waiting on <@U5> (since 2026-11-23)" in shown  # the reader's own day, in New York
     assert "*일자리정책과* (lead)" in shown and "1 of 1 reported" in shown
     assert payload["text"] == "Weekly digest — 일자리 창출 (JOBS): 40%, At risk"

@@ -172,7 +172,7 @@ def test_open_card_without_a_poll_offers_to_add_one_and_to_close():
         (Action.DISCUSSION_CLOSE, "3", "Close with a conclusion"),
     ]
     text = mrkdwn(card)
-    assert "Reply in this thread to take part." in text and "3 replies" in text and "opened by <@U2>" in text
+    assert "Reply in this thread to take part." in text and "3 replies" in text and "Opened by <@U2>" in text
     assert card["blocks"][0] == {
         "type": "header",
         "text": {"type": "plain_text", "text": "Discussion: 시범 학교 선정 순서", "emoji": True},
@@ -198,7 +198,7 @@ def test_an_anonymous_card_shows_counts_but_never_the_voters():
     sections = [b["text"]["text"] for b in card["blocks"] if b["type"] == "section"]
     assert any(s.startswith("*A안*") and "1 (33%)" in s for s in sections)
     assert any(s.startswith("*C안*") and "2 (67%)" in s for s in sections)
-    assert "anonymous poll" in mrkdwn(card) and "3 votes" in mrkdwn(card)
+    assert "Anonymous poll" in mrkdwn(card) and "3 votes" in mrkdwn(card)
     assert len(vote_buttons(card)) == 3  # still open for voting
 
 
@@ -221,9 +221,9 @@ def test_a_poll_past_its_closing_date_shows_results_without_vote_buttons():
 
     assert vote_buttons(card) == []
     assert [b["action_id"] for b in buttons(card)] == [Action.DISCUSSION_CLOSE]  # still to be concluded
-    assert "voting closed" in mrkdwn(card) and "voting until 2026-11-22" in mrkdwn(card)
+    assert "Voting closed" in mrkdwn(card) and "Voting until 2026-11-22" in mrkdwn(card)
     assert "<@U3>" in mrkdwn(card)
-    assert len(vote_buttons(on_the_day)) == 2 and " · open" in mrkdwn(on_the_day)
+    assert len(vote_buttons(on_the_day)) == 2 and " · Open" in mrkdwn(on_the_day)
 
 
 def test_a_closed_card_has_no_buttons_and_shows_the_conclusion():
@@ -433,7 +433,7 @@ def test_discussion_list_fallback_escapes_the_project_name():
 def test_outcome_is_one_section_with_the_same_fallback_and_escapes_the_topic():
     payload = valid(blocks.outcome("discussion.vote_changed", info(topic=MARKUP), KO, option="B안 <!here>"))
 
-    assert payload["text"] == "토론 #3의 투표를 “B안 &lt;!here&gt;”(으)로 바꿨습니다."
+    assert payload["text"] == "토론 #3의 투표를 “B안 &lt;!here&gt;”로 바꾸었습니다."
     assert payload["blocks"] == [{"type": "section", "text": {"type": "mrkdwn", "text": payload["text"]}}]
     closed_ok = valid(blocks.outcome("discussion.closed_ok", info(), EN))
     assert closed_ok["text"].startswith(":checkered_flag: Discussion #3 is closed")

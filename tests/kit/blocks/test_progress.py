@@ -156,7 +156,10 @@ def test_home_for_a_lead_with_many_projects_stays_within_one_hundred_blocks():
 def test_home_in_english_shows_status_and_post_button():
     view = home_blocks.home(EN, None, [my_project(1, lead=False)], today=date(2026, 11, 25))
     blob = str(view["blocks"])
-    assert "My status: *Late (not reported)*" in blob and Action.PROGRESS_OPEN in blob
+    assert (
+        "My status for week 4 of November (Nov 23 – Nov 29): *Late (not reported)*" in blob
+        and Action.PROGRESS_OPEN in blob
+    )
     assert "Projects I lead" not in blob
 
 

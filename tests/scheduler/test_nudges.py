@@ -560,7 +560,7 @@ def test_after_a_three_day_outage_one_tick_queues_at_most_one_nudge_per_person_a
     assert count(sf, ESCALATION) == 0
     # last week's digest belonged to Monday: on Thursday it would be stale news, so it is not sent late
     assert count(sf, "digest.project") == 0
-    assert queued == {"nudges": 5, "reminders": 0, "digests": 0}
+    assert queued == {"nudges": 5, "reminders": 0, "digests": 0, "upkeep": 0}
     run(sf, kst(2026, 11, 30, 9))
     digests = sent(sf, "digest.project")
     assert sorted((d.recipient, d.key) for d in digests) == [
@@ -569,7 +569,7 @@ def test_after_a_three_day_outage_one_tick_queues_at_most_one_nudge_per_person_a
     ]
     assert all(d.payload["week_start"] == "2026-11-23" for d in digests)  # covering last week
 
-    assert run(sf, comeback, comeback + timedelta(minutes=5))[0] == {"nudges": 0, "reminders": 0, "digests": 0}
+    assert run(sf, comeback, comeback + timedelta(minutes=5))[0] == {"nudges": 0, "reminders": 0, "digests": 0, "upkeep": 0}
     run(sf, hours(comeback, kst(2026, 11, 29, 23)))
     assert count(sf, "digest.project") == 2
 

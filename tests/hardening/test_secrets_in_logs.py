@@ -127,6 +127,10 @@ def test_a_whole_run_at_debug_logs_no_secret(bot, production_logs):
     assert slack.raw(form, content_type=FORM, signed=False).status == 401
     # (a rejected interactive payload is test_a_rejected_click_logs_no_response_url, below)
 
+    # U1 looks at App Home, so changes redraw it (one of those redraws meets Slack's not_authed below)
+    assert slack.event({"type": "app_home_opened", "user": "U1", "tab": "home", "channel": "D1"}).status == 200
+    bot.settle()
+
     # commands, with tokens pasted into the text by a careless user
     bot.command("/project", f"new 아토피 없는 경기도 key=ATOPY <#C1|general> <@U2|lee> {PASTED[0]}")
     bot.command("/progress", f"ATOPY 40% 초안 완료 {PASTED[1]}", user="U2")

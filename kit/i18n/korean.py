@@ -55,6 +55,7 @@ _LETTERS = {"L": RIEUL, "M": CONSONANT, "N": CONSONANT, "R": RIEUL}  # 엘 엠 �
 _SYMBOLS = {"%": VOWEL}  # 퍼센트
 _CLOSERS = set("*_~`'\"”’」』》〉>]}.,!?…:;") | {" ", "\n", "\t"}
 _ENTITY = re.compile(r"&(lt|gt|amp);$")
+_TOKEN = re.compile(r"<[^<>]*>$|:[a-z0-9_+-]+:$")  # a Slack mention or channel, an emoji
 _NUMBER = re.compile(r"[0-9][0-9,]*(?:\.[0-9]+)?$")
 _WORD = re.compile(r"[A-Za-z]+$")
 _SHORT = {"a", "e", "i", "o", "u"}
@@ -118,6 +119,8 @@ def sound(text: str) -> str | None:
                 return VOWEL if entity.group(1) == "amp" else None
             text = text[: entity.start()]
             continue
+        if _TOKEN.search(text):  # Slack draws these: a name we do not know, a picture
+            return None
         last = text[-1]
         if last in _CLOSERS:
             text = text[:-1]

@@ -445,11 +445,12 @@ def running(*processes: Process) -> Iterator[None]:
 def wait_drained(url: str, timeout: float) -> tuple[bool, float]:
     """Waits until no outbox row is pending (the bot has delivered what setting up queued)."""
     started = time.monotonic()
-    while time.monotonic() - started < timeout:
+    while True:
         if outbox_count(url).pending == 0:
             return True, time.monotonic() - started
+        if time.monotonic() - started >= timeout:
+            return False, time.monotonic() - started
         time.sleep(0.5)
-    return False, time.monotonic() - started
 
 
 # -- HAProxy ------------------------------------------------------------------------------------------------

@@ -4,13 +4,12 @@ placeholder the raiser leaves unfilled (which would answer "unexpected error" in
 from __future__ import annotations
 
 import ast
-import string
 from pathlib import Path
 
 import pytest
 
 from handlers.refusals import error_text
-from kit.i18n import catalog
+from kit.i18n import catalog, placeholders  # particle fields ({을}) are not values
 from services.errors import DomainError, People
 
 ROOT = Path(__file__).parents[2]
@@ -35,10 +34,6 @@ def raised() -> list[tuple[str, frozenset[str], str]]:
 
 
 RAISED = raised()
-
-
-def placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def test_the_scan_finds_the_refusals():

@@ -72,7 +72,9 @@ def test_a_form_with_approvers_after_the_final_authority_says_who_would_never_be
     reply = bot.slack.view_submission(Callback.APPROVAL_REQUEST, values, private_metadata='{"channel_id": "C1"}')
     errors = json.loads(reply.body)["errors"]
     assert list(errors) == [Block.APPROVAL_FINAL]
-    assert errors[Block.APPROVAL_FINAL].startswith("전결권자 @park 뒤에 둔 결재자(@admin)는 결재 요청을 받지 못합니다.")
+    assert errors[Block.APPROVAL_FINAL].startswith(
+        "전결권자 @park 뒤에 둔 결재자(@admin)에게는 결재 차례가 오지 않습니다."
+    )
     status, _ = request_status(bot)
     assert status is None
 
@@ -157,7 +159,7 @@ def test_return_with_reason_then_resubmission_keeps_the_history(bot):
     )
     assert resubmitted.status == 200 and not resubmitted.body
     shown = json.dumps(bot.command("/approval", "show 2")["blocks"], ensure_ascii=False)
-    assert "#1의 재상신" in shown and "예산 근거 보완" in shown and "요청 #1" in shown
+    assert "#1의 재상신" in shown and "예산 근거 보완" in shown and "상신(#1)" in shown and "<@U1> 재상신" in shown
 
 
 def test_withdrawal_before_any_decision_updates_every_card(bot):
@@ -204,7 +206,7 @@ def test_intruder_is_refused_and_nothing_changes(bot):
     # someone not on the request learns nothing, not even that it exists
     assert "결재 #" in click(bot, Action.APPROVAL_APPROVE, step, "U9")["text"]
     assert "찾을 수 없습니다" in click(bot, Action.APPROVAL_APPROVE, step, "U9")["text"]
-    assert "회원님이 결정할 결재가 아닙니다" in click(bot, Action.APPROVAL_REJECT, step, "U1")["text"]
+    assert "결재하실 건이 아닙니다" in click(bot, Action.APPROVAL_REJECT, step, "U1")["text"]
     assert request_status(bot)[1]["U2"] is StepStatus.PENDING
     assert not [c for c in bot.fake.calls if c.method == "views.open"]
 
@@ -217,7 +219,7 @@ def test_double_click_and_stale_card_decide_once_and_say_who_decided(bot):
     second = click(bot, Action.APPROVAL_APPROVE, step, "U2")
     stale = click(bot, Action.APPROVAL_REJECT, step, "U2")
     assert "승인했습니다" in first["text"]
-    assert "이미 <@U2>님이" in second["text"] and "승인했습니다" in second["text"]
+    assert "이미 <@U2>님이" in second["text"] and "결정했습니다(승인)" in second["text"]
     assert "이미 <@U2>님이" in stale["text"]
     with bot.session_factory() as session:
         decisions = session.scalar(

@@ -57,7 +57,7 @@ def test_digest_of_one_project_this_week_in_korean_and_english(bot):
     korean = bot.command("/digest", "atopy")
     assert korean["response_type"] == "ephemeral"
     assert korean["blocks"][0]["text"]["text"] == "주간 요약 · 아토피 없는 경기도"
-    assert "`ATOPY` · 2026-11-23 ~ 2026-11-29 주간" in shown(korean)
+    assert "`ATOPY` · 11월 4주차(11. 23.~11. 29.)" in shown(korean)
     assert "`▓▓▓▓░░░░░░` 40%" in shown(korean) and "참여자별 진척" in shown(korean)
     assert "이번 기간 미보고 (마감 지남): <@U1>, <@U3>" in shown(korean)
     english = bot.command("/digest", "ATOPY", user="U3")
@@ -120,7 +120,7 @@ def test_queued_digests_are_delivered_in_the_readers_language_and_closed_project
     card = bot.fake.wait_for(
         "chat.postMessage", lambda c: c.params["channel"] == "C9" and "주간 요약" in c.params["text"]
     )
-    assert "2026-11-23 ~ 2026-11-29" in json.dumps(card[0].params["blocks"], ensure_ascii=False)
+    assert "11월 4주차(11. 23.~11. 29.)" in json.dumps(card[0].params["blocks"], ensure_ascii=False)
     assert status_of(bot, "test:before") is OutboxStatus.DEAD  # no digest of a week before the project existed
     queue(bot, "digest.cross", "U3", "test:cross", {"week_start": "2026-11-23"})
     dm = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "U3" and "glance" in c.params["text"])

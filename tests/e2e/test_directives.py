@@ -72,7 +72,8 @@ def test_directive_from_issue_to_acceptance(bot):
         (Action.DIRECTIVE_SHOW, None),
     ]
     assert (
-        "완료 처리했습니다" in bot.answer(click(bot, Action.DIRECTIVE_ACCEPT, "U1", value=buttons[0]["value"]))["text"]
+        "완료를 확인했습니다"
+        in bot.answer(click(bot, Action.DIRECTIVE_ACCEPT, "U1", value=buttons[0]["value"]))["text"]
     )
     assert "이미 완료" in bot.answer(click(bot, Action.DIRECTIVE_ACCEPT, "U1"))["text"]
     assert stored(bot).status is DirectiveStatus.DONE
@@ -83,7 +84,7 @@ def test_directive_from_issue_to_acceptance(bot):
         ),
     )
     shown = json.dumps(bot.command("/directive", "show 1")["blocks"], ensure_ascii=False)
-    assert "완료 보고" in shown and "완료 처리" in shown
+    assert "완료 보고" in shown and "완료 확인" in shown
 
 
 def test_returned_directive_reopens_for_another_report(bot):
@@ -144,7 +145,7 @@ def test_list_in_english_puts_overdue_first(bot):
     listing = bot.command("/directive", "list", user="U3")
     blob = json.dumps(listing["blocks"])
     assert "Assigned to me: 2" in listing["text"]
-    assert blob.index("due today") < blob.index("later one") and "overdue" in blob
+    assert blob.index("due today") < blob.index("later one") and "Overdue" in blob
 
 
 def test_home_lists_open_directives_with_due_dates_and_overdue_marks(bot):

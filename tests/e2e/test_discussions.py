@@ -115,7 +115,7 @@ def test_a_discussion_from_card_to_conclusion(bot):
     assert counted(bot, DiscussionReply) == 2
 
     refused = bot.command("/discuss", "close 1 남이 결론", user="U9")
-    assert "토론 #1을(를) 연 사람" in refused["text"]
+    assert "토론 #1을 연 사람" in refused["text"]
     closed = bot.command("/discuss", "close 1 북부부터 시범 운영", user="U1")
     assert "종료" in closed["text"]
     assert "이미 종료" in bot.command("/discuss", "close 1 다시", user="U1")["text"]
@@ -145,7 +145,7 @@ def test_a_poll_with_a_changed_vote_and_a_double_click(bot):
     ts = first.response["ts"]
     assert "북부 먼저" in vote(bot, "U2", 1, north, ts) and "You voted" in vote(bot, "U3", 1, north, ts)
     assert "이미" in vote(bot, "U2", 1, north, ts)  # the double click
-    assert "바꿨습니다" in vote(bot, "U2", 2, south, ts)
+    assert "바꾸었습니다" in vote(bot, "U2", 2, south, ts)
     assert counted(bot, PollVote) == 2
     bot.runtime.delivery.drain(timeout=15)
     shown = latest_card(bot, first)
@@ -246,9 +246,9 @@ def test_closing_without_a_conclusion_asks_for_it_and_a_blank_form_is_refused_un
         user_id="U1",
     )
     errors = json.loads(blank.body)["errors"]
-    assert errors[Block.DISCUSSION_CONCLUSION].startswith("결론을 적어 주세요. 예: `/discuss close 1 ")
+    assert errors[Block.DISCUSSION_CONCLUSION].startswith("결론을 적어 주십시오. 예: `/discuss close 1 ")
     assert "처리하지 못했습니다" not in blank.body
     bot.settle()
     assert not [c for c in bot.fake.calls if c.method == "chat.postMessage" and "unexpected" in json.dumps(c.params)]
     refused = bot.command("/discuss", "close 1", user="U9")  # someone who may not close it gets no form
-    assert "토론 #1을(를) 연 사람" in refused["text"] and len(bot.fake.calls_to("views.open")) == 1
+    assert "토론 #1을 연 사람" in refused["text"] and len(bot.fake.calls_to("views.open")) == 1

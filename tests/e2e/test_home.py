@@ -41,7 +41,7 @@ def test_home_with_many_projects_stays_within_view_limits(bot):
         bot.command("/project", f"new 과제 {n}")
     view = open_home(bot)
     assert len(view["blocks"]) <= 100
-    assert "외 20건은 `/project list`에서 보세요." in str(view["blocks"])  # 20 shown, the rest summarised
+    assert "외 20건은 `/project list`에서 확인하십시오." in str(view["blocks"])  # 20 shown, the rest summarised
 
 
 def test_setting_department_updates_home_and_project_detail(bot):

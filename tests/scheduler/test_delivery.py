@@ -162,7 +162,7 @@ def test_notification_is_rendered_in_the_recipients_language(session_factory, se
         )
     queue(session_factory, project_id, recipient="U3")
     worker(session_factory, settings).drain(timeout=5)
-    assert "added you to" in posts(fake_slack, "U3")[0].params["text"]
+    assert "You were added to" in posts(fake_slack, "U3")[0].params["text"]
 
 
 def test_commit_wakes_the_running_worker(engine, settings, fake_slack):

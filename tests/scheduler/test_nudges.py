@@ -569,7 +569,12 @@ def test_after_a_three_day_outage_one_tick_queues_at_most_one_nudge_per_person_a
     ]
     assert all(d.payload["week_start"] == "2026-11-23" for d in digests)  # covering last week
 
-    assert run(sf, comeback, comeback + timedelta(minutes=5))[0] == {"nudges": 0, "reminders": 0, "digests": 0, "upkeep": 0}
+    assert run(sf, comeback, comeback + timedelta(minutes=5))[0] == {
+        "nudges": 0,
+        "reminders": 0,
+        "digests": 0,
+        "upkeep": 0,
+    }
     run(sf, hours(comeback, kst(2026, 11, 29, 23)))
     assert count(sf, "digest.project") == 2
 
@@ -794,13 +799,16 @@ def test_nudges_render_in_korean_and_english_and_not_once_the_person_has_reporte
     run(sf, kst(2026, 11, 23, 10), nyt(2026, 11, 23, 10))
     ko = rendered(sf, NUDGE, "U2", "ko", kst(2026, 11, 23, 10, 1))
     assert isinstance(ko, Outgoing) and ko.args["channel"] == "U2"
-    assert "*청년 일자리 YOUTH* (`YOUTH`)의 2026-11-23부터 기간 진척 보고가 아직 없습니다" in ko.args["text"]
+    assert "*청년 일자리 YOUTH* (`YOUTH`)의 11월 4주차(11. 23.~11. 29.) 진척 보고가 아직 없습니다" in ko.args["text"]
     buttons = [e for b in ko.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["action_id"] for b in buttons] == ["progress_open", "nudge_snooze"]
     assert buttons[1]["value"] == f"{info.id}:2026-11-23"
     assert [b["text"]["text"] for b in buttons] == ["진척 보고", "내일 다시 알림"]
     en = rendered_text(sf, NUDGE, "U3", "en", nyt(2026, 11, 23, 10, 1), tz=NEW_YORK)
-    assert "Your progress update for *청년 일자리 YOUTH* (`YOUTH`) for the period from 2026-11-23 is not in yet" in en
+    assert (
+        "Your progress update for *청년 일자리 YOUTH* (`YOUTH`) for week 4 of November (Nov 23 – Nov 29) is not in yet"
+        in en
+    )
 
     report(sf, "U2", kst(2026, 11, 23, 11))
     assert rendered(sf, NUDGE, "U2", "ko", kst(2026, 11, 23, 11, 1)) is None
@@ -821,9 +829,11 @@ def test_second_nudge_and_escalation_render_in_korean_and_english(session_factor
         out = render(s, pending, Reader("U2", "ko", SEOUL), kst(2026, 11, 24, 10), RULES)
     assert isinstance(out, Outgoing) and out.args["text"].startswith(":memo: 다시 알려 드립니다")
     ko = rendered_text(sf, ESCALATION, LEAD, "ko", kst(2026, 11, 25, 10))
-    assert "두 번 알린 뒤에도 2026-11-23부터 기간 진척 보고가 없는 참여자 2명: <@U2>, <@U3>" in ko
+    assert "두 번 알린 뒤에도 11월 4주차(11. 23.~11. 29.) 진척 보고가 없는 참여자 2명: <@U2>, <@U3>" in ko
     en = rendered_text(sf, ESCALATION, LEAD, "en", kst(2026, 11, 25, 10))
-    assert "2 member(s) have not reported for the period from 2026-11-23 after two reminders: <@U2>, <@U3>" in en
+    assert (
+        "2 members have not reported for week 4 of November (Nov 23 – Nov 29) after two reminders: <@U2>, <@U3>" in en
+    )
     report(sf, "U3", kst(2026, 11, 25, 10, 30))
     assert "<@U3>" not in rendered_text(sf, ESCALATION, LEAD, "en", kst(2026, 11, 25, 10, 31))
     report(sf, "U2", kst(2026, 11, 25, 10, 40))
@@ -837,12 +847,16 @@ def test_approval_reminders_render_in_korean_and_english_and_not_once_decided(se
     request = make_request(sf, kst(2026, 11, 20, 10))
     run(sf, kst(2026, 11, 24, 16), kst(2026, 12, 2, 10))
     now = kst(2026, 12, 2, 10, 1)
-    assert f"결재 #{request.id} “청년 주거 지원 협약안 결재”이(가) 근무시간 기준 24시간째" in rendered_text(
+    assert f"결재 #{request.id} “청년 주거 지원 협약안 결재”가 근무시간 기준 24시간째" in rendered_text(
         sf, APPROVAL_REMINDER, "U2", "ko", now
     )
     assert "has been waiting for you for 24 working hours" in rendered_text(sf, APPROVAL_REMINDER, "U2", "en", now)
-    assert "<@U2>에게서 근무시간 기준 72시간째 멈춰 있습니다" in rendered_text(sf, APPROVAL_OVERDUE, "U5", "ko", now)
-    assert "has been waiting 72 working hours at <@U2>" in rendered_text(sf, APPROVAL_OVERDUE, LEAD, "en", now)
+    assert "<@U2> 결재 단계에서 근무시간 기준 72시간째 대기 중입니다" in rendered_text(
+        sf, APPROVAL_OVERDUE, "U5", "ko", now
+    )
+    assert "has been waiting at <@U2>'s step for 72 working hours" in rendered_text(
+        sf, APPROVAL_OVERDUE, LEAD, "en", now
+    )
     with write_transaction(sf) as s:
         approvals.decide(s, TEAM, "U2", request.steps[0].id, approvals.Decision.APPROVE, now=now)
     assert rendered(sf, APPROVAL_REMINDER, "U2", "ko", now) is None

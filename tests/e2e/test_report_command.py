@@ -96,7 +96,7 @@ def test_report_me_in_korean(bot):
     answer = bot.command("/report", "me 2026-09", user="U2")
     shown = text_of(answer)
     assert answer["response_type"] == "ephemeral"
-    assert "내 참여 실적 · 2026-09" in shown and "점수: *50* / 100" in shown
+    assert "내 참여 실적 · 2026년 9월" in shown and "점수: *50* / 100" in shown
     assert "ATOPY" in shown and "JOBS" in shown and "아토피 없는 경기도" in shown
     assert "보고 4건 중 기한 내 2 · 지연 1 · 누락 1" in shown  # ATOPY
     assert "해당 없음" in shown  # approvals, directives, discussions had nothing due
@@ -106,7 +106,7 @@ def test_report_me_in_korean(bot):
 def test_report_me_in_english_for_a_member_in_new_york(bot):
     setup(bot)
     shown = text_of(bot.command("/report", "me 2026-09", user="U3"))
-    assert "My participation · 2026-09" in shown and "Score: *12.5* / 100" in shown
+    assert "My participation · September 2026" in shown and "Score: *12.5* / 100" in shown
     assert "reports 1 on time, 0 late, 3 missed of 4" in shown
     assert "점수" not in shown
 
@@ -114,8 +114,8 @@ def test_report_me_in_english_for_a_member_in_new_york(bot):
 def test_report_me_defaults_to_the_current_month_in_the_readers_zone(bot):
     setup(bot)
     bot.clock.set(kst(10, 1, 9))  # 1 October in Seoul, still 30 September in New York
-    assert "내 참여 실적 · 2026-10" in text_of(bot.command("/report", "me", user="U2"))
-    assert "My participation · 2026-09" in text_of(bot.command("/report", "me", user="U3"))
+    assert "내 참여 실적 · 2026년 10월" in text_of(bot.command("/report", "me", user="U2"))
+    assert "My participation · September 2026" in text_of(bot.command("/report", "me", user="U3"))
 
 
 def test_report_me_with_nothing_due_says_so(bot):
@@ -142,7 +142,7 @@ def test_admin_gets_the_summary_and_both_files_in_their_dm(bot):
     answer = bot.command("/report", "participation 2026-09", user=ADMIN)
     shown = text_of(answer)
     assert answer["response_type"] == "ephemeral"
-    assert "참여 실적 · 2026-09" in shown and "3명 · 평균 20.8점" in shown
+    assert "참여 실적 · 2026년 9월" in shown and "3명 · 평균 20.8점" in shown
     assert "CSV와 엑셀 파일을 온누리 DM으로 보냈습니다" in shown
     files = dict(uploads(bot, ADMIN))
     assert sorted(files) == ["participation-2026-09.csv", "participation-2026-09.xlsx"]
@@ -163,7 +163,7 @@ def test_a_lead_gets_their_own_project_only(bot):
     setup(bot)
     shown = text_of(bot.command("/report", "participation 2026-09 atopy", user="U1"))
     # one project's figures, by person, and no score: a total over one project is not the person's score
-    assert "참여 실적 · 2026-09 · ATOPY" in shown and "과제별 실적입니다" in shown and "평균" not in shown
+    assert "참여 실적 · 2026년 9월 · ATOPY" in shown and "과제별 실적입니다" in shown and "평균" not in shown
     assert shown.count("`ATOPY` 아토피 없는 경기도:") == 3
     files = dict(uploads(bot, "U1"))
     assert sorted(files) == ["participation-2026-09-ATOPY.csv", "participation-2026-09-ATOPY.xlsx"]
@@ -244,13 +244,13 @@ def test_a_non_admin_cannot_adjust_and_nothing_is_stored(bot):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("adjust 2026-09 +5 사유", "대상자를 적어 주세요"),
-        ("adjust <@U2|lee> 2026-09 +5", "사유를 적어 주세요"),
+        ("adjust 2026-09 +5 사유", "대상자를 적어 주십시오"),
+        ("adjust <@U2|lee> 2026-09 +5", "사유를 적어 주십시오"),
         ("adjust <@U2|lee> 2026-09 +25 너무 큰 보정", "보정은 한 사람의 한 달 합계로 위아래 20점까지입니다"),
         ("adjust <@U2|lee> 2026-09 +1000 아주 큰 보정", "보정은 한 사람의 한 달 합계로 위아래 20점까지입니다"),
         ("adjust <@U2|lee> 2026-09 -99999999999999999999999 사유", "위아래 20점까지입니다"),
-        ("adjust <@U2|lee> +5 월 없음", "`+5`은(는) 월 형식이 아닙니다"),
-        ("adjust <@U2|lee> 2026-13 +5 사유", "`2026-13`은(는) 월 형식이 아닙니다"),
+        ("adjust <@U2|lee> +5 월 없음", "`+5`는 월 형식이 아닙니다"),
+        ("adjust <@U2|lee> 2026-13 +5 사유", "`2026-13`은 월 형식이 아닙니다"),
     ],
 )
 def test_malformed_adjustments_are_refused_and_nothing_is_stored(bot, text, expected):
@@ -270,11 +270,11 @@ def test_an_unsigned_number_at_the_start_of_a_reason_is_not_points(bot):
 @pytest.mark.parametrize(
     ("user", "text", "expected"),
     [
-        ("U2", "me 2026-13", "`2026-13`은(는) 월 형식이 아닙니다. YYYY-MM으로 적어 주세요."),
-        ("U2", "me 9월", "`9월`은(는) 월 형식이 아닙니다"),
-        ("U2", "me 1999-12", "`1999-12`은(는) 월 형식이 아닙니다"),
+        ("U2", "me 2026-13", "`2026-13`은 월 형식이 아닙니다. YYYY-MM 형식으로 적어 주십시오."),
+        ("U2", "me 9월", "`9월`은 월 형식이 아닙니다"),
+        ("U2", "me 1999-12", "`1999-12`는 월 형식이 아닙니다"),
         ("U3", "me 2026-00", "`2026-00` is not a month: use YYYY-MM"),
-        (ADMIN, "participation 2026-13", "`2026-13`은(는) 월 형식이 아닙니다"),
+        (ADMIN, "participation 2026-13", "`2026-13`은 월 형식이 아닙니다"),
     ],
 )
 def test_a_bad_month_is_refused(bot, user, text, expected):
@@ -287,7 +287,7 @@ def test_help_in_korean_and_english(bot):
         shown = text_of(bot.command("/report", text, user="U2"))
         assert "`/report me [YYYY-MM]` 내 실적과 산정 방식" in shown and "/report adjust" in shown
     assert "your own record and how it is counted" in text_of(bot.command("/report", "help", user="U3"))
-    assert "`/report nope`은(는) 없는 명령입니다" in text_of(bot.command("/report", "nope", user="U2"))
+    assert "`/report nope`는 없는 명령입니다" in text_of(bot.command("/report", "nope", user="U2"))
 
 
 # -- App Home ------------------------------------------------------------------------------------------
@@ -317,12 +317,12 @@ def test_the_person_adjusted_is_told_who_changed_their_month_by_how_much_and_why
     dm = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "U2" and ":memo:" in c.params["text"])[
         0
     ]
-    assert dm.params["text"] == ":memo: <@UADMIN>님이 2026-09 참여 실적을 +5점 보정했습니다. 사유: 합동 설명회 주관"
+    assert dm.params["text"] == ":memo: <@UADMIN>님이 2026년 9월 참여 실적을 +5점 보정했습니다. 사유: 합동 설명회 주관"
     bot.command("/report", "adjust <@U3|park> 2026-09 -3 Late report excused in part", user=ADMIN)
     english = bot.fake.wait_for(
         "chat.postMessage", lambda c: c.params["channel"] == "U3" and ":memo:" in c.params["text"]
     )[0]
-    assert "<@UADMIN> adjusted your participation for 2026-09 by -3 points" in english.params["text"]
+    assert "<@UADMIN> adjusted your participation for September 2026 by -3 points" in english.params["text"]
     # a second correction that would take the month past the bound is refused, and nothing more is told
     refused = text_of(bot.command("/report", "adjust <@U2|lee> 2026-09 +16 더 많이", user=ADMIN))
     assert "위아래 20점까지입니다(지금까지 5점)" in refused

@@ -23,6 +23,7 @@ import bot.demo
 from bot.console import main as console_main
 from bot.console import repl
 from bot.console.session import Console
+from kit.periods import period_text
 from services.calendar import WorkCalendar
 
 ROOT = Path(__file__).parents[3]
@@ -170,7 +171,7 @@ def test_project_registration_through_the_form(term):
     assert any(p.startswith("보고 주기") and "2) 매주" in p and "[Enter: 매주" in p for p in asked)
     assert any(p.startswith("과제 키 (optional)") for p in asked)
     assert "┌ 과제 등록 ┐" in shown
-    assert "✅ 과제 해양 쓰레기 줄이기 (`MARINE`)을(를) 등록했습니다. 참여자 3명." in shown
+    assert "✅ 과제 해양 쓰레기 줄이기 (`MARINE`)를 등록했습니다. 참여자 3명." in shown
     assert "#C0MARINE" in shown  # the announcement in the project's channel (see the xfail below)
     assert "DM to 이서연 (1)" in shown and "DM to 박지호 (1)" in shown
 
@@ -179,12 +180,14 @@ def test_project_registration_through_the_form(term):
     assert "@김민수 (주관)" in shown and "@이서연" in shown and "@박지호" in shown
 
     term.do(":as lee")
-    assert "📥 @김민수님이 회원님을 과제 해양 쓰레기 줄이기 (`MARINE`)의 참여자로 추가했습니다." in term.do(":inbox")
+    assert "📥 과제 해양 쓰레기 줄이기 (`MARINE`)의 참여자로 추가되셨습니다. 추가한 사람: @김민수님" in term.do(
+        ":inbox"
+    )
 
 
 def test_project_registration_in_one_line(term):
     shown = term.do("/project new 해양 쓰레기 줄이기 key=MARINE #C0MARINE @lee @박지호")
-    assert "✅ 과제 해양 쓰레기 줄이기 (`MARINE`)을(를) 등록했습니다. 참여자 3명." in shown
+    assert "✅ 과제 해양 쓰레기 줄이기 (`MARINE`)를 등록했습니다. 참여자 3명." in shown
     assert "🆕 새 융합행정 과제 해양 쓰레기 줄이기 (`MARINE`)" in after(shown, "── #C0MARINE ──")
     assert "DM to 이서연 (1)" in shown and "DM to 박지호 (1)" in shown
     assert term.asked() == []  # no form
@@ -197,16 +200,16 @@ def test_project_registration_in_one_line(term):
 
 def test_the_new_projects_announcement_is_shown_to_its_lead_after_the_form_as_after_one_line(term):
     shown = term.do("/project", form={"과제 이름": "해양 쓰레기 줄이기", "과제 키": "MARINE", "과제 채널": "C0MARINE"})
-    assert "✅ 과제 해양 쓰레기 줄이기 (`MARINE`)을(를) 등록했습니다." in shown
+    assert "✅ 과제 해양 쓰레기 줄이기 (`MARINE`)를 등록했습니다." in shown
     assert "🆕 새 융합행정 과제 해양 쓰레기 줄이기 (`MARINE`)" in after(shown, "── #C0MARINE ──")
 
 
 def test_a_refused_form_asks_again_only_what_was_refused(term):
     shown = term.do("/project", form={"과제 이름": "새 과제", "과제 키": ["ATOPY", "NEWKEY"]})
-    assert "⚠ 과제 키 `ATOPY`은(는) 이미 사용 중입니다." in shown
+    assert "⚠ 과제 키 `ATOPY`는 이미 사용 중입니다." in shown
     assert sum(p.startswith("과제 이름") for p in term.asked()) == 1
     assert sum(p.startswith("과제 키") for p in term.asked()) == 2
-    assert "✅ 과제 새 과제 (`NEWKEY`)을(를) 등록했습니다." in shown
+    assert "✅ 과제 새 과제 (`NEWKEY`)를 등록했습니다." in shown
 
 
 def test_cancelling_a_form_saves_nothing(term):
@@ -220,8 +223,8 @@ def test_cancelling_a_form_saves_nothing(term):
 
 
 def _home_status(home: str, key: str) -> str:
-    """The '내 상태' line of one project in App Home."""
-    return next(line for line in after(home, f"`{key}`").splitlines() if line.startswith("내 상태"))
+    """The '내 상태' line of one project in App Home (it opens with the period it counts)."""
+    return next(line for line in after(home, f"`{key}`").splitlines() if " · 내 상태: " in line)
 
 
 def test_progress_post_in_one_line(term):
@@ -294,19 +297,19 @@ def test_full_approval_line_clicked_by_the_right_people_and_the_requester_is_tol
 
     term.do(":as park")
     inbox = term.do(":inbox")
-    card = after(inbox, "👉 회원님이 결정할 차례입니다.")
+    card = after(inbox, "👉 결재하실 차례입니다.")
     assert "1. 👉 @박지호" in card and "2. ⏳ @김민수" in card
     shown = term.do(f":click {button(card, '승인')}")
-    assert "✅ #1 시범 학교 공기청정기 구매을(를) 승인했습니다." in shown
+    assert "✅ #1 시범 학교 공기청정기 구매를 승인했습니다." in shown
     assert "1. ✅ @박지호" in shown and "2. 👉 @김민수" in shown  # the card redrawn in place
     assert not buttons(shown, "승인")  # nothing left for 박지호 to approve
     assert "also sent: DM to 김민수 (1)" in shown
 
     term.do(":as kim")
-    card = after(term.do(":inbox"), "👉 회원님이 결정할 차례입니다.")
+    card = after(term.do(":inbox"), "👉 결재하실 차례입니다.")
     assert "1. ✅ @박지호" in card and "2. 👉 @김민수" in card
     shown = term.do(f":click {button(card, '승인')}")
-    assert "✅ #1 시범 학교 공기청정기 구매을(를) 승인했습니다." in shown
+    assert "✅ #1 시범 학교 공기청정기 구매를 승인했습니다." in shown
     assert "✅ 결재 완료 — 시범 학교 공기청정기 구매 (#1)" in after(shown, "── #C0ATOPY ──")
     assert "also sent: DM to 이서연 (1)" in shown
 
@@ -319,13 +322,13 @@ def test_full_approval_line_clicked_by_the_right_people_and_the_requester_is_tol
 @pytest.mark.parametrize(
     ("intruder", "answer"),
     [
-        ("choi", "결재 #1을(를) 찾을 수 없습니다."),  # outside the line: it does not exist for them
-        ("kim", "결재 #1은(는) 회원님이 결정할 결재가 아닙니다."),  # the next approver, out of turn
+        ("choi", "결재 #1을 찾을 수 없습니다."),  # outside the line: it does not exist for them
+        ("kim", "결재 #1은 결재하실 건이 아닙니다."),  # the next approver, out of turn
     ],
 )
 def test_approval_clicked_by_the_wrong_person_is_refused_and_changes_nothing(term, intruder, answer):
     term.do(":as park")
-    approve = button(after(term.do(":inbox"), "👉 회원님이 결정할 차례입니다."), "승인")
+    approve = button(after(term.do(":inbox"), "👉 결재하실 차례입니다."), "승인")
     term.do(f":as {intruder}")
     shown = term.do(f":click {approve}")
     assert answer in shown
@@ -343,7 +346,7 @@ def test_the_approval_waits_in_app_home_and_can_be_approved_there(term):
     waiting = after(home, "결재 대기 (1)")
     assert "#1 시범 학교 공기청정기 구매 · `ATOPY` · @이서연" in waiting
     shown = term.do(f":click {button(waiting, '승인')}")
-    assert "✅ #1 시범 학교 공기청정기 구매을(를) 승인했습니다." in shown
+    assert "✅ #1 시범 학교 공기청정기 구매를 승인했습니다." in shown
     assert "결재 대기 (0)" in term.do(":home")
 
 
@@ -365,7 +368,7 @@ def test_directive_issued_by_the_lead_and_acknowledged_by_the_assignee(term):
     acknowledge = button(card, "확인")
 
     term.do(":as choi")
-    assert "지시 #2을(를) 찾을 수 없습니다." in term.do(f":click {acknowledge}")  # not theirs even to see
+    assert "지시 #2를 찾을 수 없습니다." in term.do(f":click {acknowledge}")  # not theirs even to see
 
     term.do(":as lee")
     card = after(term.do(":inbox"), "#2 자료 정리")
@@ -398,14 +401,14 @@ def test_discussion_with_a_poll_and_votes_by_two_people(term):
         form={"주제": "홍보 방법", "배경 설명": "예산 500만 원", "투표 선택지": "포스터\\n영상\\n캠페인"},
     )
     assert "[Enter: 아토피 없는 경기도 (ATOPY)]" in next(p for p in term.asked() if p.startswith("과제"))
-    assert "💬 토론 #2을(를) 열었습니다: 홍보 방법." in shown
+    assert "💬 토론 #2를 열었습니다: 홍보 방법." in shown
     card = after(shown, "── #C0ATOPY ──")
     assert "토론: 홍보 방법" in card and "예산 500만 원" in card and "투표 0표" in card
     video = button(card, "영상")
 
     term.do(":as lee")
     shown = term.do(f":click {video}")
-    assert "토론 #2에 “영상”(으)로 투표했습니다." in shown
+    assert "토론 #2에 “영상”으로 투표했습니다." in shown
     updated = after(shown, "── updated in #C0ATOPY ──")
     assert "영상  `▓▓▓▓▓▓▓▓▓▓` 1 (100%)" in updated and "투표 1표" in updated
 
@@ -429,7 +432,8 @@ def test_moving_the_clock_to_monday_morning_sends_a_progress_nudge_to_my_dms(ter
     assert shown.startswith(f"⏰ {monday.isoformat()}T10:00+09:00: the scheduler queued nudges ")
     assert int(re.search(r"nudges (\d+)", shown).group(1)) > 0
     nudge = after(shown, "── DM from Onnuri ──")
-    line = f"📝 아토피 없는 경기도 (`ATOPY`)의 {monday.isoformat()}부터 기간 진척 보고가 아직 없습니다."
+    week = period_text(monday, monday + timedelta(days=7), "ko")  # e.g. 12월 2주차(12. 7.~12. 13.)
+    line = f"📝 아토피 없는 경기도 (`ATOPY`)의 {week} 진척 보고가 아직 없습니다."
     assert line in nudge
     assert "DM to 박지호" in shown  # others were nudged too, in their own DMs
 
@@ -465,7 +469,7 @@ def test_inbox_shows_every_dm_of_the_current_person_with_numbered_buttons(term):
     inbox = term.do(":inbox")
     dms = term.console.fake.messages("D0KIM")
     assert inbox.count("── DM from Onnuri ──") == len(dms) == 4  # added to VILLAGE, JOBS, ATOPY and HALL
-    assert "📥 @박지호님이 회원님을 과제 아토피 없는 경기도 (`ATOPY`)의 참여자로 추가했습니다." in inbox
+    assert "📥 과제 아토피 없는 경기도 (`ATOPY`)의 참여자로 추가되셨습니다. 추가한 사람: @박지호님" in inbox
     assert buttons(inbox, "상세 보기") == [1, 2, 3, 4]
 
 
@@ -542,7 +546,7 @@ def test_messages_and_cards_outlive_the_session(folder):
     script = Script()
     console = open_console(folder, script, user="U0PARK")
     try:
-        approve = button(after(script.do(":inbox"), "👉 회원님이 결정할 차례입니다."), "승인")
+        approve = button(after(script.do(":inbox"), "👉 결재하실 차례입니다."), "승인")
         assert "승인했습니다" in script.do(f":click {approve}")
     finally:
         console.close()
@@ -550,7 +554,7 @@ def test_messages_and_cards_outlive_the_session(folder):
     script = Script()
     console = open_console(folder, script)  # 김민수, the next day
     try:
-        card = after(script.do(":inbox"), "👉 회원님이 결정할 차례입니다.")
+        card = after(script.do(":inbox"), "👉 결재하실 차례입니다.")
         assert "1. ✅ @박지호" in card
         shown = script.do(f":click {button(card, '승인')}")
         assert "── updated in #D0KIM ──" in shown  # the card kept from the last session is redrawn in place
@@ -616,5 +620,5 @@ def test_fresh_directory_onnuri_demo_and_onnuri_console(tmp_path):
     assert "Traceback" not in session.stderr
     assert "demo organisation ready in sqlite:///onnuri-demo.db" in session.stdout
     assert "You are 박지호 (U0PARK)." in session.stdout
-    assert "✅ #1 시범 학교 공기청정기 구매을(를) 승인했습니다." in session.stdout
+    assert "✅ #1 시범 학교 공기청정기 구매를 승인했습니다." in session.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["onnuri-demo.db", "onnuri-demo.slack.json"]

@@ -128,7 +128,7 @@ def test_bold_is_unwrapped():
 
 
 def test_bold_followed_directly_by_a_korean_particle_is_unwrapped():
-    assert mrkdwn("*시범 학교 공기청정기 구매*을(를) 승인했습니다.") == "시범 학교 공기청정기 구매을(를) 승인했습니다."
+    assert mrkdwn("*시범 학교 공기청정기 구매*를 승인했습니다.") == "시범 학교 공기청정기 구매를 승인했습니다."
     assert mrkdwn("과제 *아토피 없는 경기도*의 보고") == "과제 아토피 없는 경기도의 보고"
 
 
@@ -337,8 +337,8 @@ def test_message_with_blocks_shows_the_blocks_not_the_fallback_text():
 
 
 def test_message_without_blocks_shows_its_text_as_mrkdwn():
-    payload = {"text": ":white_check_mark: *#1*을(를) <@U1>님이 승인\n둘째 줄"}
-    assert render.message(payload, Controls(), {}, names) == ["✅ #1을(를) @김민수님이 승인", "둘째 줄"]
+    payload = {"text": ":white_check_mark: *#1*을 <@U1>님이 승인\n둘째 줄"}
+    assert render.message(payload, Controls(), {}, names) == ["✅ #1을 @김민수님이 승인", "둘째 줄"]
     assert render.message({"text": "x", "blocks": []}, Controls(), {}, names) == ["x"]
 
 

@@ -41,6 +41,7 @@ def create_app(
     executor: Executor | None = None,
     clock: Callable[[], datetime] = utcnow,
     front_session_factory: sessionmaker[Session] | None = None,
+    hand_off: Callable[[], None] | None = None,
 ) -> tuple[App, Pipeline]:
     """The Bolt app answers Slack from the request's own thread (process_before_response): a request is
     recorded and acknowledged there, and carried out later by the pipeline's lanes."""
@@ -62,7 +63,7 @@ def create_app(
         front_session_factory=front_session_factory or session_factory,
     )
     work = executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
-    pipeline = register_all(app, deps, WorkLanes(work, slots=LISTENER_THREADS))
+    pipeline = register_all(app, deps, WorkLanes(work, slots=LISTENER_THREADS), hand_off)
 
     @app.error
     def on_unexpected_error(error, body, client, respond) -> None:

@@ -22,6 +22,7 @@ from bot.app import create_app
 from bot.settings import Settings
 from bot.sweep import InboxSweep
 from bot.web import make_wsgi_app, run_until_closed, serve
+from bot.work_process import WorkProcess
 from models import migrate
 from models.base import utcnow
 from models.db import make_session_factory
@@ -80,7 +81,9 @@ def build_runtime(
     migrate_now: bool = True,
     executor: Executor | None = None,
     clock: Callable[[], datetime] = utcnow,
+    hand_off: Callable[[], None] | None = None,
 ) -> Runtime:
+    """`hand_off`: requests are carried out by the work process (bot/work_process.py), woken by this."""
     if engine is None:
         engine = compose.database(settings, upgrade=migrate_now)
     elif migrate_now:
@@ -97,6 +100,7 @@ def build_runtime(
         session_factory,
         compose.client(settings),
         front_session_factory=make_session_factory(front),
+        hand_off=hand_off,
         signing_secret=settings.slack_signing_secret,
         executor=executor,
         clock=clock,
@@ -124,20 +128,21 @@ SWITCH_INTERVAL = 0.001
 
 
 def run(settings: Settings, *, socket: bool, scheduler: bool) -> None:
+    """This process answers Slack; the work process (started here, after the migrations) does the rest."""
     sys.setswitchinterval(SWITCH_INTERVAL)
-    runtime = build_runtime(settings)
+    work = WorkProcess(settings, scheduler=scheduler)
+    runtime = build_runtime(settings, hand_off=work.wake)
     check_token(runtime.app.client, settings)
-    runtime.start_work()
-    if scheduler:
-        runtime.start_scheduler()
-    else:
+    work.start()
+    if not scheduler:
         log.info("timed jobs are off (--no-scheduler); notifications caused by people are still delivered")
     try:
         if socket:
             _run_socket_mode(runtime)
         else:
-            _run_http(runtime)
+            _run_http(runtime, lambda: work.role)
     finally:
+        work.stop()
         runtime.close()
 
 
@@ -146,9 +151,9 @@ def _on_signals(callback) -> None:
         signal.signal(sig, lambda *_: callback())
 
 
-def _run_http(runtime: Runtime) -> None:
+def _run_http(runtime: Runtime, scheduler_role: Callable[[], str]) -> None:
     server = serve(
-        make_wsgi_app(runtime.app, runtime.engine, runtime.settings, lambda: runtime.scheduler_role),
+        make_wsgi_app(runtime.app, runtime.engine, runtime.settings, scheduler_role),
         runtime.settings.port,
     )
     _on_signals(server.close)

@@ -5,6 +5,8 @@ Listeners take the domain's vocabulary from services/ and Block Kit from kit/, n
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt import App
 
 from handlers.actions import approval as approval_buttons
@@ -33,7 +35,7 @@ MODULES = (
 )  # fmt: skip
 
 
-def register_all(app: App, deps: Deps, lanes: WorkLanes) -> Pipeline:
-    pipeline = Pipeline(app, deps, lanes)
+def register_all(app: App, deps: Deps, lanes: WorkLanes, hand_off: Callable[[], None] | None = None) -> Pipeline:
+    pipeline = Pipeline(app, deps, lanes, hand_off)
     pipeline.register(listeners(MODULES))
     return pipeline

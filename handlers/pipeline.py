@@ -96,8 +96,10 @@ def _ignore_ack(*_args: Any, **_kwargs: Any) -> None:
 class Pipeline:
     """Registers every declared listener on the Bolt app, each through the same steps."""
 
-    def __init__(self, app: App, deps: Deps, lanes: WorkLanes) -> None:
-        self.app, self.deps, self.lanes = app, deps, lanes
+    def __init__(self, app: App, deps: Deps, lanes: WorkLanes, hand_off: Callable[[], None] | None = None) -> None:
+        """`hand_off`: the work is carried out by another process (bot/work_process.py), which this wakes after
+        each request recorded; without it, this process's lanes carry it out."""
+        self.app, self.deps, self.lanes, self.hand_off = app, deps, lanes, hand_off
         self.owner = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"  # this process, as the inbox's claims name it
         self.routes: dict[str, Core] = {}
 
@@ -143,6 +145,8 @@ class Pipeline:
                 return  # Slack retried a request already recorded: it is being (or was) carried out
             if request_id < 0:  # the database did not answer; the work may still manage, in memory
                 self.lanes.offer(priority, object(), partial(self._carry_out_unrecorded, route, body))
+            elif self.hand_off is not None:
+                self.hand_off()
             else:
                 self.lanes.offer(priority, request_id, partial(self.carry_out, request_id))
 
@@ -163,6 +167,7 @@ class Pipeline:
                     body=body,
                     owner=self.owner,
                     now=utcnow(),  # claims keep real time, whatever the bot's clock says
+                    claimed=self.hand_off is None,
                 )
                 return recorded if recorded is not None else inbox.unfinished(session, team_id, key)
         except SQLAlchemyError as error:

@@ -45,8 +45,10 @@ def record(
     body: dict[str, Any],
     owner: str,
     now: datetime,
+    claimed: bool = True,
 ) -> int | None:
-    """Records a request, claimed by `owner`; None when the same request (a Slack retry) was recorded before."""
+    """Records a request, claimed by `owner` (or left for any worker to claim, when not `claimed`); None when
+    the same request (a Slack retry) was recorded before."""
     values = {
         "team_id": team_id,
         "key": key[:200],
@@ -54,8 +56,8 @@ def record(
         "priority": priority,
         "body": body,
         "received_at": now,
-        "owner": owner,
-        "claimed_until": now + CLAIM,
+        "owner": owner if claimed else "",
+        "claimed_until": now + CLAIM if claimed else None,
         "attempts": 0,
     }
     insert_for = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}.get(session.get_bind().dialect.name)
@@ -129,7 +131,8 @@ def unfinished(session: Session, team_id: str, key: str) -> int | None:
 
 
 def lapsed(session: Session, now: datetime, limit: int = 100) -> list[tuple[int, int]]:
-    """(id, priority) of unfinished requests whose claim has lapsed, oldest first: work a process lost."""
+    """(id, priority) of unfinished requests nobody holds (never claimed, or whose claim lapsed: work a process
+    lost), the most urgent first, then the oldest."""
     rows = session.execute(
         select(InboxRequest.id, InboxRequest.priority)
         .where(
@@ -137,7 +140,7 @@ def lapsed(session: Session, now: datetime, limit: int = 100) -> list[tuple[int,
             InboxRequest.attempts < MAX_ATTEMPTS,
             or_(InboxRequest.claimed_until.is_(None), InboxRequest.claimed_until < now),
         )
-        .order_by(InboxRequest.id)
+        .order_by(InboxRequest.priority, InboxRequest.id)
         .limit(limit)
     )
     return [(row.id, row.priority) for row in rows]

@@ -230,3 +230,10 @@ def test_english_project_lines_count_members_without_hedging():
     )
     assert one["text"] == "1 active cross-department project" and "1 member ·" in shown(one)
     assert "2 members ·" in shown(two) and "(s)" not in shown(one) + shown(two)
+
+
+def test_a_project_without_a_lead_says_so_once():
+    nobody = project(members=(Member("U8", "lee", None, MemberRole.MEMBER),))
+    korean = shown(project_blocks.project_list([nobody], ko()))
+    assert "주관 미지정 · 참여 1명" in korean and "주관 주관" not in korean
+    assert "Lead nobody yet · 1 member" in shown(project_blocks.project_list([nobody], en()))

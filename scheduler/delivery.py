@@ -178,6 +178,7 @@ class OutboxDelivery:
         self._wake = wake_event or threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._slack_was_unwell = threading.Event()  # a failure since the last success: retries wait on backoff
         self._pass_lock = threading.Lock()  # drain() runs one pass at a time
 
     def wake(self) -> None:
@@ -422,6 +423,7 @@ class OutboxDelivery:
             for pending in group:
                 outbox.mark_sent(session, pending.id, channel=response.get("channel"), ts=response.get("ts"))
         stats.sent += len(group)
+        self._slack_is_back()
 
     def _not_yet_posted(self, group: list[Pending], stats: DeliveryStats) -> list[Pending] | None:
         """The rows of `group` no message in the channel carries yet (those found are recorded as sent);
@@ -461,6 +463,19 @@ class OutboxDelivery:
                 outgoing.on_sent(session, response.get("channel"), response.get("ts"))
             stats.coalesced += outbox.coalesce(session, covered, self.clock())
         stats.sent += 1
+        self._slack_is_back()
+
+    def _slack_is_back(self) -> None:
+        """After an outage, what waited out a backoff of up to MAX_BACKOFF goes now, not minutes later."""
+        if not self._slack_was_unwell.is_set():
+            return
+        self._slack_was_unwell.clear()
+        now = self.clock()
+        with write_transaction(self.session_factory) as session:
+            moved = outbox.bring_forward(session, now, now - self.settle)
+        if moved:
+            log.info("outbox: Slack answers again; %d message(s) waiting on a retry go now", moved)
+            self._wake.set()
 
     def _call(self, outgoing: notifications.Outgoing):
         try:
@@ -495,6 +510,8 @@ class OutboxDelivery:
         """Records a failed attempt. `hold_channel`: a 429 holds the row's channel too; `looks_next`: the next
         attempt will look for the post, so after an unknown outcome it waits for Slack's reads to catch up."""
         retry_at = None if failure.permanent else self._retry_at(pending, failure, looks_next)
+        if failure.unreachable and failure.retry_after is None:
+            self._slack_was_unwell.set()
         with write_transaction(self.session_factory) as session:
             if hold_channel and failure.retry_after is not None and retry_at is not None:
                 # Slack's Retry-After for a post holds every message to that channel

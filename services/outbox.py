@@ -383,6 +383,24 @@ def release(session: Session, message_id: int, retry_at: datetime) -> None:
     row.next_attempt_at = retry_at
 
 
+def bring_forward(session: Session, now: datetime, settled: datetime) -> int:
+    """Rows waiting out a backoff after failures are made due now (Slack is answering again), except those last
+    tried after `settled`, whose post Slack's reads may not show yet; returns how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.claimed_until.is_(None),
+            OutboxMessage.next_attempt_at > now,
+            OutboxMessage.last_error.is_not(None),
+            OutboxMessage.last_attempt_at <= settled,
+        )
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 def pending_count(session: Session) -> int:
     return session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)) or 0
 

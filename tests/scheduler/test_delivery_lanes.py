@@ -16,7 +16,7 @@ from services import notices, outbox, progress, projects, users
 from services.calendar import WorkCalendar
 from services.progress import Entry
 from services.unit_of_work import write_transaction
-from tests.scheduler.test_delivery import worker
+from tests.scheduler.test_delivery import project_id, queue, worker  # noqa: F401 (a fixture)
 
 KR = WorkCalendar("KR")
 
@@ -117,3 +117,23 @@ def test_workers_claiming_at_the_same_time_never_take_the_same_row(session_facto
         thread.join()
     every = [i for ids in taken for i in ids]
     assert len(every) == len(set(every)) == 40
+
+
+def test_when_slack_answers_again_what_waited_out_a_backoff_goes_at_once(
+    session_factory,
+    settings,
+    fake_slack,
+    project_id,  # noqa: F811 (the fixture)
+):
+    def dm(n: int) -> None:
+        queue(session_factory, project_id, recipient=f"U{n + 10}", key=f"dm{n}")
+
+    delivery = worker(session_factory, settings, retry_base_seconds=600)  # a backoff of ten minutes
+    for n in range(3):
+        dm(n)
+    fake_slack.outage(status=503)
+    assert delivery.deliver_pass().retried == 3
+    fake_slack.end_outage()
+    dm(3)
+    assert delivery.deliver_pass().sent == 1  # the first answer after the outage...
+    assert delivery.drain(timeout=5).sent == 3  # ...brings the others forward, minutes early

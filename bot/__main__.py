@@ -76,11 +76,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "manifest":  # needs no settings, so a half-configured install can still make its app
-        return _manifest(args.url)
     if args.command in ("console", "demo"):  # offline: no Slack settings, a database of their own
         return _offline(args)
     load_dotenv(Path.cwd() / ".env", override=False)
+    if args.command == "manifest":  # needs no other setting, so a half-configured install can still make its app
+        return _manifest(args.url)
     try:
         settings = Settings.from_env(os.environ)
         return _dispatch(args, settings)
@@ -107,9 +107,13 @@ def _manifest(url: str | None) -> int:
     from bot.manifest import InvalidURL, render
 
     try:
-        sys.stdout.write(render(url))
+        locale = Settings.locale_from_env(os.environ)  # descriptions in the organisation's language first
+        sys.stdout.write(render(url, locale))
     except InvalidURL as error:
         print(f"onnuri: --url: {error}", file=sys.stderr)
+        return EXIT_SETTINGS
+    except SettingsError as error:
+        print(f"onnuri: {error}", file=sys.stderr)
         return EXIT_SETTINGS
     return 0
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from kit.i18n import t
 from kit.ids import Command
 
 BOT_SCOPES = (
@@ -22,21 +23,12 @@ BOT_SCOPES = (
     "files:write",
 )
 
-COMMAND_INFO: dict[Command, tuple[str, str]] = {
-    Command.PROJECT: (
-        "Register and browse cross-department projects (과제 등록부)",
-        "new | list | show KEY | edit KEY | join KEY | leave KEY | close KEY | help",
-    ),
-    Command.PROGRESS: ("Post progress to a project (진척 보고)", "KEY [NN%] text | help"),
-    Command.APPROVAL: ("Request and decide approvals (결재)", "request KEY @approver title | list | help"),
-    Command.DIRECTIVE: (
-        "Issue and track directives (지시)",
-        "KEY @assignee [due=YYYY-MM-DD] text | list | help",
-    ),
-    Command.DISCUSS: ("Open and close project discussions (토론)", "KEY topic | close ID conclusion | help"),
-    Command.DIGEST: ("Project digests (요약)", "[KEY] | subscribe | unsubscribe | help"),
-    Command.REPORT: ("Participation reports (참여 실적)", "me [YYYY-MM] | participation [YYYY-MM] | help"),
-}
+
+def command_info(command: Command, locale: str) -> tuple[str, str]:
+    """A command's description and usage hint, in the organisation's language (catalog `manifest.*`)."""
+    name = command.lstrip("/")
+    return t(f"manifest.{name}", locale, plain=True), t(f"manifest.{name}_usage", locale, plain=True)
+
 
 BOT_EVENTS: tuple[str, ...] = ("app_home_opened", "message.channels", "message.groups")
 
@@ -53,12 +45,13 @@ def request_url_for(base: str) -> str:
     return base if base.endswith("/slack/events") else f"{base}/slack/events"
 
 
-def build(url: str | None = None) -> dict[str, Any]:
-    """Socket Mode unless a public base URL is given, in which case every request goes to it."""
+def build(url: str | None = None, locale: str = "ko") -> dict[str, Any]:
+    """Socket Mode unless a public base URL is given, in which case every request goes to it. Descriptions and
+    usage hints are in `locale` (ONNURI_LOCALE): Korean first for a Korean office."""
     request_url = request_url_for(url) if url is not None else None
     commands = []
     for command in Command:
-        description, usage = COMMAND_INFO[command]
+        description, usage = command_info(command, locale)
         entry: dict[str, Any] = {
             "command": str(command),
             "description": description,
@@ -101,5 +94,5 @@ def build(url: str | None = None) -> dict[str, Any]:
     }
 
 
-def render(url: str | None = None) -> str:
-    return yaml.safe_dump(build(url), allow_unicode=True, sort_keys=False)
+def render(url: str | None = None, locale: str = "ko") -> str:
+    return yaml.safe_dump(build(url, locale), allow_unicode=True, sort_keys=False)

@@ -52,6 +52,14 @@ class Settings:
     score_weights: str = "progress=50,approvals=20,directives=20,discussions=10"  # the participation score
 
     @classmethod
+    def locale_from_env(cls, env: Mapping[str, str]) -> str:
+        """ONNURI_LOCALE alone, for what needs no other setting (the manifest)."""
+        locale = (env.get("ONNURI_LOCALE", "").strip() or cls.locale).lower()
+        if locale not in SUPPORTED_LOCALES:
+            raise SettingsError("ONNURI_LOCALE", f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return locale
+
+    @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         def get(name: str) -> str | None:
             value = env.get(name, "").strip()
@@ -78,9 +86,7 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingsError("ONNURI_TIMEZONE", f"unknown time zone {timezone!r}") from None
 
-        locale = (get("ONNURI_LOCALE") or cls.locale).lower()
-        if locale not in SUPPORTED_LOCALES:
-            raise SettingsError("ONNURI_LOCALE", f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        locale = cls.locale_from_env(env)
 
         country = (get("ONNURI_HOLIDAYS") or cls.holidays_country).upper()
         if country not in holidays.list_supported_countries():

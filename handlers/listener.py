@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from handlers.deps import Deps
 from handlers.requests import Submission, record_id
 from kit.i18n import t
+from kit.permalinks import message_links
 from kit.reader import Reader
 from kit.text import plain
 from services.errors import DomainError
@@ -102,7 +103,7 @@ class Call:
     form: Submission | None = None
     event: dict[str, Any] = field(default_factory=dict)
     session: Session | None = None  # open while the listener runs
-    client: WebClient | None = None  # only for profile lookups; answers go through the Answer
+    client: WebClient | None = None  # only for profile lookups and links; answers go through the Answer
 
     @property
     def db(self) -> Session:
@@ -142,6 +143,10 @@ class Call:
         found = record_id(self.value)
         assert found is not None
         return found
+
+    def links(self, messages: Iterable[tuple[int, str, str]]) -> dict[int, str]:
+        """Links to messages the bot posted, given as (record id, channel, ts), by record id."""
+        return message_links(self.client, messages)
 
     def say(self, key: str, **values: Any) -> Reply:
         return Reply({"text": t(key, self.locale, **values)})

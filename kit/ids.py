@@ -8,6 +8,8 @@ import enum
 class Action(enum.StrEnum):
     PROJECT_JOIN = "project_join"
     PROJECT_SHOW = "project_show"
+    PROJECT_CLOSE = "project_close"
+    PROJECT_REOPEN = "project_reopen"
     HOME_SET_DEPARTMENT = "home_set_department"
     PROGRESS_EDIT = "progress_edit"
     PROGRESS_OPEN = "progress_open"
@@ -27,6 +29,7 @@ class Action(enum.StrEnum):
     DISCUSSION_VOTE = "discussion_vote"  # a prefix: each option's button adds its position
     DISCUSSION_POLL = "discussion_poll"
     DISCUSSION_CLOSE = "discussion_close"
+    DISCUSSION_REOPEN = "discussion_reopen"
     NUDGE_SNOOZE = "nudge_snooze"
 
 

@@ -274,6 +274,7 @@ RENDERERS: dict[type[notices.Notice], Renderer] = {
     notices.MemberJoined: _project,
     notices.ProjectRegistered: _project,
     notices.ProjectClosed: _project,
+    notices.ProjectReopened: _project,
     notices.ProgressCard: _progress_card,
     notices.ProgressCardEdit: _progress_card_edit,
     notices.ApprovalAsk: _approval_card,

@@ -341,9 +341,52 @@ def close(
         session, team_id, actor, "discussion.closed", "discussion", discussion.id, conclusion=conclusion[:500], at=now
     )
     summary = notices.DiscussionSummary(discussion.id, card=card_key(discussion.id))
-    notices.send(session, team_id, discussion.channel_id, summary, f"discussion:{discussion.id}:summary")
+    if not notices.send(session, team_id, discussion.channel_id, summary, f"discussion:{discussion.id}:summary"):
+        # closed before and reopened since: this conclusion gets a summary of its own
+        again = f"discussion:{discussion.id}:summary:{discussion.version}"
+        notices.send(session, team_id, discussion.channel_id, summary, again)
     refresh_card(session, discussion, "closed")
     return Outcome.DONE, info_of(session, discussion)
+
+
+def reopen(
+    session: Session, team_id: str, actor: str, discussion_id: int, *, is_admin: bool, now: datetime
+) -> tuple[Outcome, DiscussionInfo]:
+    """A closed discussion open again, by whoever may close it; its conclusion leaves the decision log (the
+    audit trail keeps it) and the card takes replies and votes again."""
+    discussion = load(session, team_id, discussion_id, for_update=True)
+    require_manager(session, discussion, actor, is_admin)
+    if discussion.status is DiscussionStatus.OPEN:
+        return Outcome.ALREADY, info_of(session, discussion)
+    project = session.get(Project, discussion.project_id)
+    if project is not None and project.status is ProjectStatus.CLOSED:
+        raise DomainError("project.closed", key=project.key)
+    audit.record(
+        session,
+        team_id,
+        actor,
+        "discussion.reopened",
+        "discussion",
+        discussion.id,
+        conclusion=discussion.conclusion[:500],
+        at=now,
+    )
+    discussion.status = DiscussionStatus.OPEN
+    discussion.conclusion = ""
+    discussion.closed_by = None
+    discussion.closed_at = None
+    session.flush()
+    refresh_card(session, discussion, "reopened")
+    return Outcome.DONE, info_of(session, discussion)
+
+
+def get_for(session: Session, team_id: str, viewer: str, discussion_id: int, *, is_admin: bool) -> DiscussionInfo:
+    """One discussion, for the members of its project and admins; to anyone else it does not exist."""
+    discussion = load(session, team_id, discussion_id)
+    project = projects.get_by_id(session, team_id, discussion.project_id)
+    if project is None or not projects.may_read_work(project, viewer, is_admin=is_admin):
+        raise DomainError("discussion.not_found", id=discussion_id)
+    return info_of(session, discussion)
 
 
 def for_project(

@@ -209,6 +209,11 @@ class ProjectClosed(ProjectNotice):
     kind = "project.closed"
 
 
+@dataclasses.dataclass(frozen=True)
+class ProjectReopened(ProjectNotice):
+    kind = "project.reopened"
+
+
 # -- progress -----------------------------------------------------------------------------------------------
 
 

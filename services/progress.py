@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from models import Department, Health, MemberRole, ProgressUpdate, Project, ProjectStatus, User
 from services import audit, notices, obligations, projects, users
@@ -69,6 +69,12 @@ class UpdateInfo:
     edited: bool
     edits: int
     created_at: datetime
+    previous_percent: int | None = None  # the percent of the author's report before this one on the project
+
+    @property
+    def went_back(self) -> bool:
+        """A lower percent than the author's report before: said on the card and to the author, never refused."""
+        return self.percent is not None and self.previous_percent is not None and self.percent < self.previous_percent
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,7 @@ def validate_percent(value: object) -> int | None:
     """0-100 as a whole number; anything else is refused with the value shown back."""
     if value is None or value == "":
         return None
-    text = str(value).strip().removesuffix("%").strip()
+    text = re.sub(r"\s*(%|％|퍼센트)$", "", str(value).strip())
     if not re.fullmatch(r"[0-9]{1,3}", text) or int(text) > 100:
         raise DomainError("progress.bad_percent", value=str(value)[:20])
     return int(text)
@@ -109,7 +115,7 @@ def period_of(project: Project | ProjectInfo, now: datetime, calendar: WorkCalen
     return period_at(now, project.cadence, project.timezone, anchor, calendar)
 
 
-def _info(update: ProgressUpdate, project: Project | ProjectInfo) -> UpdateInfo:
+def _info(update: ProgressUpdate, project: Project | ProjectInfo, previous_percent: int | None = None) -> UpdateInfo:
     author = update.author
     return UpdateInfo(
         id=update.id,
@@ -131,7 +137,34 @@ def _info(update: ProgressUpdate, project: Project | ProjectInfo) -> UpdateInfo:
         edited=update.edits > 0,
         edits=update.edits,
         created_at=update.created_at,
+        previous_percent=previous_percent,
     )
+
+
+def _previous_percents(session: Session, update_ids: Sequence[int]) -> dict[int, int | None]:
+    """For each update, the percent of its author's latest earlier report on the same project that had one."""
+    if not update_ids:
+        return {}
+    earlier = aliased(ProgressUpdate)
+    before = (
+        select(earlier.percent)
+        .where(
+            earlier.project_id == ProgressUpdate.project_id,
+            earlier.author_id == ProgressUpdate.author_id,
+            earlier.id < ProgressUpdate.id,
+            earlier.percent.is_not(None),
+        )
+        .order_by(earlier.id.desc())
+        .limit(1)
+        .correlate(ProgressUpdate)
+        .scalar_subquery()
+    )
+    rows = session.execute(select(ProgressUpdate.id, before).where(ProgressUpdate.id.in_(list(update_ids))))
+    return {update_id: percent for update_id, percent in rows}
+
+
+def _with_previous(session: Session, update: ProgressUpdate, project: Project | ProjectInfo) -> UpdateInfo:
+    return _info(update, project, _previous_percents(session, [update.id]).get(update.id))
 
 
 def _update_rows(session: Session, *conditions) -> list[Row]:
@@ -297,7 +330,7 @@ def post(
             session, team_id, project.channel_id, notices.ProgressCard(update.id), f"progress:{update.id}:card"
         )
     notices.refresh_homes(session, team_id, _whose_home_changes(project, actor), f"progress:{update.id}")
-    return _info(update, project)
+    return _info(update, project, previous.percent if previous else None)
 
 
 def _own_update(
@@ -352,7 +385,7 @@ def edit(
     notices.refresh_homes(
         session, team_id, _whose_home_changes(project, actor), f"progress:{update.id}:edit:{update.edits}"
     )
-    return _info(update, project)
+    return _with_previous(session, update, project)
 
 
 def get_update(session: Session, team_id: str, update_id: int) -> UpdateInfo | None:
@@ -362,7 +395,7 @@ def get_update(session: Session, team_id: str, update_id: int) -> UpdateInfo | N
     if update is None:
         return None
     project = session.get(Project, update.project_id)
-    return _info(update, project) if project else None
+    return _with_previous(session, update, project) if project else None
 
 
 def get_updates(session: Session, team_id: str, update_ids: list[int]) -> list[UpdateInfo]:
@@ -380,8 +413,9 @@ def get_updates(session: Session, team_id: str, update_ids: list[int]) -> list[U
     projects_by_id = {
         p.id: p for p in session.scalars(select(Project).where(Project.id.in_({u.project_id for u in found.values()})))
     }
+    previous = _previous_percents(session, list(found))
     return [
-        _info(found[i], projects_by_id[found[i].project_id])
+        _info(found[i], projects_by_id[found[i].project_id], previous.get(i))
         for i in update_ids
         if i in found and found[i].project_id in projects_by_id
     ]

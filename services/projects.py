@@ -48,6 +48,11 @@ class CloseOutcome(enum.Enum):
     ALREADY_CLOSED = "already_closed"
 
 
+class ReopenOutcome(enum.Enum):
+    REOPENED = "reopened"
+    ALREADY_ACTIVE = "already_active"
+
+
 @dataclass(frozen=True)
 class Member:
     slack_user_id: str
@@ -91,6 +96,10 @@ class ProjectInfo:
     def member(self, slack_user_id: str) -> Member | None:
         return next((m for m in self.members if m.slack_user_id == slack_user_id), None)
 
+    def may_manage(self, viewer: str, *, is_admin: bool) -> bool:
+        """Whether the viewer may edit, close and reopen the project (see `edit`, `close`, `reopen`)."""
+        return _manages(self.role_of(viewer), is_admin)
+
 
 @dataclass(frozen=True)
 class ProjectDraft:
@@ -123,6 +132,23 @@ def normalise_key(raw: str) -> str:
     if not KEY_PATTERN.match(key):
         raise DomainError("project.key_invalid", key=raw.strip()[:30])
     return key
+
+
+def _name_key(name: str) -> str:
+    """What makes two names the same name: neither case nor spacing (`일자리 창출` is `일자리창출`)."""
+    return "".join(name.split()).casefold()
+
+
+def _check_name_free(session: Session, team_id: str, name: str, *, except_id: int | None = None) -> None:
+    """No two active projects of a workspace share a name: the second is refused, naming the first."""
+    wanted = _name_key(name)
+    for project_id, key, existing in session.execute(
+        select(Project.id, Project.key, Project.name).where(
+            Project.team_id == team_id, Project.status == ProjectStatus.ACTIVE
+        )
+    ):
+        if project_id != except_id and _name_key(existing) == wanted:
+            raise DomainError("project.name_taken", name=existing, key=key)
 
 
 def _validated_name(name: str) -> str:
@@ -261,6 +287,7 @@ def _notify_member_added(session: Session, project: Project, member: ProjectMemb
 def create(session: Session, team_id: str, actor: str, draft: ProjectDraft, *, now: datetime) -> ProjectInfo:
     name = _validated_name(draft.name)
     description = draft.description.strip()[:DESCRIPTION_MAX]
+    _check_name_free(session, team_id, name)
     creator = users.ensure(session, team_id, actor)
     given_key = normalise_key(draft.key) if draft.key else None
     if given_key and session.scalar(select(Project.id).where(Project.team_id == team_id, Project.key == given_key)):
@@ -432,16 +459,19 @@ def list_mine(session: Session, team_id: str, slack_user_id: str) -> list[Projec
     return [_info(p) for p in projects]
 
 
-def _require_active(project: Project) -> None:
+def _require_active(project: Project, refusal: str = "project.closed") -> None:
     if project.status is ProjectStatus.CLOSED:
-        raise DomainError("project.closed", key=project.key)
+        raise DomainError(refusal, key=project.key)
+
+
+def _manages(role: MemberRole | None, is_admin: bool) -> bool:
+    """Leads and admins manage a project: edit it, close it, reopen it."""
+    return is_admin or role is MemberRole.LEAD
 
 
 def _require_manager(project: Project, actor: str, is_admin: bool) -> None:
-    if is_admin:
-        return
     member = membership(project, actor)
-    if member is None or member.role is not MemberRole.LEAD:
+    if not _manages(member.role if member else None, is_admin):
         raise DomainError("project.not_allowed", key=project.key)
 
 
@@ -493,13 +523,49 @@ def close(
     notices.refresh_homes(session, team_id, members, f"audit:{event.id}")
     if project.channel_id:
         closed = notices.ProjectClosed(project.id, by=actor)
-        _notify(session, project, closed, project.channel_id, f"project:{project.id}:closed")
+        if not notices.send(session, team_id, project.channel_id, closed, f"project:{project.id}:closed"):
+            # closed before and reopened since: this closing is news of its own
+            _notify(session, project, closed, project.channel_id, f"project:{project.id}:closed:{event.id}")
     return CloseOutcome.CLOSED, _info(project)
+
+
+def check_can_close(session: Session, team_id: str, actor: str, key: str, *, is_admin: bool) -> ProjectInfo:
+    """Before asking whether to close: only a lead or an admin is asked at all."""
+    project = load(session, team_id, key)
+    _require_manager(project, actor, is_admin)
+    return _info(project)
+
+
+def reopen(
+    session: Session, team_id: str, actor: str, key: str, *, is_admin: bool, now: datetime
+) -> tuple[ReopenOutcome, ProjectInfo]:
+    """A closed project active again (leads, admins). The time it was closed owes nobody anything: each
+    member's stint ended when it closed and a new one starts now, as if they had left and come back."""
+    project = load(session, team_id, key, for_update=True)
+    _require_manager(project, actor, is_admin)
+    if project.status is ProjectStatus.ACTIVE:
+        return ReopenOutcome.ALREADY_ACTIVE, _info(project)
+    _check_name_free(session, team_id, project.name, except_id=project.id)
+    closed_at = project.closed_at or now
+    for member in project.members:
+        if member.active:
+            member.earlier_stints = [*member.earlier_stints, [member.joined_at.isoformat(), closed_at.isoformat()]]
+            member.joined_at = now
+    project.status = ProjectStatus.ACTIVE
+    project.closed_at = None
+    session.flush()
+    event = audit.record(session, team_id, actor, "project.reopened", "project", project.id, key=project.key, at=now)
+    members = [m.user.slack_user_id for m in project.members if m.active]
+    notices.refresh_homes(session, team_id, members, f"audit:{event.id}")
+    if project.channel_id:
+        reopened = notices.ProjectReopened(project.id, by=actor)
+        _notify(session, project, reopened, project.channel_id, f"project:{project.id}:reopened:{event.id}")
+    return ReopenOutcome.REOPENED, _info(project)
 
 
 def check_can_edit(session: Session, team_id: str, actor: str, key: str, *, is_admin: bool) -> ProjectInfo:
     project = load(session, team_id, key)
-    _require_active(project)
+    _require_active(project, "project.closed_edit")
     _require_manager(project, actor, is_admin)
     return _info(project)
 
@@ -579,9 +645,11 @@ def edit(
     project = _load_by_id(session, team_id, project_id, for_update=True)
     if project is None:
         raise DomainError("project.form_stale")
-    _require_active(project)
+    _require_active(project, "project.closed_edit")
     _require_manager(project, actor, is_admin)
     name = _validated_name(draft.name)
+    if _name_key(name) != _name_key(project.name):
+        _check_name_free(session, team_id, name, except_id=project.id)
     description = draft.description.strip()[:DESCRIPTION_MAX]
     departments = _department_names(draft.lead_department, draft.cooperating_departments)
     before = _info(project)

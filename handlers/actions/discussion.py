@@ -1,4 +1,4 @@
-"""Discussion card buttons: vote, add a poll (form), close with a conclusion (form)."""
+"""Discussion card buttons: vote, add a poll (form), close with a conclusion (form), reopen."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from handlers.listener import Call, Modal, Reply, click
 from kit.blocks import discussions as blocks
 from kit.ids import Action
 from services import discussions, polls
+from services.discussions import Outcome
 from services.polls import VoteOutcome
 
 VOTE_ANSWERS = {
@@ -35,3 +36,12 @@ def add_poll(call: Call) -> Modal:
 def close(call: Call) -> Modal:
     discussions.check_can_manage(call.db, call.team_id, call.user_id, call.record, is_admin=call.is_admin)
     return Modal(blocks.close_modal(call.reader, call.record, call.channel_id))
+
+
+@click(Action.DISCUSSION_REOPEN, writes=True)
+def reopen(call: Call) -> Reply:
+    outcome, info = discussions.reopen(
+        call.db, call.team_id, call.user_id, call.record, is_admin=call.is_admin, now=call.now
+    )
+    key = "discussion.reopened_ok" if outcome is Outcome.DONE else "discussion.reopened_already"
+    return Reply(blocks.outcome(key, info, call.reader))

@@ -1,8 +1,8 @@
-"""Buttons on project cards: Join and Details (their value is the project's key)."""
+"""Buttons on project cards: Join, Details, Close and Reopen (their value is the project's key)."""
 
 from __future__ import annotations
 
-from handlers.commands.project import detail
+from handlers.commands.project import closing, detail, reopening
 from handlers.listener import Call, Reply, click
 from kit.blocks import projects as blocks
 from kit.ids import Action
@@ -19,3 +19,14 @@ def join(call: Call) -> Reply:
 @click(Action.PROJECT_SHOW, record=False, fresh_reader=True)
 def show(call: Call) -> Reply:
     return detail(call, call.value)
+
+
+@click(Action.PROJECT_CLOSE, writes=True, record=False)
+def close(call: Call) -> Reply:
+    """Slack asked first (the button's confirmation dialog, or the question `/project close KEY` answers)."""
+    return closing(call, call.value)
+
+
+@click(Action.PROJECT_REOPEN, writes=True, record=False)
+def reopen(call: Call) -> Reply:
+    return reopening(call, call.value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.listener import Call, Modal, Reply, command
-from handlers.parsing import parse_date, tokenize
+from handlers.parsing import named_people, parse_date, tokenize
 from kit.blocks import approvals as blocks
 from kit.i18n import t
 from kit.ids import Command
@@ -20,13 +20,14 @@ def open_form(call: Call) -> Modal:
     return Modal(blocks.request_modal(call.reader, choices, selected=choices[0].key, channel_id=call.channel_id))
 
 
-@command(Command.APPROVAL, "request", writes=True, once=True)
+@command(Command.APPROVAL, "request", "요청", "상신", writes=True, once=True)
 def request(call: Call) -> Reply | Modal:
     if not call.args:
         return open_form(call)
     tokens = tokenize(call.args)
+    approvers = named_people(tokens)
     key = plain(tokens.words[0], from_command=True) if tokens.words else ""
-    draft = approvals.Draft(title=tokenize(" ".join(tokens.words[1:])).text, approvers=tokens.users)
+    draft = approvals.Draft(title=tokenize(" ".join(tokens.words[1:])).text, approvers=approvers)
     info = approvals.create(call.db, call.team_id, call.user_id, key, draft, now=call.now)
     return Reply(blocks.outcome_message("approval.requested", info, call.reader))
 
@@ -46,16 +47,16 @@ def show(call: Call) -> Reply:
     return Reply(blocks.show(info, events, call.reader))
 
 
-@command(Command.APPROVAL, "withdraw", writes=True)
+@command(Command.APPROVAL, "withdraw", "회수", writes=True)
 def withdraw(call: Call) -> Reply:
     info = approvals.withdraw(call.db, call.team_id, call.user_id, call.numbered("approval.bad_id"), now=call.now)
     return Reply(blocks.outcome_message("approval.withdrawn_ok", info, call.reader))
 
 
-@command(Command.APPROVAL, "away", writes=True)
+@command(Command.APPROVAL, "away", "부재", writes=True)
 def away(call: Call) -> Reply:
     tokens = tokenize(call.args, option_names=("until",))
-    if not tokens.users:
+    if not named_people(tokens):
         return call.say("approval.usage_away")
     raw_until = tokens.options.get("until")
     until = parse_date(raw_until) if raw_until else None
@@ -66,7 +67,7 @@ def away(call: Call) -> Reply:
     return call.say("approval.away_set", proxy=mention(tokens.users[0]), until=suffix)
 
 
-@command(Command.APPROVAL, "back", writes=True)
+@command(Command.APPROVAL, "back", "복귀", writes=True)
 def back(call: Call) -> Reply:
     ended = approvals.set_back(call.db, call.team_id, call.user_id, now=call.now)
     return call.say("approval.back_ok" if ended else "approval.not_away")

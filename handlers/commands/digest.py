@@ -42,13 +42,13 @@ def _answer(call: Call, key: str) -> Reply:
     return Reply({"text": text})
 
 
-@command(Command.DIGEST, "subscribe", writes=True)
+@command(Command.DIGEST, "subscribe", "구독", writes=True)
 def subscribe(call: Call) -> Reply:
     added = digests.subscribe(call.db, call.team_id, call.user_id, now=call.now)
     return _answer(call, "digest.subscribed" if added else "digest.already_subscribed")
 
 
-@command(Command.DIGEST, "unsubscribe", writes=True)
+@command(Command.DIGEST, "unsubscribe", "구독해지", "해지", writes=True)
 def unsubscribe(call: Call) -> Reply:
     removed = digests.unsubscribe(call.db, call.team_id, call.user_id, now=call.now)
     return _answer(call, "digest.unsubscribed" if removed else "digest.not_subscribed")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.listener import Call, Modal, Reply, command
-from handlers.parsing import parse_date, tokenize
+from handlers.parsing import DIRECTIVE_KINDS, named_people, parse_date, tokenize
 from kit.blocks import directives as blocks
 from kit.ids import Command
 from kit.text import plain
@@ -22,10 +22,12 @@ def open_form(call: Call) -> Modal:
 
 @command(Command.DIRECTIVE, otherwise=True, writes=True, once=True)
 def issue(call: Call) -> Reply:
-    """`/directive KEY @assignee ... [due=YYYY-MM-DD] [kind=report|plan|action] text`."""
+    """`/directive KEY @assignee ... [due=YYYY-MM-DD] [kind=report|plan|action] text` (also `종류=보고|계획|조치`)."""
     tokens = tokenize(call.args, option_names=("due", "kind"))
+    assignees = named_people(tokens)
     key = plain(tokens.words[0], from_command=True) if tokens.words else ""
-    raw_kind = tokens.options.get("kind", "action").lower()
+    given = tokens.options.get("kind", "action")
+    raw_kind = DIRECTIVE_KINDS.get(given, given.lower())
     if raw_kind not in {k.value for k in DirectiveKind}:
         raise DomainError("directive.bad_kind", value=raw_kind[:20])
     raw_due = tokens.options.get("due")
@@ -37,7 +39,7 @@ def issue(call: Call) -> Reply:
         call.team_id,
         call.user_id,
         key,
-        assignees=tokens.users,
+        assignees=assignees,
         text=tokenize(" ".join(tokens.words[1:])).text,
         kind=DirectiveKind(raw_kind),
         due_date=due,

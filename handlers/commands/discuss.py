@@ -1,4 +1,5 @@
-"""/discuss: open a discussion (one line or the form), close it with a conclusion, list a project's."""
+"""/discuss: open a discussion (one line or the form), show one, close it with a conclusion, reopen it, list a
+project's."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def open_(call: Call) -> Reply | Modal:
     return Reply(blocks.outcome("discussion.opened", info, call.reader, channel=channel_link(info.channel_id)))
 
 
-@command(Command.DISCUSS, "close", writes=True)
+@command(Command.DISCUSS, "close", "종료", writes=True)
 def close(call: Call) -> Reply | Modal:
     discussion_id = call.numbered("discussion.bad_id")
     conclusion = tokenize(call.args.partition(" ")[2]).text
@@ -57,6 +58,29 @@ def close(call: Call) -> Reply | Modal:
     return Reply(blocks.outcome(key, info, call.reader))
 
 
+@command(Command.DISCUSS, "reopen", "재개", writes=True)
+def reopen(call: Call) -> Reply:
+    outcome, info = discussions.reopen(
+        call.db, call.team_id, call.user_id, call.numbered("discussion.bad_id"), is_admin=call.is_admin, now=call.now
+    )
+    key = "discussion.reopened_ok" if outcome is Outcome.DONE else "discussion.reopened_already"
+    return Reply(blocks.outcome(key, info, call.reader))
+
+
+def _cards(found: list[discussions.DiscussionInfo]) -> list[tuple[int, str, str]]:
+    """Where each discussion's card is, for links to it (a card not posted yet has none)."""
+    return [(d.id, d.channel_id, d.thread_ts) for d in found if d.thread_ts]
+
+
+@command(Command.DISCUSS, "show", "보기")
+def show(call: Call) -> Reply:
+    info = discussions.get_for(
+        call.db, call.team_id, call.user_id, call.numbered("discussion.bad_id"), is_admin=call.is_admin
+    )
+    link = call.links(_cards([info])).get(info.id)
+    return Reply(blocks.show(info, call.reader, call.reader.local_date(call.now), link))
+
+
 @command(Command.DISCUSS, "list", "목록")
 def list_(call: Call) -> Reply:
     if not call.first_arg:
@@ -64,4 +88,5 @@ def list_(call: Call) -> Reply:
     project, found = discussions.for_project(
         call.db, call.team_id, call.first_arg, viewer=call.user_id, is_admin=call.is_admin
     )
-    return Reply(blocks.discussion_list(project, found, call.reader, call.reader.local_date(call.now)))
+    links = call.links(_cards(found))  # one question to Slack, whatever the number
+    return Reply(blocks.discussion_list(project, found, call.reader, call.reader.local_date(call.now), links))

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from handlers.listener import Call, Modal, Reply, command
+from handlers.parsing import leading_percent
 from kit.blocks import progress as blocks
 from kit.i18n import t
 from kit.ids import Command
 from kit.text import plain
 from services import progress
 from services.errors import DomainError
-
-_PERCENT_WORD = re.compile(r"^\S+%$")
 
 
 def _form(call: Call, key: str | None) -> Modal:
@@ -43,14 +40,12 @@ def open_form(call: Call) -> Modal | Reply:
 
 @command(Command.PROGRESS, otherwise=True, writes=True, once=True)
 def post(call: Call) -> Reply | Modal:
-    """`/progress KEY [NN%] text`; a key alone opens the form on it."""
-    words = call.args.split(maxsplit=2)
-    key, rest = plain(words[0], from_command=True), words[1:]
-    percent = None
-    if rest and _PERCENT_WORD.match(rest[0]):
-        percent = progress.validate_percent(plain(rest[0], from_command=True))
-        rest = rest[1:]
-    text = plain(" ".join(rest), from_command=True)
+    """`/progress KEY [NN%] text` (`62 %`, `62퍼센트` too); a key alone opens the form on it."""
+    words = call.args.split(maxsplit=1)
+    key = plain(words[0], from_command=True)
+    written, rest = leading_percent(words[1] if len(words) > 1 else "")
+    percent = progress.validate_percent(plain(written, from_command=True)) if written else None
+    text = plain(rest, from_command=True)
     try:
         if percent is None and not text:
             return _form(call, key)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from handlers.listener import Call, Modal, Reply, command
-from handlers.parsing import tokenize
+from handlers.parsing import CONFIRM_WORDS, named_people, tokenize
 from kit.blocks import projects as blocks
 from kit.ids import Command
 from services import discussions, progress, projects
 from services.errors import DomainError
+from services.terms import ProjectStatus
 
 
 def _key(call: Call, example: str) -> str:
@@ -21,7 +22,7 @@ def open_form(call: Call) -> Modal:
     return Modal(blocks.project_modal(call.reader, channel_id=call.channel_id))
 
 
-@command(Command.PROJECT, "new", writes=True, once=True)
+@command(Command.PROJECT, "new", "새로", "등록", writes=True, once=True)
 def new(call: Call) -> Reply | Modal:
     if not call.args:
         return open_form(call)
@@ -30,11 +31,11 @@ def new(call: Call) -> Reply | Modal:
         name=tokens.text,
         key=tokens.options.get("key"),
         channel_id=tokens.channels[0] if tokens.channels else None,
-        member_ids=tokens.users,
+        member_ids=named_people(tokens),
         timezone=call.reader.tz,
     )
     info = projects.create(call.db, call.team_id, call.user_id, draft, now=call.now)
-    return Reply(blocks.created(info, call.locale))
+    return Reply(blocks.created(info, call.locale, key_generated=draft.key is None))
 
 
 @command(Command.PROJECT, "list", "목록")
@@ -56,14 +57,14 @@ def show(call: Call) -> Reply:
     return detail(call, _key(call, "/project show ATOPY"))
 
 
-@command(Command.PROJECT, "edit")
+@command(Command.PROJECT, "edit", "수정")
 def edit(call: Call) -> Modal:
     key = _key(call, "/project edit ATOPY")
     info = projects.check_can_edit(call.db, call.team_id, call.user_id, key, is_admin=call.is_admin)
     return Modal(blocks.project_modal(call.reader, info, channel_id=call.channel_id))
 
 
-@command(Command.PROJECT, "join", writes=True)
+@command(Command.PROJECT, "join", "참여", writes=True)
 def join(call: Call) -> Reply:
     key = _key(call, "/project join ATOPY")
     outcome, info = projects.join(call.db, call.team_id, call.user_id, key, now=call.now)
@@ -71,7 +72,7 @@ def join(call: Call) -> Reply:
     return Reply(blocks.reply(answer, info, call.locale))
 
 
-@command(Command.PROJECT, "leave", writes=True)
+@command(Command.PROJECT, "leave", "나가기", writes=True)
 def leave(call: Call) -> Reply:
     key = _key(call, "/project leave ATOPY")
     outcome, info = projects.leave(call.db, call.team_id, call.user_id, key, now=call.now)
@@ -79,9 +80,31 @@ def leave(call: Call) -> Reply:
     return Reply(blocks.reply(answer, info, call.locale))
 
 
-@command(Command.PROJECT, "close", writes=True)
-def close(call: Call) -> Reply:
-    key = _key(call, "/project close ATOPY")
+def closing(call: Call, key: str) -> Reply:
+    """Closes the project (leads, admins) and says so; the command and the button both end here."""
     outcome, info = projects.close(call.db, call.team_id, call.user_id, key, is_admin=call.is_admin, now=call.now)
     answer = "project.closed_ok" if outcome is projects.CloseOutcome.CLOSED else "project.already_closed"
     return Reply(blocks.reply(answer, info, call.locale))
+
+
+def reopening(call: Call, key: str) -> Reply:
+    outcome, info = projects.reopen(call.db, call.team_id, call.user_id, key, is_admin=call.is_admin, now=call.now)
+    answer = "project.reopened_ok" if outcome is projects.ReopenOutcome.REOPENED else "project.already_active"
+    return Reply(blocks.reply(answer, info, call.locale))
+
+
+@command(Command.PROJECT, "close", "종료", writes=True)
+def close(call: Call) -> Reply:
+    """`/project close KEY` asks first (a button closes); `/project close KEY confirm` closes at once."""
+    key = _key(call, "/project close ATOPY")
+    if any(word.lower() in CONFIRM_WORDS for word in call.args.split()[1:2]):
+        return closing(call, key)
+    info = projects.check_can_close(call.db, call.team_id, call.user_id, key, is_admin=call.is_admin)
+    if info.status is ProjectStatus.CLOSED:
+        return Reply(blocks.reply("project.already_closed", info, call.locale))
+    return Reply(blocks.close_question(info, call.locale))
+
+
+@command(Command.PROJECT, "reopen", "재개", writes=True)
+def reopen(call: Call) -> Reply:
+    return reopening(call, _key(call, "/project reopen ATOPY"))

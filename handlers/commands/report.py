@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from handlers.listener import Call, Files, Reply, command
-from handlers.parsing import tokenize
+from handlers.parsing import named_people, tokenize
 from kit import participation_files
 from kit.blocks import reports as blocks
 from kit.i18n import t
@@ -30,7 +30,7 @@ def help_(call: Call) -> Reply:
     return call.say("help.report")
 
 
-@command(Command.REPORT, "me")
+@command(Command.REPORT, "me", "내실적", "나")
 def me(call: Call) -> Reply:
     words = call.args.split()
     bad = next((w for w in words if not _MONTH.match(w)), None)
@@ -41,7 +41,7 @@ def me(call: Call) -> Reply:
     return Reply(blocks.my_record(record, str(month), dict(rules.weights), call.reader))
 
 
-@command(Command.REPORT, "participation")
+@command(Command.REPORT, "participation", "참여실적", "전체")
 def participation(call: Call) -> Files:
     words = [plain(w, from_command=True) for w in call.args.split()]
     month = _month(call, words)
@@ -67,10 +67,10 @@ def participation(call: Call) -> Files:
     )
 
 
-@command(Command.REPORT, "adjust", writes=True, once=True)
+@command(Command.REPORT, "adjust", "보정", writes=True, once=True)
 def adjust(call: Call) -> Reply:
     tokens = tokenize(call.args)
-    if not tokens.users:
+    if not named_people(tokens):
         raise DomainError("report.no_person")
     words = list(tokens.words)
     month_word = next((w for w in words if _MONTH.match(w)), None)

@@ -47,10 +47,9 @@ def _draft(sub: Submission, timezone: str, *, editing: bool) -> projects.Project
 
 @form(Callback.PROJECT_NEW, errors=NEW_ERRORS, default_block=Block.PROJECT_NAME)
 def registered(call: Call) -> Reply:
-    info = projects.create(
-        call.db, call.team_id, call.user_id, _draft(call.submitted, call.reader.tz, editing=False), now=call.now
-    )
-    return Reply(blocks.created(info, call.locale))
+    draft = _draft(call.submitted, call.reader.tz, editing=False)
+    info = projects.create(call.db, call.team_id, call.user_id, draft, now=call.now)
+    return Reply(blocks.created(info, call.locale, key_generated=draft.key is None))
 
 
 @form(Callback.PROJECT_EDIT, errors=EDIT_ERRORS, default_block=Block.PROJECT_NAME)

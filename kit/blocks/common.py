@@ -16,6 +16,9 @@ CONTEXT_ELEMENTS = 10
 FALLBACK_TEXT = 3000
 VIEW_TITLE = 24
 OPTION_TEXT = 75
+CONFIRM_TITLE = 100
+CONFIRM_TEXT = 300
+CONFIRM_BUTTON = 30
 
 Block = dict[str, Any]
 
@@ -54,7 +57,9 @@ def divider() -> Block:
     return {"type": "divider"}
 
 
-def button(label: str, action_id: str, value: str = "", style: str | None = None) -> dict[str, Any]:
+def button(
+    label: str, action_id: str, value: str = "", style: str | None = None, *, confirm: dict[str, Any] | None = None
+) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",
         "text": plain_text(label, BUTTON_TEXT),
@@ -64,7 +69,22 @@ def button(label: str, action_id: str, value: str = "", style: str | None = None
         element["value"] = value[:2000]
     if style:
         element["style"] = style
+    if confirm:
+        element["confirm"] = confirm
     return element
+
+
+def confirm_dialog(title: str, text: str, yes: str, no: str, *, danger: bool = False) -> dict[str, Any]:
+    """Slack's own "are you sure?" before a button acts (a confirmation object)."""
+    dialog: dict[str, Any] = {
+        "title": plain_text(title, CONFIRM_TITLE),
+        "text": plain_text(text, CONFIRM_TEXT),
+        "confirm": plain_text(yes, CONFIRM_BUTTON),
+        "deny": plain_text(no, CONFIRM_BUTTON),
+    }
+    if danger:
+        dialog["style"] = "danger"
+    return dialog
 
 
 def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:

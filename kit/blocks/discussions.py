@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -31,6 +33,14 @@ BAR_CELLS = 10
 VOTERS_SHOWN = 8
 PARTICIPANTS_SHOWN = 30
 LIST_SHOWN = 15
+_LINK = re.compile(r"^https?://[^\s|<>]+$")
+
+
+def card_link(url: str | None, locale: str) -> str:
+    """A link to the discussion's card in its channel (`` when there is none to give)."""
+    if not url or not _LINK.match(url):
+        return ""
+    return Raw(f"<{url}|{t('discussion.card_link', locale, plain=True)}>")
 
 
 def vote_action(position: int) -> str:
@@ -96,7 +106,8 @@ def card(info: DiscussionInfo, reader: Reader, today: date) -> dict[str, Any]:
         buttons.append(button(label("button_close"), Action.DISCUSSION_CLOSE, str(info.id)))
         blocks += [context(t("discussion.reply_hint", locale)), actions(*buttons)]
     else:
-        blocks += [divider(), section(_conclusion(info, reader))]
+        reopen = button(label("button_reopen"), Action.DISCUSSION_REOPEN, str(info.id))
+        blocks += [divider(), section(_conclusion(info, reader), accessory=reopen)]
     return message(t("discussion.card_text", locale, id=info.id, topic=truncate(info.topic, 200)), blocks)
 
 
@@ -138,13 +149,32 @@ def decision_log(decisions: list[DiscussionInfo], reader: Reader) -> list[Block]
     return [section(f"*{t('discussion.decision_log', reader.locale)}*\n" + "\n".join(lines))]
 
 
-def _decision_line(info: DiscussionInfo, reader: Reader) -> str:
+def _decision_line(info: DiscussionInfo, reader: Reader, link: str = "") -> str:
     when = reader.format_date(reader.local_date(info.closed_at)) if info.closed_at else ""
-    return f"• {when} *#{info.id} {escape(truncate(info.topic, 80))}*: {escape(truncate(info.conclusion, 200))}"
+    line = f"• {when} *#{info.id} {escape(truncate(info.topic, 80))}*: {escape(truncate(info.conclusion, 200))}"
+    return f"{line} · {link}" if link else line
 
 
-def discussion_list(project: ProjectInfo, infos: list[DiscussionInfo], reader: Reader, today: date) -> dict[str, Any]:
+def show(info: DiscussionInfo, reader: Reader, today: date, link: str | None) -> dict[str, Any]:
+    """`/discuss show ID`: the card as the channel has it, and a link to it there."""
+    payload = card(info, reader, today)
+    found = card_link(link, reader.locale)
+    if not found:
+        return payload
+    head, *rest = payload["blocks"]
+    return message(payload["text"], [head, context(t("discussion.card_where", reader.locale, link=found)), *rest])
+
+
+def discussion_list(
+    project: ProjectInfo,
+    infos: list[DiscussionInfo],
+    reader: Reader,
+    today: date,
+    links: Mapping[int, str] | None = None,
+) -> dict[str, Any]:
+    """A project's discussions: the open ones, then the decision log; each with a link to its card (`links`)."""
     locale = reader.locale
+    link = lambda d: card_link((links or {}).get(d.id), locale)  # noqa: E731
     title = t("discussion.list_title", locale, plain=True, name=project.name, key=project.key)
     if not infos:
         text = t("discussion.list_empty", locale, key=project.key)
@@ -158,11 +188,12 @@ def discussion_list(project: ProjectInfo, infos: list[DiscussionInfo], reader: R
             f"• *#{d.id}* {escape(truncate(d.topic, 120))} · "
             + t("discussion.replies", locale, count=d.reply_count)
             + (" · " + t("discussion.votes", locale, count=d.votes) if d.has_poll else "")
+            + (f" · {link(d)}" if link(d) else "")
             for d in open_ones[:LIST_SHOWN]
         ]
         blocks.append(section(f"*{t('discussion.list_open', locale, count=len(open_ones))}*\n" + "\n".join(lines)))
     if closed:
-        lines = [_decision_line(d, reader) for d in closed[:LIST_SHOWN]]
+        lines = [_decision_line(d, reader, link(d)) for d in closed[:LIST_SHOWN]]
         blocks.append(section(f"*{t('discussion.decision_log', locale)}*\n" + "\n".join(lines)))
     return message(fallback, blocks)
 

@@ -66,6 +66,13 @@ def _shortened(update: UpdateInfo, limit: int) -> bool:
     return any(value and len(escape(value)) > limit for value in (update.done, update.next, update.blockers))
 
 
+def went_back(update: UpdateInfo, locale: str) -> str:
+    """`40% → 30%` when the author reports less than last time (`` otherwise): said, never refused."""
+    if not update.went_back:
+        return ""
+    return t("progress.went_back_mark", locale, before=update.previous_percent, after=update.percent)
+
+
 def card(update: UpdateInfo, reader: Reader) -> dict[str, Any]:
     """The card in the project channel; updated in place when its author edits it."""
     locale = reader.locale
@@ -77,7 +84,11 @@ def card(update: UpdateInfo, reader: Reader) -> dict[str, Any]:
         if update.author_department
         else t("progress.card_title", locale, **names)
     )
-    status = f"{progress_bar(update.percent, locale)} · {health_text(update.health, locale)}"
+    status = " · ".join(
+        m
+        for m in (progress_bar(update.percent, locale), went_back(update, locale), health_text(update.health, locale))
+        if m
+    )
     blocks: list[Block] = [section(f"{title}\n{status}")]
     if texts := _texts(update, locale):
         blocks.append(section(texts))
@@ -114,14 +125,23 @@ def posted(update: UpdateInfo, locale: str) -> dict[str, Any]:
             text, accessory=button(t("progress.button_edit", locale, plain=True), Action.PROGRESS_EDIT, str(update.id))
         )
     ]
+    if update.went_back:
+        blocks.append(context(_went_back_note(update, locale)))
     if not update.channel_id:
         blocks.append(context(t("progress.posted_no_channel", locale, key=update.project_key)))
     return message(text, blocks)
 
 
+def _went_back_note(update: UpdateInfo, locale: str) -> str:
+    return t("progress.went_back_note", locale, before=update.previous_percent, after=update.percent)
+
+
 def edited(update: UpdateInfo, locale: str) -> dict[str, Any]:
     text = t("progress.edited_ok", locale, name=update.project_name, key=update.project_key)
-    return message(text, [section(text)])
+    blocks: list[Block] = [section(text)]
+    if update.went_back:
+        blocks.append(context(_went_back_note(update, locale)))
+    return message(text, blocks)
 
 
 def not_member(key: str, text: str, locale: str) -> dict[str, Any]:
@@ -277,7 +297,7 @@ def board(updates: list[UpdateInfo], reader: Reader) -> dict[str, Any]:
             if update.author_department
             else t("progress.card_title", locale, **names)
         )
-        marks = [progress_bar(update.percent, locale), health_text(update.health, locale)]
+        marks = [progress_bar(update.percent, locale), went_back(update, locale), health_text(update.health, locale)]
         marks.append(reader.format_datetime(update.created_at))
         if update.late:
             marks.append(t("progress.late_mark", locale))

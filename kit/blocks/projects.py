@@ -11,6 +11,7 @@ from kit.blocks.common import (
     Block,
     actions,
     button,
+    confirm_dialog,
     context,
     divider,
     fields_section,
@@ -54,9 +55,12 @@ def reply(key: str, info: ProjectInfo, locale: str, **extra: Any) -> dict[str, A
     return message(text, [section(text)])
 
 
-def created(info: ProjectInfo, locale: str) -> dict[str, Any]:
+def created(info: ProjectInfo, locale: str, *, key_generated: bool = False) -> dict[str, Any]:
+    """The registration confirmed; a key Onnuri made up is shown and explained, since commands name it."""
     text = t("project.created", locale, name=info.name, key=info.key, count=len(info.members))
     blocks = [section(text, accessory=button(t("project.button_show", locale), Action.PROJECT_SHOW, info.key))]
+    if key_generated:
+        blocks.append(context(t("project.key_generated", locale, key=info.key)))
     if not info.channel_id:
         blocks.append(context(t("project.created_channel_hint", locale, key=info.key)))
     return message(text, blocks)
@@ -154,9 +158,41 @@ def detail(
         blocks += [divider(), *decision_log(list(decisions), reader)]
     if members_only:
         blocks.append(context(t("project.members_only_note", locale)))
+    buttons = []
     if info.role_of(reader.user_id) is None and info.status is ProjectStatus.ACTIVE:
-        blocks.append(actions(button(t("project.button_join", locale), Action.PROJECT_JOIN, info.key, "primary")))
+        buttons.append(button(t("project.button_join", locale), Action.PROJECT_JOIN, info.key, "primary"))
+    if info.may_manage(reader.user_id, is_admin=reader.is_admin):
+        buttons.append(
+            _close_button(info, locale) if info.status is ProjectStatus.ACTIVE else _reopen_button(info, locale)
+        )
+    if buttons:
+        blocks.append(actions(*buttons))
     return message(f"{escape(info.name)} ({escape(info.key)})", blocks)
+
+
+def _close_button(info: ProjectInfo, locale: str, *, ask: bool = True) -> dict[str, Any]:
+    """Closing asks first (`ask`: in Slack's own dialog): it stops reports, requests and reminders for everyone."""
+    label = lambda key: t(f"project.{key}", locale, plain=True)  # noqa: E731
+    if not ask:
+        return button(label("button_close"), Action.PROJECT_CLOSE, info.key, "danger")
+    dialog = confirm_dialog(
+        label("close_confirm_title"),
+        t("project.close_confirm_text", locale, plain=True, name=info.name, key=info.key),
+        label("button_close"),
+        t("common.cancel", locale, plain=True),
+        danger=True,
+    )
+    return button(label("button_close"), Action.PROJECT_CLOSE, info.key, "danger", confirm=dialog)
+
+
+def _reopen_button(info: ProjectInfo, locale: str) -> dict[str, Any]:
+    return button(t("project.button_reopen", locale, plain=True), Action.PROJECT_REOPEN, info.key)
+
+
+def close_question(info: ProjectInfo, locale: str) -> dict[str, Any]:
+    """`/project close KEY` asks before it closes: the answer's button closes (`/project close KEY confirm` too)."""
+    text = t("project.close_question", locale, name=info.name, key=info.key)
+    return message(text, [section(text), actions(_close_button(info, locale, ask=False))])
 
 
 def project_modal(reader: Reader, info: ProjectInfo | None = None, *, channel_id: str | None = None) -> dict[str, Any]:
@@ -296,6 +332,8 @@ def notification(kind: str, info: ProjectInfo, locale: str, payload: dict[str, A
         )
     elif kind == "project.closed":
         text = t("notify.project_closed", locale, **common)
+    elif kind == "project.reopened":
+        text = t("notify.project_reopened", locale, by=mention(payload["by"]), **common)
     else:
         raise KeyError(kind)
     return message(

@@ -48,6 +48,20 @@ def test_manifest_prints_yaml(tmp_path):
     assert yaml.safe_load(result.stdout)["settings"]["socket_mode_enabled"] is False
 
 
+def test_manifest_speaks_the_organisations_language_first(tmp_path):
+    def descriptions(env: dict[str, str]) -> dict[str, str]:
+        result = run_cli("manifest", env=env, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return {c["command"]: c["description"] for c in yaml.safe_load(result.stdout)["features"]["slash_commands"]}
+
+    assert descriptions({})["/approval"] == "결재 상신과 처리"  # ONNURI_LOCALE defaults to ko
+    assert descriptions({"ONNURI_LOCALE": "en"})["/approval"].startswith("Request and decide approvals")
+    (tmp_path / ".env").write_text("ONNURI_LOCALE=en\n")
+    assert descriptions({})["/approval"].startswith("Request")  # read from .env, as `run` reads it
+    refused = run_cli("manifest", env={"ONNURI_LOCALE": "ja"}, cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stderr.startswith("onnuri: ONNURI_LOCALE")
+
+
 def test_run_without_token_names_the_variable(tmp_path):
     result = run_cli("run", env={}, cwd=tmp_path)
     assert result.returncode == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from bot import manifest
@@ -68,3 +69,31 @@ def test_subscribed_events_are_exactly_the_events_the_bot_listens_to(bot):
     # message.channels and message.groups both arrive as the "message" event
     subscribed = {name.split(".")[0] for name in data["settings"]["event_subscriptions"]["bot_events"]}
     assert subscribed == registered(bot.runtime.app, "event_type")
+
+
+def _words(routes, name: str) -> set[str]:
+    return {w for spec, _body in routes if spec.key == name for w in spec.words}
+
+
+@pytest.mark.parametrize("locale", ["ko", "en"])
+def test_every_usage_hint_names_only_subcommands_the_bot_hears(locale):
+    import handlers
+    from handlers.listener import listeners
+    from handlers.pipeline import HELP_WORDS
+
+    routes = listeners(handlers.MODULES)
+    for entry in manifest.build(locale=locale)["features"]["slash_commands"]:
+        heard = _words(routes, entry["command"]) | set(HELP_WORDS)
+        for alternative in entry["usage_hint"].split(" | "):
+            first = alternative.split()[0]
+            assert first in heard or first.strip("[]").isupper(), (entry["command"], first)  # KEY, [KEY]
+
+
+def test_a_korean_office_gets_korean_descriptions_and_korean_subcommands():
+    korean = {c["command"]: c for c in manifest.build(locale="ko")["features"]["slash_commands"]}
+    english = {c["command"]: c for c in manifest.build(locale="en")["features"]["slash_commands"]}
+    assert korean["/project"]["description"].startswith("융합행정 과제")
+    assert korean["/project"]["usage_hint"].startswith("새로 과제명 | 목록 | 보기 KEY")
+    assert "종류=보고|계획|조치" in korean["/directive"]["usage_hint"]
+    assert english["/project"]["usage_hint"].startswith("new | list | show KEY")
+    assert all(c["description"] and len(c["description"]) <= 100 for c in [*korean.values(), *english.values()])

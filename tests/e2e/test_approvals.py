@@ -269,3 +269,20 @@ def test_bad_requests_are_explained(bot):
     assert "알아볼 수 없습니다" in bot.command("/approval", "show abc")["text"]
     with bot.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(ApprovalRequest)) == 0
+
+
+def test_an_approver_named_in_plain_text_is_reported_not_found_by_name(bot):
+    setup(bot)
+    answer = bot.command("/approval", "request JOBS <@U2|lee> @홍길동 협약안 결재")
+    assert "Slack에서 찾을 수 없는 이름입니다: @홍길동." in answer["text"]  # not "name at least one approver"
+    assert "@김과장" in bot.command("/approval", "away @김과장 until=2026-12-31")["text"]
+    with bot.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(ApprovalRequest)) == 0
+
+
+def test_korean_subcommands_request_list_and_withdraw(bot):
+    setup(bot)
+    assert "#1" in bot.command("/approval", "상신 JOBS <@U2|lee> 협약안 결재")["text"]
+    assert "협약안 결재" in json.dumps(bot.command("/approval", "목록")["blocks"], ensure_ascii=False)
+    assert "회수" in bot.command("/approval", "회수 1")["text"]
+    assert request_status(bot)[0] is RequestStatus.WITHDRAWN

@@ -184,3 +184,17 @@ def test_a_manager_marked_on_the_project_may_issue(bot):
     assert stored(bot).issuer.slack_user_id == "U3"
     shown = json.dumps(bot.command("/project", "show ATOPY")["blocks"], ensure_ascii=False)
     assert "<@U9> (관리 담당)" in shown  # named a manager, so made a member too
+
+
+def test_kinds_and_options_in_korean_and_a_name_typed_as_text(bot):
+    setup(bot)
+    answer = bot.command("/directive", "ATOPY <@U2|lee> 종류=계획 기한=2026-12-15 추진 계획 수립")
+    assert "#1" in answer["text"] and "2026-12-15" in answer["text"]
+    bot.command("/directive", "ATOPY <@U3|park> kind=보고 현황 보고")
+    assert (stored(bot, 1).kind.value, stored(bot, 1).due_date) == ("plan", date(2026, 12, 15))
+    assert stored(bot, 2).kind.value == "report"
+    assert "`검토`" in bot.command("/directive", "ATOPY <@U2|lee> 종류=검토 현황")["text"]
+    unknown = bot.command("/directive", "ATOPY <@U2|lee> @홍길동 현황 보고")
+    assert "Slack에서 찾을 수 없는 이름입니다: @홍길동." in unknown["text"]
+    assert stored(bot, 3) is None
+    assert "추진 계획 수립" in json.dumps(bot.command("/directive", "목록")["blocks"], ensure_ascii=False)

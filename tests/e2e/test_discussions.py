@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.fakeslack.payloads import SlackRequests as R
 from kit.blocks.discussions import vote_action
 from kit.ids import Action, Block, Callback
-from models import DiscussionReply, PollVote
+from models import Discussion, DiscussionReply, DiscussionStatus, PollVote
 from tests.conftest import ADMIN, start_bot
 
 CHANNEL = "C0ATOPY"
@@ -252,3 +252,52 @@ def test_closing_without_a_conclusion_asks_for_it_and_a_blank_form_is_refused_un
     assert not [c for c in bot.fake.calls if c.method == "chat.postMessage" and "unexpected" in json.dumps(c.params)]
     refused = bot.command("/discuss", "close 1", user="U9")  # someone who may not close it gets no form
     assert "토론 #1을 연 사람" in refused["text"] and len(bot.fake.calls_to("views.open")) == 1
+
+
+def test_show_and_list_link_to_the_card_with_one_question_to_slack(bot):
+    setup(bot)
+    bot.command("/discuss", "ATOPY 시범 학교를 어디부터 할까요?", channel_id=CHANNEL)
+    first_card = card(bot)
+    bot.command("/discuss", "ATOPY 예산 배분", channel_id=CHANNEL)
+    second_card = card(bot, 2)
+    bot.runtime.delivery.drain(timeout=15)
+    bot.command("/discuss", "close 2 반반으로", user="U1")
+    link = f"https://{bot.fake.team_name.lower()}.slack.com/archives/{CHANNEL}/p"
+
+    shown = json.dumps(bot.command("/discuss", "보기 1", user="U2")["blocks"], ensure_ascii=False)
+    assert f"<{link}{first_card.response['ts'].replace('.', '')}|카드 보기>" in shown
+    assert "시범 학교를 어디부터" in shown
+    asked = len(bot.fake.calls_to("chat.getPermalink"))
+    listing = json.dumps(bot.command("/discuss", "목록 ATOPY", user="U2")["blocks"], ensure_ascii=False)
+    assert f"<{link}{first_card.response['ts'].replace('.', '')}|카드 보기>" in listing
+    assert f"<{link}{second_card.response['ts'].replace('.', '')}|카드 보기>" in listing  # the decision log too
+    assert len(bot.fake.calls_to("chat.getPermalink")) == asked + 1
+    assert "찾을 수 없습니다" in bot.command("/discuss", "show 1", user="U9")["text"]  # not a member: no such thing
+
+
+def test_a_closed_discussion_reopens_from_its_card_or_by_command(bot):
+    setup(bot)
+    bot.command("/discuss", "ATOPY 시범 학교를 어디부터 할까요?", user="U2", channel_id=CHANNEL)
+    first = card(bot)
+    bot.command("/discuss", "종료 1 북부부터", user="U2")
+    bot.runtime.delivery.drain(timeout=15)
+    closed_card = json.loads(latest_card(bot, first))
+    reopen = next(b["accessory"] for b in closed_card if b.get("accessory", {}).get("action_id"))
+    assert (reopen["action_id"], reopen["value"]) == (Action.DISCUSSION_REOPEN, "1")
+
+    refused = bot.slack.block_action(Action.DISCUSSION_REOPEN, value="1", user_id="U3", channel_id=CHANNEL)
+    assert "#1" in bot.answer(refused)["text"] and status_of(bot, 1) is DiscussionStatus.CLOSED  # not theirs to reopen
+    reopened = bot.slack.block_action(Action.DISCUSSION_REOPEN, value="1", user_id="U2", channel_id=CHANNEL)
+    bot.answer(reopened)
+    assert status_of(bot, 1) is DiscussionStatus.OPEN
+    bot.runtime.delivery.drain(timeout=15)
+    assert Action.DISCUSSION_CLOSE in latest_card(bot, first)  # the card takes a conclusion again
+    assert "이미 진행 중" in bot.command("/discuss", "재개 1", user="U1")["text"]
+    assert "종료" in bot.command("/discuss", "close 1 남부부터", user="U1")["text"]
+    assert "다시 열었습니다" in bot.command("/discuss", "reopen 1", user="U1")["text"]
+
+
+def status_of(bot, discussion_id):
+    bot.settle()
+    with bot.session_factory() as session:
+        return session.get(Discussion, discussion_id).status

@@ -290,3 +290,23 @@ def test_an_unexpected_failure_in_a_form_is_an_error_on_the_form_not_a_500(bot, 
     reply = bot.slack.view_submission(Callback.PROGRESS, values, user_id="U2")
     assert reply.status == 200
     assert "죄송합니다" in reply.json["errors"][Block.PROGRESS_DONE] and "fire" not in reply.body
+
+
+def test_a_percent_written_with_a_space_or_in_korean_and_one_that_goes_back_is_said(bot):
+    bot.clock.set(MONDAY_9_KST)
+    setup_project(bot, "U2")
+    bot.command("/progress", "JOBS 62 % 협약서 초안 완료", user="U2")
+    bot.command("/progress", "JOBS 70퍼센트 예산 협의", user="U2")
+    lower = bot.command("/progress", "JOBS 40% 범위 재조정", user="U2")
+    assert [(u.percent, u.done) for u in updates(bot)] == [
+        (62, "협약서 초안 완료"),
+        (70, "예산 협의"),
+        (40, "범위 재조정"),
+    ]
+    assert "진척률이 지난 보고보다 낮습니다 (70% → 40%)" in json.dumps(lower["blocks"], ensure_ascii=False)
+    bot.runtime.delivery.drain(timeout=15)
+    cards = [c for c in bot.fake.calls_to("chat.postMessage", channel="C9") if "progress_edit" in json.dumps(c.params)]
+    shown = json.dumps([c.params["blocks"] for c in cards], ensure_ascii=False)
+    assert shown.count(":small_red_triangle_down: 70% → 40%") == 1 and "62% →" not in shown and "→ 70%" not in shown
+    again = bot.command("/progress", "JOBS 45 퍼센트 보완", user="U2")  # up from 40: nothing said
+    assert "→" not in json.dumps(again["blocks"], ensure_ascii=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
 from bot.fakeslack.payloads import SlackRequests as R
@@ -164,7 +166,7 @@ def test_close_only_by_lead_or_admin(bot):
     refused = bot.command("/project", "close HALL", user="U2")
     assert "주관 책임자나 관리자만" in refused["text"]
     assert _project(bot, "HALL").status is ProjectStatus.ACTIVE
-    assert "종료했습니다" in bot.command("/project", "close HALL", user="UADMIN")["text"]
+    assert "종료했습니다" in bot.command("/project", "close HALL confirm", user="UADMIN")["text"]
     assert "이미 종료" in bot.command("/project", "close HALL")["text"]
     closed = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "C9" and "종료" in c.params["text"])
     assert len(closed) == 1
@@ -294,3 +296,67 @@ def test_cadence_is_chosen_in_the_form_and_shown(bot):
 
     assert _project(bot, "DAILY").cadence is Cadence.DAILY
     assert "매일" in str(bot.command("/project", "show DAILY")["blocks"])
+
+
+def test_close_asks_first_its_button_closes_and_a_lead_reopens(bot):
+    bot.command("/project", "new 신청사 건립 key=HALL <#C9|hall> <@U2|lee>")
+    asked = bot.command("/project", "close HALL")
+    assert "종료하시겠습니까" in asked["text"] and "/project reopen HALL" in asked["text"]
+    [button] = [e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert (button["action_id"], button["value"], button["style"]) == (Action.PROJECT_CLOSE, "HALL", "danger")
+    assert _project(bot, "HALL").status is ProjectStatus.ACTIVE  # asking changed nothing
+
+    clicked = bot.slack.block_action(Action.PROJECT_CLOSE, value="HALL", user_id="U1", channel_id="C9")
+    assert "종료했습니다" in bot.answer(clicked)["text"]
+    assert _project(bot, "HALL").status is ProjectStatus.CLOSED
+    assert "/project reopen HALL" in bot.command("/project", "edit HALL")["text"]  # how to change it now
+    assert "주관 책임자나 관리자만" in bot.command("/project", "reopen HALL", user="U2")["text"]
+
+    assert "다시 열었습니다" in bot.command("/project", "재개 HALL")["text"]
+    assert _project(bot, "HALL").status is ProjectStatus.ACTIVE
+    told = bot.fake.wait_for(
+        "chat.postMessage", lambda c: c.params["channel"] == "C9" and "다시 열었" in c.params["text"]
+    )
+    assert len(told) == 1
+    assert "종료했습니다" in bot.command("/project", "종료 HALL 확인")["text"]  # in Korean, confirmed at once
+    assert "다시 열었습니다" in bot.command("/project", "reopen HALL")["text"]
+    assert "이미 진행 중" in bot.command("/project", "reopen HALL")["text"]
+
+
+def test_the_project_card_closes_behind_slacks_own_dialog(bot):
+    bot.command("/project", "new 신청사 건립 key=HALL <@U2|lee>")
+    shown = bot.command("/project", "보기 HALL")
+    [close] = [e for b in shown["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert close["action_id"] == Action.PROJECT_CLOSE and close["confirm"]["style"] == "danger"
+    member = bot.command("/project", "show HALL", user="U2")
+    assert Action.PROJECT_CLOSE not in json.dumps(member["blocks"])
+
+
+def test_a_second_active_project_of_the_same_name_is_refused_naming_the_first(bot):
+    bot.command("/project", "new 일자리 창출 key=JOBS")
+    refused = bot.command("/project", "새로 일자리창출", user="U2")
+    assert (
+        "이미 있습니다" in refused["text"] and "`JOBS`" in refused["text"] and "/project join JOBS" in refused["text"]
+    )
+    values = {Block.PROJECT_NAME: {"value": R.plain("일자리  창출")}}
+    form = bot.slack.view_submission(Callback.PROJECT_NEW, values, user_id="U2", private_metadata="{}")
+    assert form.json["response_action"] == "errors" and "JOBS" in form.json["errors"][Block.PROJECT_NAME]
+    assert _count(bot, Project) == 1
+
+
+def test_a_generated_key_is_shown_and_explained(bot):
+    answer = bot.command("/project", "등록 청년 창업 지원")
+    assert "`P-1`" in answer["text"]
+    assert "`P-1`이라는 키가 만들어졌습니다. 명령에서는 이 키로 과제를 가리킵니다" in json.dumps(
+        answer["blocks"], ensure_ascii=False
+    )
+    given = bot.command("/project", "new 관광 활성화 키=TOUR")
+    assert "`TOUR`" in given["text"] and "키가 만들어졌습니다" not in json.dumps(given["blocks"], ensure_ascii=False)
+
+
+def test_a_member_named_in_plain_text_is_reported_not_found_by_name(bot):
+    answer = bot.command("/project", "new 청년 창업 지원 <@U2|lee> @홍길동")
+    assert "Slack에서 찾을 수 없는 이름입니다: @홍길동." in answer["text"]
+    assert _count(bot, Project) == 0
+    listed = bot.command("/project", "목록")
+    assert "진행 중인 과제가 없습니다" in listed["text"]

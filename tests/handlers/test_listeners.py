@@ -12,16 +12,18 @@ import pytest
 import handlers
 from handlers.actions import approval as approval_buttons
 from handlers.actions import directive as directive_buttons
+from handlers.actions import project as project_buttons
 from handlers.commands import project as project_command
 from handlers.commands import report as report_command
 from handlers.listener import Call, FormError, Kind, Modal, Reply, Spec, listeners
 from handlers.pipeline import run
+from handlers.refusals import error_text
 from handlers.views import approval as approval_forms
 from handlers.views import progress as progress_forms
 from kit.ids import Action, Block, Callback, Command
-from services import approvals, progress
+from services import approvals, directives, progress
 from services.errors import DomainError
-from tests.handlers.conftest import HELPER, LEAD, MEMBER, OUTSIDER, TEAM, submission
+from tests.handlers.conftest import HELPER, LEAD, MEMBER, NOW, OUTSIDER, TEAM, submission
 
 DECLARED = listeners(handlers.MODULES)
 SCREEN = 40  # lines: a listener body is read at a glance
@@ -116,6 +118,140 @@ def test_every_form_refusal_is_shown_under_an_input_of_the_form(call_for, office
 
 
 # -- bodies ---------------------------------------------------------------------------------------------------
+
+
+KOREAN_SUBCOMMANDS = {
+    Command.PROJECT: {
+        "새로": "new",
+        "등록": "new",
+        "목록": "list",
+        "보기": "show",
+        "수정": "edit",
+        "참여": "join",
+        "나가기": "leave",
+        "종료": "close",
+        "재개": "reopen",
+    },
+    Command.APPROVAL: {
+        "요청": "request",
+        "상신": "request",
+        "목록": "list",
+        "보기": "show",
+        "회수": "withdraw",
+        "부재": "away",
+        "복귀": "back",
+    },
+    Command.DIRECTIVE: {"목록": "list", "보기": "show"},
+    Command.DISCUSS: {"보기": "show", "종료": "close", "재개": "reopen", "목록": "list"},
+    Command.DIGEST: {"구독": "subscribe", "구독해지": "unsubscribe", "해지": "unsubscribe"},
+    Command.REPORT: {
+        "내실적": "me",
+        "나": "me",
+        "참여실적": "participation",
+        "전체": "participation",
+        "보정": "adjust",
+    },
+}
+
+
+def test_korean_subcommands_reach_the_same_listeners_as_the_english_ones():
+    commands = specs(Kind.COMMAND)
+
+    def body_for(name: str, word: str):
+        return next((b for s, b in DECLARED if s.kind is Kind.COMMAND and s.key == name and word in s.words), None)
+
+    for name, words in KOREAN_SUBCOMMANDS.items():
+        for korean, english in words.items():
+            assert body_for(name, english) is not None, (name, english)
+            assert body_for(name, korean) is body_for(name, english), (name, korean)
+    every_word = [w for s in commands for w in s.words]
+    assert len(every_word) == len(set((s.key, w) for s in commands for w in s.words))  # no word routes twice
+
+
+def test_closing_by_command_asks_first_and_confirm_closes(call_for, office):
+    with call_for(LEAD, args="JOBS", writes=True) as call:
+        asked = project_command.close(call)
+    assert "종료하시겠습니까" in asked.payload["text"] and Action.PROJECT_CLOSE in text_of(asked.payload)
+    with call_for(MEMBER, args="JOBS", writes=True) as call, pytest.raises(DomainError) as refused:
+        project_command.close(call)  # a member is refused before being asked
+    assert refused.value.code == "project.not_allowed"
+    with call_for(LEAD, args="JOBS 확인", writes=True) as call:
+        assert "종료했습니다" in project_command.close(call).payload["text"]
+    with call_for(LEAD, args="JOBS", writes=True) as call:
+        assert "이미 종료" in project_command.close(call).payload["text"]  # nothing left to ask
+    with call_for(LEAD, args="JOBS") as call, pytest.raises(DomainError) as closed:
+        project_command.edit(call)
+    assert closed.value.code == "project.closed_edit" and "/project reopen JOBS" in error_text(closed.value, "ko")
+    with call_for(LEAD, kind=Kind.CLICK, value="JOBS", writes=True) as call:
+        assert "다시 열었습니다" in project_buttons.reopen(call).payload["text"]
+    with call_for(LEAD, kind=Kind.CLICK, value="JOBS", writes=True) as call:
+        assert "종료했습니다" in project_buttons.close(call).payload["text"]  # the button, after Slack's dialog
+
+
+@pytest.mark.parametrize(
+    ("body", "args"),
+    [
+        ("approval", "JOBS @홍길동 협약안"),
+        ("directive", "JOBS <@U2> @홍길동 초안 검토"),
+        ("project", "청년 창업 @홍길동"),
+    ],
+)
+def test_a_person_named_in_plain_text_is_not_found_by_name(call_for, office, body, args):
+    from handlers.commands import approval, directive
+
+    listener = {"approval": approval.request, "directive": directive.issue, "project": project_command.new}[body]
+    with call_for(LEAD, args=args, writes=True) as call, pytest.raises(DomainError) as refused:
+        listener(call)
+    assert refused.value.code == "people.not_found"
+    assert "Slack에서 찾을 수 없는 이름입니다: @홍길동." in error_text(refused.value, "ko")
+
+
+def test_directive_kinds_are_read_in_korean(call_for, office):
+    from handlers.commands import directive
+
+    with call_for(LEAD, args="JOBS <@U2> 종류=계획 기한=2026-12-15 추진 계획 수립", writes=True) as call:
+        issued = directive.issue(call)
+    with call_for(LEAD, args="JOBS <@U2> kind=보고 현황 보고", writes=True) as call:
+        reported = directive.issue(call)
+    with call_for(LEAD, args="JOBS <@U2> 종류=검토 현황", writes=True) as call, pytest.raises(DomainError) as bad:
+        directive.issue(call)
+    assert "2026-12-15" in text_of(issued.payload) and "추진 계획 수립" in text_of(issued.payload)
+    with call_for(LEAD) as call:
+        kinds = [d.kind.value for d in directives.for_person(call.db, TEAM, LEAD, today=NOW.date())[1]]
+    assert sorted(kinds) == ["action", "plan", "report"] and isinstance(reported, Reply)
+    assert (bad.value.code, bad.value.params) == ("directive.bad_kind", {"value": "검토"})
+
+
+def test_a_percent_written_with_a_space_or_in_korean_is_posted(call_for, office):
+    from handlers.commands import progress as progress_command
+
+    for args, percent, done in (("JOBS 62 % 협약 초안", 62, "협약 초안"), ("JOBS 70퍼센트 예산 협의", 70, "예산 협의")):
+        with call_for(MEMBER, args=args, writes=True) as call:
+            assert isinstance(progress_command.post(call), Reply)
+        with call_for(MEMBER) as call:
+            latest = progress.last_entry(call.db, TEAM, MEMBER, "JOBS")
+        assert (latest.percent, latest.done) == (percent, done)
+
+
+def test_a_discussion_is_shown_reopened_and_listed(call_for, office):
+    from handlers.actions import discussion as discussion_buttons
+    from handlers.commands import discuss
+
+    with call_for(OUTSIDER, args=str(office.discussion_id)) as call, pytest.raises(DomainError) as hidden:
+        discuss.show(call)
+    assert hidden.value.code == "discussion.not_found"
+    with call_for(MEMBER, args=str(office.discussion_id)) as call:
+        assert "회의 일정" in text_of(discuss.show(call).payload)  # no Slack here: the card, without a link
+    with call_for(LEAD, args=f"{office.discussion_id} 화요일로", writes=True) as call:
+        discuss.close(call)
+    clicked = call_for(MEMBER, kind=Kind.CLICK, value=str(office.discussion_id), writes=True)
+    with clicked as call, pytest.raises(DomainError) as refused:
+        discussion_buttons.reopen(call)
+    assert refused.value.code == "discussion.not_allowed"
+    with call_for(LEAD, args=str(office.discussion_id), writes=True) as call:
+        assert "다시 열었습니다" in discuss.reopen(call).payload["text"]
+    with call_for(LEAD, kind=Kind.CLICK, value=str(office.discussion_id), writes=True) as call:
+        assert "이미 진행 중" in discussion_buttons.reopen(call).payload["text"]
 
 
 def test_project_details_show_the_work_only_to_members(call_for, office):

@@ -646,6 +646,87 @@ def test_closing_twice_records_the_first_conclusion_and_one_summary(session_fact
         assert s.scalar(select(func.count()).where(AuditEvent.action == "discussion.closed")) == 1
 
 
+def reopen(sf: sessionmaker[Session], discussion_id: int, actor: str = OPENER, *, is_admin: bool = False):
+    with write_transaction(sf) as s:
+        return discussions.reopen(s, TEAM, actor, discussion_id, is_admin=is_admin, now=NOW + timedelta(hours=2))
+
+
+@pytest.mark.parametrize(("actor", "is_admin"), [(OPENER, False), (LEAD, False), (ADMIN, True)])
+def test_whoever_may_close_reopens_and_the_conclusion_leaves_the_decision_log(session_factory, actor, is_admin):
+    sf = session_factory
+    project = make_project(sf)
+    info = open_discussion(sf)
+    close(sf, info.id, OPENER, "A안")
+
+    outcome, reopened = reopen(sf, info.id, actor, is_admin=is_admin)
+
+    assert outcome is Outcome.DONE and reopened.is_open
+    assert (reopened.conclusion, reopened.closed_by, reopened.closed_at) == ("", None, None)
+    with sf() as s:
+        assert discussions.decisions(s, TEAM, project.id) == []
+        audit = s.scalars(select(AuditEvent).where(AuditEvent.action == "discussion.reopened")).one()
+        assert (audit.actor, audit.detail["conclusion"]) == (actor, "A안")
+    assert [r.payload["reason"] for r in outbox(sf, "discussion.refresh")] == ["closed", "reopened"]
+    assert reopen(sf, info.id, actor, is_admin=is_admin)[0] is Outcome.ALREADY
+
+
+@pytest.mark.parametrize("actor", [MEMBER, OUTSIDER])
+def test_anyone_else_may_not_reopen(session_factory, actor):
+    sf = session_factory
+    make_project(sf)
+    info = open_discussion(sf)
+    close(sf, info.id)
+
+    error = refused(sf, lambda s: discussions.reopen(s, TEAM, actor, info.id, is_admin=False, now=NOW))
+
+    assert (error.code, error.params) == ("discussion.not_allowed", {"id": info.id})
+    assert not get(sf, info.id).is_open
+
+
+def test_a_discussion_of_a_closed_project_is_not_reopened(session_factory):
+    sf = session_factory
+    make_project(sf)
+    info = open_discussion(sf)
+    close(sf, info.id)
+    with write_transaction(sf) as s:
+        projects.close(s, TEAM, LEAD, "P", is_admin=False, now=NOW)
+
+    error = refused(sf, lambda s: discussions.reopen(s, TEAM, LEAD, info.id, is_admin=False, now=NOW))
+
+    assert (error.code, error.params) == ("project.closed", {"key": "P"})
+
+
+def test_closing_again_after_reopening_records_the_new_conclusion_with_a_summary_of_its_own(session_factory):
+    sf = session_factory
+    make_project(sf)
+    info = open_discussion(sf)
+    started(sf, info)
+    close(sf, info.id, OPENER, "A안")
+    assert not reply(sf, MEMBER, "1763859700.000200")  # closed: not counted
+    reopen(sf, info.id)
+    assert reply(sf, MEMBER, "1763859700.000300")  # open again: the thread counts again
+
+    outcome, closed = close(sf, info.id, LEAD, "B안", now=NOW + timedelta(hours=3))
+
+    assert outcome is Outcome.DONE and (closed.conclusion, closed.closed_by) == ("B안", LEAD)
+    summaries = outbox(sf, "discussion.summary")
+    assert len(summaries) == 2 and len({r.dedupe_key for r in summaries}) == 2
+    assert closed.reply_count == 1
+
+
+def test_get_for_shows_a_discussion_to_members_and_admins_only(session_factory):
+    sf = session_factory
+    make_project(sf)
+    info = open_discussion(sf)
+    with sf() as s:
+        assert discussions.get_for(s, TEAM, MEMBER, info.id, is_admin=False).topic == info.topic
+        assert discussions.get_for(s, TEAM, ADMIN, info.id, is_admin=True).id == info.id
+        for hidden in (info.id, info.id + 100):  # a refusal never tells whether the number exists
+            with pytest.raises(DomainError) as caught:
+                discussions.get_for(s, TEAM, OUTSIDER, hidden, is_admin=False)
+            assert (caught.value.code, caught.value.params) == ("discussion.not_found", {"id": hidden})
+
+
 def test_an_empty_conclusion_is_refused(session_factory):
     sf = session_factory
     make_project(sf)

@@ -73,6 +73,37 @@ def test_valid_percents():
     assert [progress.validate_percent(v) for v in ("0", "100", "40%", " 7 ", None, "")] == [0, 100, 40, 7, None, None]
 
 
+def test_a_percent_with_a_space_or_written_in_korean_is_read():
+    written = ("62 %", "62퍼센트", "62 퍼센트", "62％")
+    assert [progress.validate_percent(v) for v in written] == [62, 62, 62, 62]
+
+
+def test_a_lower_percent_than_the_authors_previous_report_is_said_never_refused(session_factory):
+    make_project(session_factory, members=("U2", "U3"))
+    first = post(session_factory, percent=40)
+    lower = post(session_factory, percent=30, now=NEXT_WEEK)
+    someone_else = post(session_factory, actor="U3", percent=10, now=NEXT_WEEK)  # their first: nothing to compare
+    carried = post(session_factory, done="보완", now=NEXT_WEEK)  # no percent given: 30 carried over
+
+    assert (first.previous_percent, first.went_back) == (None, False)
+    assert (lower.previous_percent, lower.percent, lower.went_back) == (40, 30, True)
+    assert (someone_else.previous_percent, someone_else.went_back) == (None, False)
+    assert (carried.percent, carried.went_back) == (30, False)
+    with session_factory() as s:  # the card reads it back the same way, alone or on a board
+        assert progress.get_update(s, TEAM, lower.id).went_back
+        board = progress.get_updates(s, TEAM, [carried.id, lower.id, first.id])
+    assert [(u.previous_percent, u.went_back) for u in board] == [(30, False), (40, True), (None, False)]
+
+
+def test_editing_a_percent_down_below_the_previous_report_is_said(session_factory):
+    make_project(session_factory)
+    post(session_factory, percent=40)
+    update = post(session_factory, percent=50, now=NEXT_WEEK)
+    with session_factory.begin() as s:
+        edited = progress.edit(s, TEAM, "U2", update.id, Entry(done="정정", percent=35), now=NEXT_WEEK, calendar=KR)
+    assert (edited.previous_percent, edited.percent, edited.went_back) == (40, 35, True)
+
+
 def test_non_members_and_closed_projects_are_refused_and_nothing_is_stored(session_factory):
     make_project(session_factory)
     with pytest.raises(DomainError) as outsider:

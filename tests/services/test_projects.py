@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ from models import (
 from models.base import utcnow
 from services import projects, users
 from services.errors import DomainError
-from services.projects import CloseOutcome, JoinOutcome, LeaveOutcome, ProjectDraft, ProjectInfo
+from services.projects import CloseOutcome, JoinOutcome, LeaveOutcome, ProjectDraft, ProjectInfo, ReopenOutcome
 from tests.fakes.homes import looking_at_home
 from tests.fakes.locks import wait_until_another_transaction_waits_on
 
@@ -32,8 +33,11 @@ TEAM = "T1"
 OTHER_TEAM = "T2"
 
 
+NAMES = itertools.count(1)
+
+
 def create(sf: sessionmaker[Session], actor: str = "U1", team: str = TEAM, **draft: Any) -> ProjectInfo:
-    draft.setdefault("name", "청년 주거 지원")
+    draft.setdefault("name", f"청년 주거 지원 {next(NAMES)}")  # two active projects never share a name
     with sf.begin() as s:
         return projects.create(s, team, actor, ProjectDraft(**draft), now=utcnow())
 
@@ -588,6 +592,105 @@ def test_an_admin_who_is_not_a_member_may_edit(session_factory):
     assert event.actor == "UADMIN"
 
 
+def test_a_second_active_project_of_the_same_name_is_refused_naming_the_first(session_factory):
+    first = create(session_factory, name="일자리 창출", key="JOBS")
+
+    for same in ("일자리 창출", "일자리창출", "  일자리   창출 "):
+        error = refusal(
+            session_factory, lambda s, n=same: projects.create(s, TEAM, "U2", ProjectDraft(n), now=utcnow())
+        )
+        assert (error.code, error.params) == ("project.name_taken", {"name": "일자리 창출", "key": "JOBS"})
+    latin = create(session_factory, name="Smart City", key="CITY")
+    error = refusal(
+        session_factory, lambda s: projects.create(s, TEAM, "U1", ProjectDraft("smart  CITY"), now=utcnow())
+    )
+    assert error.params == {"name": "Smart City", "key": "CITY"}
+    assert count(session_factory, Project) == 2
+
+    assert create(session_factory, team=OTHER_TEAM, name="일자리 창출").key == "P-1"  # another workspace's own
+    with session_factory.begin() as s:
+        projects.close(s, TEAM, "U1", "JOBS", is_admin=False, now=utcnow())
+    assert create(session_factory, name="일자리 창출", key="JOBS2").name == "일자리 창출"  # a closed one frees it
+    assert first.id != latin.id
+
+
+def test_renaming_to_another_active_projects_name_is_refused(session_factory):
+    create(session_factory, name="관광 활성화", key="TOUR")
+    info = create(session_factory, name="일자리 창출", key="JOBS")
+
+    error = refusal(
+        session_factory,
+        lambda s: projects.edit(s, TEAM, "U1", info.id, ProjectDraft("관광활성화"), is_admin=False, now=utcnow()),
+    )
+
+    assert (error.code, error.params["key"]) == ("project.name_taken", "TOUR")
+    assert edit(session_factory, info, name="일자리  창출").name == "일자리 창출"  # its own name, respaced
+
+
+def test_only_a_lead_or_an_admin_is_asked_whether_to_close(session_factory):
+    create(session_factory, key="ASK", member_ids=["U2"])
+    with session_factory() as s:
+        assert projects.check_can_close(s, TEAM, "U1", "ASK", is_admin=False).key == "ASK"
+        assert projects.check_can_close(s, TEAM, "U9", "ASK", is_admin=True).key == "ASK"
+        with pytest.raises(DomainError) as refused:
+            projects.check_can_close(s, TEAM, "U2", "ASK", is_admin=False)
+    assert refused.value.code == "project.not_allowed"
+    assert get(session_factory, "ASK").status is ProjectStatus.ACTIVE
+
+
+def test_a_lead_or_an_admin_reopens_and_the_closed_weeks_owe_nothing(session_factory):
+    from services import obligations, progress
+    from services.calendar import WorkCalendar
+
+    registered = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # a Monday, 10:00 in Seoul
+    closed_at, reopened_at = registered + timedelta(days=7, hours=2), registered + timedelta(days=21, hours=2)
+    with session_factory.begin() as s:
+        projects.create(s, TEAM, "U1", ProjectDraft("재개 과제", key="BACK", member_ids=["U2"]), now=registered)
+        projects.close(s, TEAM, "U1", "BACK", is_admin=False, now=closed_at)
+    error = refusal(session_factory, lambda s: projects.reopen(s, TEAM, "U2", "BACK", is_admin=False, now=reopened_at))
+    assert error.code == "project.not_allowed"
+
+    with session_factory.begin() as s:
+        outcome, info = projects.reopen(s, TEAM, "U1", "BACK", is_admin=False, now=reopened_at)
+        again, _ = projects.reopen(s, TEAM, "U1", "BACK", is_admin=False, now=reopened_at)
+
+    assert (outcome, again, info.status) == (ReopenOutcome.REOPENED, ReopenOutcome.ALREADY_ACTIVE, ProjectStatus.ACTIVE)
+    member = info.member("U2")
+    assert member.earlier == ((registered, closed_at),) and member.joined_at == reopened_at
+    calendar = WorkCalendar("KR")
+    moments = (closed_at, reopened_at - timedelta(days=1), reopened_at, reopened_at + timedelta(days=7))
+    periods = [progress.period_of(info, moment, calendar) for moment in moments]
+    owed = ["U2" in obligations.debtors(info, period, obligations.NOBODY_AWAY) for period in periods]
+    assert owed == [True, False, False, True]  # the week it closed in; closed; reopened after its 10:00; next
+    [event] = audit_rows(session_factory, "project.reopened")
+    assert event.actor == "U1"
+
+
+def test_each_closing_and_reopening_is_told_to_the_channel(session_factory):
+    info = create(session_factory, key="CH", channel_id="C100")
+    for _ in range(2):
+        with session_factory.begin() as s:
+            projects.close(s, TEAM, "U1", "CH", is_admin=False, now=utcnow())
+        with session_factory.begin() as s:
+            projects.reopen(s, TEAM, "UADMIN", "CH", is_admin=True, now=utcnow())
+
+    assert [r.recipient for r in outbox_rows(session_factory, "project.closed")] == ["C100", "C100"]
+    reopened = outbox_rows(session_factory, "project.reopened")
+    assert [r.payload for r in reopened] == [{"project_id": info.id, "by": "UADMIN"}] * 2
+
+
+def test_reopening_is_refused_while_another_active_project_has_its_name(session_factory):
+    create(session_factory, name="일자리 창출", key="OLD")
+    with session_factory.begin() as s:
+        projects.close(s, TEAM, "U1", "OLD", is_admin=False, now=utcnow())
+    create(session_factory, name="일자리 창출", key="NEW")
+
+    error = refusal(session_factory, lambda s: projects.reopen(s, TEAM, "U1", "OLD", is_admin=False, now=utcnow()))
+
+    assert (error.code, error.params["key"]) == ("project.name_taken", "NEW")
+    assert get(session_factory, "OLD").status is ProjectStatus.CLOSED
+
+
 def test_edit_is_refused_on_a_closed_project(session_factory):
     info = create(session_factory, actor="U1", key="E")
     with session_factory.begin() as s:
@@ -598,10 +701,10 @@ def test_edit_is_refused_on_a_closed_project(session_factory):
         lambda s: projects.edit(s, TEAM, "U1", info.id, ProjectDraft("다시"), is_admin=False, now=utcnow()),
     )
 
-    assert error.code == "project.closed"
+    assert error.code == "project.closed_edit"  # its sentence says how to reopen it
     with session_factory() as s, pytest.raises(DomainError) as refused:
         projects.check_can_edit(s, TEAM, "U1", "E", is_admin=True)
-    assert refused.value.code == "project.closed"
+    assert refused.value.code == "project.closed_edit"
     assert get(session_factory, "E").name == info.name
 
 

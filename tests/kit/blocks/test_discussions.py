@@ -226,10 +226,16 @@ def test_a_poll_past_its_closing_date_shows_results_without_vote_buttons():
     assert len(vote_buttons(on_the_day)) == 2 and " · Open" in mrkdwn(on_the_day)
 
 
-def test_a_closed_card_has_no_buttons_and_shows_the_conclusion():
+def test_a_closed_card_offers_only_reopening_and_shows_the_conclusion():
     card = valid(blocks.card(closed(options=options(("U3",), ("U4",))), KO, TODAY))
 
     assert buttons(card) == [] and action_blocks(card) == []
+    reopen = card["blocks"][-1]["accessory"]  # beside the conclusion: whoever may close it may reopen it
+    assert (reopen["action_id"], reopen["value"], reopen["text"]["text"]) == (
+        Action.DISCUSSION_REOPEN,
+        str(closed().id),
+        "다시 열기",
+    )
     last = card["blocks"][-1]["text"]["text"]
     assert last.startswith(":memo: *결론* (<@U1>, 2026-11-24)")  # the date in the reader's zone
     assert last.endswith("A안으로 진행합니다.")
@@ -414,6 +420,28 @@ def test_discussion_list_shows_at_most_fifteen_of_each():
     open_section, log = (b["text"]["text"] for b in payload["blocks"][1:])
     assert "진행 중 (20)" in open_section and open_section.count("\n• ") == blocks.LIST_SHOWN
     assert log.count("\n• ") == blocks.LIST_SHOWN
+
+
+LINK = "https://onnuri.slack.com/archives/C9/p1763859600000100"
+
+
+def test_discussion_list_links_each_discussion_to_its_card():
+    listed = [info(id=1), info(id=2), closed(id=3), closed(id=4)]
+    links = {1: LINK, 3: LINK.replace("C9", "C8"), 4: "javascript:alert(1)|x"}  # 2's card is not out yet
+    text = mrkdwn(valid(blocks.discussion_list(project(), listed, KO, TODAY, links)))
+    lines = {n: next(line for line in text.splitlines() if f"#{n}" in line) for n in (1, 2, 3, 4)}
+    assert lines[1].endswith(f" · <{LINK}|카드 보기>") and lines[3].endswith(
+        "/archives/C8/p1763859600000100|카드 보기>"
+    )
+    assert "카드 보기" not in lines[2] and "카드 보기" not in lines[4]  # no link, or nothing that looks like one
+    assert "Open the card" in mrkdwn(blocks.discussion_list(project(), listed, EN, TODAY, links))
+
+
+def test_show_is_the_card_with_a_link_to_it_in_its_channel():
+    shown = valid(blocks.show(info(), KO, TODAY, LINK))
+    assert shown["blocks"][1]["elements"][0]["text"] == f"채널의 토론 카드: <{LINK}|카드 보기>"
+    assert shown["blocks"][2:] == blocks.card(info(), KO, TODAY)["blocks"][1:]
+    assert valid(blocks.show(closed(), EN, TODAY, None)) == blocks.card(closed(), EN, TODAY)  # no card out: no link
 
 
 def test_discussion_list_escapes_topics():

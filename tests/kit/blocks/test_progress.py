@@ -93,6 +93,20 @@ def test_card_shows_author_department_bar_health_texts_and_edit_button():
     assert buttons[0]["value"] == "7"
 
 
+def test_a_percent_lower_than_last_time_is_marked_on_the_card_the_board_and_to_its_author():
+    back = update(percent=30, previous_percent=40)
+    card = valid(blocks.card(back, KO))
+    assert "`▓▓▓░░░░░░░` 30% · :small_red_triangle_down: 40% → 30% · :large_yellow_circle: 주의" in str(card["blocks"])
+    board = valid(blocks.board([back, update(id=8, previous_percent=20)], EN))
+    lines = [b["text"]["text"] for b in board["blocks"] if b.get("accessory")]
+    assert "40% → 30%" in lines[0] and "→" not in lines[1]  # 20% → 40% went forward: nothing said
+    posted = valid(blocks.posted(back, "ko"))
+    assert "진척률이 지난 보고보다 낮습니다 (40% → 30%)" in str(posted["blocks"])
+    assert "lower than in your previous report (40% → 30%)" in str(blocks.edited(back, "en")["blocks"])
+    for same in (update(previous_percent=40), update(previous_percent=None), update(percent=None, previous_percent=9)):
+        assert "small_red_triangle_down" not in str(blocks.card(same, KO)) + str(blocks.posted(same, "ko"))
+
+
 def test_card_marks_late_and_edited_and_cuts_long_texts_within_limits():
     long = "가" * 3000
     payload = valid(blocks.card(update(done=long, next=long, blockers=long, late=True, edited=True, edits=2), EN))

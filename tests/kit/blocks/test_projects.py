@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 from slack_sdk.models.blocks import Block
@@ -80,7 +81,7 @@ def test_detail_shows_dates_in_the_readers_zone_and_members_by_department():
     assert "2026-11-26" in fields  # 16:00 UTC is still the 26th in New York
     assert "2026-11-27" in str(blocks.detail(info(), KO)["blocks"][1])  # and already the 27th in Seoul
     assert "2027-06-30" in fields
-    members = str(payload["blocks"][-1])
+    members = str(payload["blocks"][-2])  # the lead reading it has the Close button below
     assert "*No department*: <@U2>" in members and "*보건정책과*: <@U1> (lead)" in members
 
 
@@ -111,3 +112,60 @@ def test_notifications_have_text_fallback_and_button_in_recipients_language():
     en = valid(blocks.notification("project.member_joined", info(), "en", {"member": "U3"}))
     assert "<@U3>님이" in ko["text"] and "<@U3> joined" in en["text"]
     assert ko["blocks"][0]["accessory"]["value"] == "P-1"
+
+
+# --- closing and reopening, generated keys ---------------------------------------------------------
+
+
+def _actions(payload) -> list[dict]:
+    return [e for b in payload["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_a_lead_sees_close_behind_a_danger_confirmation_and_a_member_does_not():
+    lead = valid(blocks.detail(info(), KO))
+    [close] = _actions(lead)
+    assert (close["action_id"], close["value"], close["style"]) == (Action.PROJECT_CLOSE, "P-1", "danger")
+    dialog = close["confirm"]
+    assert dialog["style"] == "danger" and dialog["confirm"]["text"] == "과제 종료" and dialog["deny"]["text"] == "취소"
+    assert "아토피 없는 경기도 (P-1)를 종료하시겠습니까?" in dialog["text"]["text"]  # 도 ends in a vowel: 를
+    assert "/project reopen P-1" in dialog["text"]["text"] and len(dialog["text"]["text"]) <= 300
+    assert [b["action_id"] for b in _actions(blocks.detail(info(), Reader("U2", "ko", "Asia/Seoul")))] == []
+    admin = blocks.detail(info(), Reader("U9", "en", "UTC", is_admin=True))
+    assert [b["action_id"] for b in _actions(admin)] == [Action.PROJECT_JOIN, Action.PROJECT_CLOSE]
+    assert _actions(admin)[1]["confirm"]["title"]["text"] == "Close the project"
+
+
+def test_a_closed_project_offers_its_lead_reopening_and_nobody_joining():
+    closed = info(status=ProjectStatus.CLOSED)
+    assert [(b["action_id"], b["value"]) for b in _actions(blocks.detail(closed, KO))] == [
+        (Action.PROJECT_REOPEN, "P-1")
+    ]
+    assert _actions(blocks.detail(closed, Reader("U7", "ko", "Asia/Seoul"))) == []
+
+
+def test_closing_by_command_asks_first_with_a_button_that_closes():
+    for reader, question in ((KO, "종료하시겠습니까?"), (EN, "Close *아토피 없는 경기도* (`P-1`)?")):
+        payload = valid(blocks.close_question(info(), reader.locale))
+        assert question in payload["text"] and "/project reopen P-1" in payload["text"]
+        [close] = _actions(payload)
+        assert (close["action_id"], close["style"]) == (Action.PROJECT_CLOSE, "danger") and "confirm" not in close
+
+
+def test_a_generated_key_is_shown_and_explained_a_given_one_is_not():
+    made = valid(blocks.created(info(), "ko", key_generated=True))
+    hint = made["blocks"][1]["elements"][0]["text"]
+    assert hint.startswith("`P-1`이라는 키가 만들어졌습니다. 명령에서는 이 키로 과제를 가리킵니다")  # 1 일: 이라는
+    jobs = blocks.created(info(key="JOBS"), "ko", key_generated=True)["blocks"][1]["elements"][0]["text"]
+    assert jobs.startswith("`JOBS`라는 키가")
+    assert "made up for it" in str(blocks.created(info(), "en", key_generated=True)["blocks"])
+    given = blocks.created(info(), "ko")
+    assert "키가 만들어졌습니다" not in json.dumps(given, ensure_ascii=False)
+
+
+def test_a_reopened_project_is_told_to_its_channel_in_both_languages():
+    for locale, said in (
+        ("ko", "<@U1>님이 과제 *아토피 없는 경기도* (`P-1`)를 다시 열었습니다."),
+        ("en", "<@U1> reopened"),
+    ):
+        payload = blocks.notification("project.reopened", info(), locale, {"project_id": 1, "by": "U1"})
+        assert said in payload["text"]

@@ -222,7 +222,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from slack_sdk.errors import SlackApiError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.runtime import StartupError, run
+    from bot.runtime import StartupError
+    from bot.serving import run
 
     settings.require("SLACK_BOT_TOKEN")
     socket = bool(settings.slack_app_token) and not args.http

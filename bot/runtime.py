@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
-import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -21,8 +19,6 @@ from bot import compose
 from bot.app import create_app
 from bot.settings import Settings
 from bot.sweep import InboxSweep
-from bot.web import make_wsgi_app, run_until_closed, serve
-from bot.work_process import WorkProcess
 from models import migrate
 from models.base import utcnow
 from models.db import make_session_factory
@@ -119,56 +115,3 @@ def check_token(client: WebClient, settings: Settings) -> None:
         log.warning("auth.test failed (%s); starting anyway", code)
     except OSError as error:
         log.warning("cannot reach Slack at %s (%s); starting anyway", settings.slack_api_url, error)
-
-
-# Python hands the interpreter between threads every 5 ms by default; with work and delivery threads busy,
-# a request thread waiting to acknowledge would queue behind each of them in turn. A shorter slice keeps
-# acks near the floor under a burst, for a little throughput.
-SWITCH_INTERVAL = 0.001
-
-
-def run(settings: Settings, *, socket: bool, scheduler: bool) -> None:
-    """This process answers Slack; the work process (started here, after the migrations) does the rest."""
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    work = WorkProcess(settings, scheduler=scheduler)
-    runtime = build_runtime(settings, hand_off=work.wake)
-    check_token(runtime.app.client, settings)
-    work.start()
-    if not scheduler:
-        log.info("timed jobs are off (--no-scheduler); notifications caused by people are still delivered")
-    try:
-        if socket:
-            _run_socket_mode(runtime)
-        else:
-            _run_http(runtime, lambda: work.role)
-    finally:
-        work.stop()
-        runtime.close()
-
-
-def _on_signals(callback) -> None:
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: callback())
-
-
-def _run_http(runtime: Runtime, scheduler_role: Callable[[], str]) -> None:
-    server = serve(
-        make_wsgi_app(runtime.app, runtime.engine, runtime.settings, scheduler_role),
-        runtime.settings.port,
-    )
-    _on_signals(server.close)
-    log.info("Onnuri listening on :%s (POST /slack/events, GET /healthz)", runtime.settings.port)
-    run_until_closed(server)
-    log.info("HTTP server stopped")
-
-
-def _run_socket_mode(runtime: Runtime) -> None:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    handler = SocketModeHandler(runtime.app, runtime.settings.slack_app_token)
-    stop = threading.Event()
-    _on_signals(stop.set)
-    handler.connect()
-    log.info("Onnuri connected over Socket Mode")
-    stop.wait()
-    handler.close()

@@ -90,8 +90,9 @@ def test_any_signed_body_gets_an_answer_never_an_error(bot):
 
 
 def _normalised(text: str) -> str:
-    """An answer with its record number taken out, so two numbers' answers can be compared."""
-    return re.sub(r"#\d+", "#N", text)
+    """An answer with its record number taken out (and the particle after it, which follows how the number is
+    read: #1을, #22를), so two numbers' answers can be compared."""
+    return re.sub(r"#\d+(을|를|이|가|은|는|과|와|으로|로)?", "#N", text)
 
 
 def test_an_outsider_learns_nothing_from_any_number(bot):

@@ -167,7 +167,7 @@ class Spec:
     needs_record: bool = False  # a click whose button carries a record id
     errors: Mapping[str, str] = field(default_factory=dict)  # form: refusal code -> the input it is about
     default_block: str = ""  # form: where any other refusal is shown
-    fresh_reader: bool = False  # ask Slack for a profile never seen (commands, App Home)
+    fresh_reader: bool = False  # ask Slack for a profile never seen (events; commands and clicks always do)
     when: Callable[[Call], bool] | None = None  # event: whether to act on it at all (may read, never writes)
     relevant: Callable[[dict], bool] | None = None  # event: a first look at the raw event, before it is recorded
     prompt: bool = False  # someone is watching the screen for it: it goes before other writes
@@ -191,12 +191,9 @@ def command(
     return _declare(Spec(Kind.COMMAND, name, words, default, otherwise, writes, once and writes, fresh_reader=True))
 
 
-def click(
-    action_id: str | re.Pattern[str], *, writes: bool = False, record: bool = True, fresh_reader: bool = False
-) -> Callable[[Body], Body]:
-    """A button or select; `record` when its value must be a record id (anything else is ignored), and
-    `fresh_reader` where a person never seen before may click (a project card in a channel)."""
-    return _declare(Spec(Kind.CLICK, action_id, writes=writes, needs_record=record, fresh_reader=fresh_reader))
+def click(action_id: str | re.Pattern[str], *, writes: bool = False, record: bool = True) -> Callable[[Body], Body]:
+    """A button or select; `record` when its value must be a record id (anything else is ignored)."""
+    return _declare(Spec(Kind.CLICK, action_id, writes=writes, needs_record=record))
 
 
 def form(

@@ -299,10 +299,8 @@ class Pipeline:
             if spec.needs_record and record_id(clicked.value) is None:
                 logger.warning("ignored a click on %s: its value is no record id", clicked.action_id[:40])
                 return
-            if spec.fresh_reader:
-                reader = deps.reader(client, clicked.team_id, clicked.user_id)
-            else:
-                reader = deps.cached_reader(clicked.team_id, clicked.user_id)
+            # after the ack, so someone never seen may be asked of Slack (users.info) without keeping Slack waiting
+            reader = deps.reader(client, clicked.team_id, clicked.user_id)
             call = Call(
                 deps,
                 Kind.CLICK,

@@ -9,14 +9,14 @@ from kit.ids import Action
 from services import projects
 
 
-@click(Action.PROJECT_JOIN, writes=True, record=False, fresh_reader=True)
+@click(Action.PROJECT_JOIN, writes=True, record=False)
 def join(call: Call) -> Reply:
     outcome, info = projects.join(call.db, call.team_id, call.user_id, call.value, now=call.now)
     key = "project.joined" if outcome is projects.JoinOutcome.JOINED else "project.already_member"
     return Reply(blocks.reply(key, info, call.locale))
 
 
-@click(Action.PROJECT_SHOW, record=False, fresh_reader=True)
+@click(Action.PROJECT_SHOW, record=False)
 def show(call: Call) -> Reply:
     return detail(call, call.value)
 

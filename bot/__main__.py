@@ -225,13 +225,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime import StartupError
     from bot.serving import run
 
-    settings.require("SLACK_BOT_TOKEN")
-    socket = bool(settings.slack_app_token) and not args.http
-    if args.socket:
-        settings.require("SLACK_APP_TOKEN")
-        socket = True
-    if not socket:
-        settings.require("SLACK_SIGNING_SECRET")
+    socket = args.socket or (bool(settings.slack_app_token) and not args.http)
+    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if socket else "SLACK_SIGNING_SECRET")
     try:
         run(settings, socket=socket, scheduler=not args.no_scheduler)
     except StartupError as error:

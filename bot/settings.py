@@ -153,10 +153,12 @@ class Settings:
         )
 
     def require(self, *names: str) -> None:
-        """Fail with the variable's name when a command needs a setting that is unset."""
-        for name in names:
-            if not getattr(self, name.lower()):
-                raise SettingsError(name, "is required for this command (see .env.example)")
+        """Fail naming every variable a command needs that is unset, all at once (not one per attempt)."""
+        missing = [name for name in names if not getattr(self, name.lower())]
+        if len(missing) == 1:
+            raise SettingsError(missing[0], "is required for this command (see .env.example)")
+        if missing:
+            raise SettingsError(", ".join(missing), "are required for this command (see .env.example)")
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -68,6 +68,15 @@ def test_run_without_token_names_the_variable(tmp_path):
     assert result.stderr.startswith("onnuri: SLACK_BOT_TOKEN")
 
 
+def test_a_first_run_names_every_missing_setting_at_once(tmp_path):
+    http = run_cli("run", env={}, cwd=tmp_path)
+    assert "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET: are required" in http.stderr
+    socket = run_cli("run", "--socket", env={}, cwd=tmp_path)
+    assert "SLACK_BOT_TOKEN, SLACK_APP_TOKEN: are required" in socket.stderr
+    only_secret = run_cli("run", env={"SLACK_BOT_TOKEN": "xoxb-1"}, cwd=tmp_path)
+    assert only_secret.returncode == 2 and only_secret.stderr.startswith("onnuri: SLACK_SIGNING_SECRET: is required")
+
+
 def _doctor(monkeypatch, capsys, env: dict[str, str]) -> tuple[int, str]:
     monkeypatch.chdir(tempfile.mkdtemp())  # no developer's .env may leak in
     for name in ("SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"):

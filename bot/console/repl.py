@@ -9,7 +9,7 @@ HELP = """Type a slash command as the current person, e.g. /project list or /pro
   :click N        press button [N] on the screen (options of a menu are numbered too)
   :home           open the App Home tab
   :inbox          direct messages from Onnuri to the current person
-  :time ISO       move the clock (e.g. :time 2026-12-07T10:00) and run what the scheduler would
+  :time ISO|+1d   move the clock forward (:time 2026-12-07T10:00, :time +1d, +2h, +30m) and run the scheduler
   :channel C...   the channel the next commands are typed in (default C0GENERAL)
   :who            the people in this organisation
   :help           this list        :quit  leave (also Ctrl-D)
@@ -54,8 +54,8 @@ def step(console: Console, line: str) -> None:
         console.home()
     elif head == ":inbox":
         console.inbox()
-    elif head == ":time":
-        console.move_clock(rest)
+    elif head in (":time", ":time!"):
+        console.move_clock(("!" if head == ":time!" else "") + rest)
     elif head == ":channel":
         console.channel = rest.strip() or console.channel
         console.say(f"Commands now come from #{console.channel}.")

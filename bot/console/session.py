@@ -46,6 +46,24 @@ class InlineExecutor(Executor):
         return future
 
 
+_STEP = re.compile(r"\+(\d{1,4})([dhm])")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def _moment(text: str, now: datetime, timezone: str) -> datetime | None:
+    """An ISO moment (read in `timezone` without an offset) or a step forward from `now` (+1d, +2h, +30m)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(timezone)
+    if step := _STEP.fullmatch(text):
+        return now.astimezone(zone) + timedelta(**{_UNITS[step.group(2)]: int(step.group(1))})
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
 class Clock:
     """The console's time: real time, or a moment set with :time that then moves on in real time."""
 
@@ -246,15 +264,17 @@ class Console:
             )
 
     def move_clock(self, text: str) -> None:
-        try:
-            moment = datetime.fromisoformat(text.strip())
-        except ValueError:
-            self.say("Give a date and time, e.g. :time 2026-12-07T10:00 (read in Asia/Seoul) or with +09:00.")
+        """`:time ISO` or `:time +1d` / `+2h` / `+30m`; the clock never goes back unless asked with `:time! …`,
+        since what was sent cannot be unsent and would read out of order."""
+        force, text = text.startswith("!"), text.lstrip("!").strip()
+        moment = _moment(text, self.clock(), self.settings.timezone)
+        if moment is None:
+            self.say("Give a date and time, e.g. :time 2026-12-07T10:00 (read in Asia/Seoul), or a step: :time +1d")
             return
-        if moment.tzinfo is None:
-            from zoneinfo import ZoneInfo
-
-            moment = moment.replace(tzinfo=ZoneInfo(self.settings.timezone))
+        if moment < self.clock() and not force:
+            now = self.clock().astimezone(moment.tzinfo).isoformat(timespec="minutes")
+            self.say(f"That is before the console's time ({now}); the clock only moves forward (:time! to force).")
+            return
         self.clock.set(moment.astimezone(UTC))
         queued = jobs.tick(self.runtime.session_factory, self.runtime.org, self.clock())
         self.say(

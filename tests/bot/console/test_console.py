@@ -452,6 +452,15 @@ def test_a_time_that_is_not_iso_is_explained(term):
     assert term.do(":time next monday").startswith("Give a date and time, e.g. :time 2026-12-07T10:00")
 
 
+def test_the_clock_moves_forward_by_steps_and_refuses_to_go_back_saying_so(term):
+    stepped = term.do(":time +1d")
+    assert stepped.startswith("⏰ ") and "the scheduler queued" in stepped
+    back = term.do(":time 2020-01-06T10:00")
+    assert back.startswith("That is before the console's time") and ":time! to force" in back
+    forced = term.do(":time! 2020-01-06T10:00")
+    assert forced.startswith("⏰ 2020-01-06T10:00+09:00")
+
+
 # -- the other colon commands ---------------------------------------------------------------
 
 
@@ -483,7 +492,7 @@ def test_who_lists_everyone(term):
 
 def test_help_lists_every_colon_command(term):
     shown = term.do(":help")
-    for command in (":as USER", ":click N", ":home", ":inbox", ":time ISO", ":channel", ":who", ":help", ":quit"):
+    for command in (":as USER", ":click N", ":home", ":inbox", ":time ISO|+1d", ":channel", ":who", ":help", ":quit"):
         assert command in shown
 
 

@@ -33,6 +33,7 @@ from models import (
 )
 from services import audit, notices, outbox, projects, users
 from services.errors import DomainError, People
+from services.limits import fitted
 
 TITLE_MAX = 200
 TEXT_MAX = 3000
@@ -395,8 +396,8 @@ def create(session: Session, team_id: str, actor: str, key: str, draft: Draft, *
         project_id=project.id,
         requester=requester,
         title=" ".join(draft.title.split()),
-        details=draft.details.strip()[:TEXT_MAX],
-        links=draft.links.strip()[:TEXT_MAX],
+        details=fitted(draft.details, TEXT_MAX),
+        links=fitted(draft.links, TEXT_MAX),
         due_date=draft.due_date,
         resubmission_of_id=draft.resubmission_of,
         created_at=now,
@@ -500,7 +501,7 @@ def decide(
     taken = session.execute(
         update(ApprovalStep)
         .where(ApprovalStep.id == step.id, ApprovalStep.status == StepStatus.PENDING)
-        .values(status=new_status, decided_by_id=decider.id, decided_at=now, comment=comment.strip()[:COMMENT_MAX])
+        .values(status=new_status, decided_by_id=decider.id, decided_at=now, comment=fitted(comment, COMMENT_MAX))
         .execution_options(synchronize_session=False)
     )
     session.refresh(step)
@@ -649,7 +650,7 @@ def comment(
             request_id=request.id,
             step_id=step_id,
             author=users.ensure(session, team_id, actor),
-            text=text.strip()[:COMMENT_MAX],
+            text=fitted(text, COMMENT_MAX),
             created_at=now,
         )
     )

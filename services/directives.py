@@ -26,6 +26,7 @@ from models import (
 from services import audit, notices, outbox, projects, users
 from services.calendar import WorkCalendar
 from services.errors import DomainError
+from services.limits import fitted
 
 DEFAULT_WORKING_DAYS = {DirectiveKind.REPORT: 3, DirectiveKind.PLAN: 10, DirectiveKind.ACTION: 5}
 TEXT_MAX = 3000
@@ -203,7 +204,7 @@ def issue(
         project_id=project.id,
         issuer=users.ensure(session, team_id, actor),
         kind=kind,
-        text=text.strip()[:TEXT_MAX],
+        text=fitted(text, TEXT_MAX),
         due_date=due,
         created_at=now,
     )
@@ -309,7 +310,7 @@ def report(
     if not text.strip():
         raise DomainError("directive.report_missing")
     directive.reports.append(
-        DirectiveReport(team_id=team_id, author=assignee.user, kind=kind, text=text.strip()[:TEXT_MAX], created_at=now)
+        DirectiveReport(team_id=team_id, author=assignee.user, kind=kind, text=fitted(text, TEXT_MAX), created_at=now)
     )
     if assignee.acknowledged_at is None:
         assignee.acknowledged_at = now
@@ -365,7 +366,7 @@ def return_(
     if not note.strip():
         raise DomainError("directive.note_missing")
     directive.status = DirectiveStatus.RETURNED
-    directive.note = note.strip()[:TEXT_MAX]
+    directive.note = fitted(note, TEXT_MAX)
     session.flush()
     event = audit.record(
         session, team_id, actor, "directive.returned", "directive", directive.id, note=directive.note, at=now

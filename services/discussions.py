@@ -25,6 +25,7 @@ from models import (
 )
 from services import audit, notices, outbox, projects, users
 from services.errors import DomainError
+from services.limits import fitted
 from services.poll_options import add_options, check_closing_date, clean_options
 
 TOPIC_MAX = 300
@@ -212,7 +213,7 @@ def open_(
         project_id=project.id,
         opener=users.ensure(session, team_id, actor),
         topic=topic,
-        background=background.strip()[:TEXT_MAX],
+        background=fitted(background, TEXT_MAX),
         channel_id=channel,
         anonymous=anonymous and bool(labels),
         closes_on=closes_on,
@@ -333,7 +334,7 @@ def close(
     if not conclusion:
         raise DomainError("discussion.conclusion_missing", id=discussion.id)
     discussion.status = DiscussionStatus.CLOSED
-    discussion.conclusion = conclusion[:TEXT_MAX]
+    discussion.conclusion = fitted(conclusion, TEXT_MAX)
     discussion.closed_by = users.ensure(session, team_id, actor)
     discussion.closed_at = now
     session.flush()

@@ -21,6 +21,7 @@ from models import Department, Health, MemberRole, ProgressUpdate, Project, Proj
 from services import audit, notices, obligations, projects, users
 from services.calendar import WorkCalendar
 from services.errors import DomainError
+from services.limits import fitted
 from services.periods import LENGTH, Period, period_at
 from services.projects import ProjectInfo
 
@@ -106,8 +107,7 @@ def validate_percent(value: object) -> int | None:
 
 
 def _clip(text: str) -> str:
-    text = text.strip()
-    return text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 1] + "…"
+    return fitted(text, TEXT_MAX)
 
 
 def period_of(project: Project | ProjectInfo, now: datetime, calendar: WorkCalendar) -> Period:

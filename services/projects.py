@@ -25,6 +25,7 @@ from models import (
 )
 from services import audit, notices, users
 from services.errors import DomainError
+from services.limits import fitted
 
 KEY_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
 NAME_MAX = 200
@@ -286,7 +287,7 @@ def _notify_member_added(session: Session, project: Project, member: ProjectMemb
 
 def create(session: Session, team_id: str, actor: str, draft: ProjectDraft, *, now: datetime) -> ProjectInfo:
     name = _validated_name(draft.name)
-    description = draft.description.strip()[:DESCRIPTION_MAX]
+    description = fitted(draft.description, DESCRIPTION_MAX)
     _check_name_free(session, team_id, name)
     creator = users.ensure(session, team_id, actor)
     given_key = normalise_key(draft.key) if draft.key else None
@@ -650,7 +651,7 @@ def edit(
     name = _validated_name(draft.name)
     if _name_key(name) != _name_key(project.name):
         _check_name_free(session, team_id, name, except_id=project.id)
-    description = draft.description.strip()[:DESCRIPTION_MAX]
+    description = fitted(draft.description, DESCRIPTION_MAX)
     departments = _department_names(draft.lead_department, draft.cooperating_departments)
     before = _info(project)
     changes: dict[str, object] = {}

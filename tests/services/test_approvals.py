@@ -993,13 +993,16 @@ def test_comments_are_kept_with_the_request_in_order_from_everyone_involved(sess
     assert [e.actor for e in audit_rows(session_factory, "approval.commented")] == ["U1", "U2", "U7", "U8"]
 
 
-def test_long_comments_are_cut_to_the_limit(session_factory):
+def test_a_comment_over_the_limit_is_refused_with_its_length_and_one_at_the_limit_kept_whole(session_factory):
     make_project(session_factory)
     info = request(session_factory)
 
-    kept = comment(session_factory, "U2", info.id, "가" * 5000)
+    with pytest.raises(DomainError) as refused:
+        comment(session_factory, "U2", info.id, "가" * 5000)
+    kept = comment(session_factory, "U2", info.id, "가" * approvals.COMMENT_MAX)
 
-    assert len(kept.comments[0].text) == approvals.COMMENT_MAX
+    assert refused.value.params == {"limit": approvals.COMMENT_MAX, "length": 5000}
+    assert kept.comments[0].text == "가" * approvals.COMMENT_MAX
 
 
 @pytest.mark.parametrize(

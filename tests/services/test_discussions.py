@@ -242,13 +242,14 @@ def test_a_topic_longer_than_300_characters_is_refused_and_300_fit(session_facto
     assert open_discussion(session_factory, topic="가" * 300).topic == "가" * 300
 
 
-def test_a_background_is_kept_to_3000_characters(session_factory):
+def test_a_background_over_3000_characters_is_refused_with_its_length_not_cut(session_factory):
     make_project(session_factory)
 
-    info = open_discussion(session_factory, background="나" * 3500)
+    with pytest.raises(DomainError) as refused:
+        open_discussion(session_factory, background="나" * 3500)
 
-    assert info.background == "나" * 3000
-    assert get(session_factory, info.id).background == "나" * 3000
+    assert refused.value.params == {"limit": 3000, "length": 3500}
+    assert open_discussion(session_factory, background="나" * 3000).background == "나" * 3000
 
 
 def test_unknown_and_closed_projects_are_refused(session_factory):
@@ -738,14 +739,15 @@ def test_an_empty_conclusion_is_refused(session_factory):
     assert get(sf, info.id).is_open and outbox(sf, "discussion.summary") == []
 
 
-def test_a_conclusion_is_kept_to_3000_characters(session_factory):
+def test_a_conclusion_over_3000_characters_is_refused_and_the_discussion_stays_open(session_factory):
     sf = session_factory
     make_project(sf)
     info = open_discussion(sf)
 
-    _, closed = close(sf, info.id, conclusion="결" * 3500)
+    with pytest.raises(DomainError) as refused:
+        close(sf, info.id, conclusion="결" * 3500)
 
-    assert closed.conclusion == "결" * 3000 == get(sf, info.id).conclusion
+    assert refused.value.code == "text.too_long" and not get(sf, info.id).conclusion
 
 
 def test_closing_an_unknown_or_another_teams_discussion_is_not_found(session_factory):

@@ -125,10 +125,10 @@ def test_an_empty_update_is_refused(session_factory):
     assert empty.value.code == "progress.empty"
 
 
-def test_very_long_texts_are_cut_not_refused(session_factory):
+def test_a_text_of_exactly_the_limit_is_kept_whole(session_factory):
     make_project(session_factory)
-    update = post(session_factory, done="가" * 5000)
-    assert len(update.done) == progress.TEXT_MAX and update.done.endswith("…")
+    update = post(session_factory, done="가" * progress.TEXT_MAX)
+    assert update.done == "가" * progress.TEXT_MAX
 
 
 def test_posting_queues_the_channel_card_and_redraws_the_homes_of_members_looking_at_them(session_factory):
@@ -242,3 +242,12 @@ def test_several_reports_are_read_at_once_in_the_order_asked(session_factory):
     with session_factory() as session:
         assert service.get_updates(session, "T1", []) == []
         assert service.get_updates(session, "T1", [999]) == []
+
+
+def test_a_report_longer_than_the_limit_is_refused_with_its_length_and_nothing_is_kept(session_factory):
+    make_project(session_factory)
+    with pytest.raises(DomainError) as refused:
+        post(session_factory, done="가" * 5500)
+    assert refused.value.code == "text.too_long" and refused.value.params["length"] == 5500
+    with session_factory() as s:
+        assert s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "progress.card")).all() == []

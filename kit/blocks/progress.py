@@ -35,6 +35,7 @@ HEALTH_EMOJI = {
     Health.BLOCKED: ":red_circle:",
 }
 FIELD_LIMIT = (SECTION_TEXT - 60) // 3  # three texts and their labels share one section
+TEXT_SHOWN = SECTION_TEXT - 60  # a text and its label in a section of their own
 
 
 def progress_bar(percent: int | None, locale: str) -> str:
@@ -90,8 +91,11 @@ def card(update: UpdateInfo, reader: Reader) -> dict[str, Any]:
         if m
     )
     blocks: list[Block] = [section(f"{title}\n{status}")]
-    if texts := _texts(update, locale):
-        blocks.append(section(texts))
+    # each text in a section of its own, so a report up to the services' limit is shown whole
+    for key, value in (("done", update.done), ("next", update.next), ("blocks", update.blockers)):
+        if value:
+            label = t(f"progress.{'blockers' if key == 'blocks' else key}", locale)
+            blocks.append(section(f"*{label}*\n{escape_within(value, TEXT_SHOWN)}"))
     marks = [reader.format_datetime(update.created_at)]
     if update.late:
         marks.append(t("progress.late_mark", locale))

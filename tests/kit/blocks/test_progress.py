@@ -107,19 +107,19 @@ def test_a_percent_lower_than_last_time_is_marked_on_the_card_the_board_and_to_i
         assert "small_red_triangle_down" not in str(blocks.card(same, KO)) + str(blocks.posted(same, "ko"))
 
 
-def test_card_marks_late_and_edited_and_cuts_long_texts_within_limits():
-    long = "가" * 3000
+def test_card_marks_late_and_edited_and_shows_long_texts_whole_within_limits():
+    long = "가" * 2900
     payload = valid(blocks.card(update(done=long, next=long, blockers=long, late=True, edited=True, edits=2), EN))
-    texts = payload["blocks"][1]["text"]["text"]
-    assert len(texts) <= 3000 and texts.count("…") == 3
-    assert "posted after the due time" in str(payload["blocks"][2]) and "edited" in str(payload["blocks"][2])
+    texts = [b["text"]["text"] for b in payload["blocks"][1:4]]
+    assert all(long in text and len(text) <= 3000 and "…" not in text for text in texts)  # nothing cut silently
+    assert "posted after the due time" in str(payload["blocks"][4]) and "edited" in str(payload["blocks"][4])
 
 
 def test_card_cuts_escaped_text_without_breaking_an_entity():
     payload = valid(blocks.card(update(done="&" * 3000, next="다음", blockers="막힘"), KO))
-    texts = payload["blocks"][1]["text"]["text"]
-    assert "다음" in texts and "막힘" in texts  # nothing pushed out of the section
-    assert "&amp…" not in texts and texts.count("&amp;") < 3000
+    done, later = payload["blocks"][1]["text"]["text"], str(payload["blocks"][2:4])
+    assert "다음" in later and "막힘" in later  # nothing pushed out by a long text
+    assert "&amp…" not in done and done.count("&amp;") < 3000
 
 
 def test_edit_form_keeps_long_texts_whole():

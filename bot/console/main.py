@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,10 +51,54 @@ def set_console_clock(path: Path, moment: datetime) -> None:
     path.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
 
 
+def history_file(url: str) -> Path:
+    """Where typed lines are kept for the next session: beside a SQLite demo database, else ~/.onnuri_history."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database).with_suffix(".history")
+    return Path.home() / ".onnuri_history"
+
+
+def line_editing(path: Path) -> Callable[[], None]:
+    """Arrow keys, editing and history through readline where Python has it; returns what saves the history."""
+    try:
+        import readline
+    except ImportError:  # e.g. Windows without pyreadline: plain input() still works
+        return lambda: None
+    with contextlib.suppress(OSError):
+        readline.read_history_file(path)
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        with contextlib.suppress(OSError):
+            readline.write_history_file(path)
+
+    return save
+
+
+def forgiving_stdin() -> None:
+    """A pasted line cut in the middle of a character (invalid UTF-8) reads as U+FFFD instead of crashing."""
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        with contextlib.suppress(ValueError, io.UnsupportedOperation):
+            sys.stdin.reconfigure(errors="replace")
+
+
 def console(url: str, user: str) -> int:
+    try:
+        return _console(url, user)
+    except KeyboardInterrupt:  # Ctrl-C while the bot starts or stops: no traceback
+        print()
+        return 130
+
+
+def _console(url: str, user: str) -> int:
+    forgiving_stdin()
+    interactive = sys.stdin.isatty()
+    save_history = line_editing(history_file(url)) if interactive else (lambda: None)
+
     def ask(prompt: str) -> str:
         line = input(prompt)
-        if not sys.stdin.isatty():
+        if not interactive:
             print(line)  # a piped session shows what was typed, like a transcript
         return line
 
@@ -71,5 +118,7 @@ def console(url: str, user: str) -> int:
         session.user = session.find_person(user) or user
         repl.run(session)
     finally:
-        session.close()
+        save_history()
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while saving still ends quietly
+            session.close()
     return 0

@@ -11,9 +11,12 @@ HELP = """Type a slash command as the current person, e.g. /project list or /pro
   :inbox          direct messages from Onnuri to the current person
   :time ISO|+1d   move the clock forward (:time 2026-12-07T10:00, :time +1d, +2h, +30m) and run the scheduler
   :channel C...   the channel the next commands are typed in (default C0GENERAL)
+  :show [C...]    the last messages of a channel (default: the current one), numbered, with thread replies
+  :reply N TEXT   reply as the current person in the thread of message N of the channel shown last
   :who            the people in this organisation
-  :help           this list        :quit  leave (also Ctrl-D)
-In forms, answer each question; Enter keeps the value shown in [brackets]; \\n in a text starts a new line."""
+  :help           this list        :quit  leave (also Ctrl-D or Ctrl-C)
+In forms, answer each question; Enter keeps the value shown in [brackets]; a menu is answered with its
+number; \\n in a text starts a new line; :cancel stops the form."""
 
 
 def run(console: Console) -> None:
@@ -21,7 +24,8 @@ def run(console: Console) -> None:
     while True:
         try:
             line = console.ask(f"{console.name(console.user)}> ")
-        except EOFError:
+        except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C at the prompt: leave without a traceback
+            console.say("")
             break
         line = line.strip()
         if not line:
@@ -30,7 +34,8 @@ def run(console: Console) -> None:
             break
         try:
             step(console, line)
-        except EOFError:
+        except (EOFError, KeyboardInterrupt):  # the same inside a form: nothing half-filled is sent
+            console.say("")
             break
 
 
@@ -59,6 +64,14 @@ def step(console: Console, line: str) -> None:
     elif head == ":channel":
         console.channel = rest.strip() or console.channel
         console.say(f"Commands now come from #{console.channel}.")
+    elif head == ":show":
+        console.show_channel(rest.strip().lstrip("#") or console.channel)
+    elif head == ":reply":
+        number, _, text = rest.strip().partition(" ")
+        if not number.isdigit():
+            console.say("Which message? e.g. :reply 2 북부가 좋겠습니다 (numbers as :show shows them)")
+        else:
+            console.reply(int(number), text)
     elif head == ":who":
         for person in console.people.values():
             console.say(f"  {person.user_id:<10} @{person.name:<8} {person.real_name}")

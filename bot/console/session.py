@@ -95,6 +95,8 @@ class Screen:
 
     controls: render.Controls = field(default_factory=render.Controls)
     home: dict[str, Any] | None = None
+    channel: str | None = None  # the channel :show showed last, and its top-level messages for :reply N
+    messages: list[str] = field(default_factory=list)
 
 
 Ask = Callable[[str], str]
@@ -263,6 +265,71 @@ class Console:
                 "\n".join(["── DM from Onnuri ──", *render.message(message, self.screen.controls, where, self.name)])
             )
 
+    def show_channel(self, channel: str, limit: int = 10) -> None:
+        """A channel's last messages, numbered for :reply N, each with its thread's replies under it."""
+        everything = self.fake.messages(channel)
+        top = sorted((m for m in everything if not m.get("thread_ts") or m["thread_ts"] == m["ts"]), key=_ts)
+        self.screen.controls.clear()
+        self.screen.channel, self.screen.messages = channel, [m["ts"] for m in top]
+        if not top:
+            self.say(f"(no messages in #{channel})")
+            return
+        first = max(0, len(top) - limit)
+        if first:
+            self.say(f"({first} earlier messages in #{channel} not shown)")
+        for number, message in enumerate(top[first:], first + 1):
+            where = {"channel": channel, "ts": message["ts"]}
+            author = "Onnuri" if message.get("bot_id") else "@" + self.name(str(message.get("user", "")))
+            lines = [f"── #{channel} · message {number} · {author} ──"]
+            lines += render.message(message, self.screen.controls, where, self.name)
+            replies = sorted((m for m in everything if m.get("thread_ts") == message["ts"] != m["ts"]), key=_ts)
+            for reply in replies:
+                who = "Onnuri" if reply.get("bot_id") else "@" + self.name(str(reply.get("user", "")))
+                text = render.mrkdwn(str(reply.get("text", "")), self.name).replace("\n", "\n      ")
+                lines.append(f"    ↳ {who}: {text}")
+            if replies:
+                count = f"{len(replies)} reply" if len(replies) == 1 else f"{len(replies)} replies"
+                lines.append(f"    ({count}; :reply {number} TEXT to add one)")
+            self.say("\n".join(lines))
+
+    def reply(self, number: int, text: str) -> None:
+        """Posts `text` as the current person in the thread of message `number` of the channel last shown,
+        and sends the bot the `message` event Slack would send for it."""
+        if not self.screen.channel:
+            self.say("Show a channel first: :show C0ATOPY")
+            return
+        if not 0 < number <= len(self.screen.messages):
+            self.say(f"There is no message {number} in #{self.screen.channel}. :show {self.screen.channel} lists them.")
+            return
+        if not text.strip():
+            self.say(f"What is the reply? e.g. :reply {number} 북부가 좋겠습니다")
+            return
+        channel, thread_ts = self.screen.channel, self.screen.messages[number - 1]
+        ts = self._user_message(channel, self.slack_text(text.strip()), thread_ts)
+        event = {
+            "type": "message",
+            "channel": channel,
+            "channel_type": "channel",
+            "user": self.user,
+            "text": self.slack_text(text.strip()),
+            "ts": ts,
+            "thread_ts": thread_ts,
+        }
+        answer = self.slack.event(event)
+        if answer.status != 200:
+            self.say(f"(Slack would retry: the bot answered the reply with HTTP {answer.status})")
+        self.say(f"↳ replied in the thread of message {number} in #{channel}.")
+        self.after()
+
+    def _user_message(self, channel: str, text: str, thread_ts: str) -> str:
+        """Puts a person's message into the fake Slack (as Slack keeps what people type) and returns its ts."""
+        state = self.fake.snapshot()
+        micros = int(state["next_ts"])
+        ts = f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+        message = {"type": "message", "channel": channel, "user": self.user, "team": TEAM, "text": text, "ts": ts}
+        self.fake.restore({"messages": [{**message, "thread_ts": thread_ts}], "next_ts": micros + 100})
+        return ts
+
     def move_clock(self, text: str) -> None:
         """`:time ISO` or `:time +1d` / `+2h` / `+30m`; the clock never goes back unless asked with `:time! …`,
         since what was sent cannot be unsent and would read out of order."""
@@ -410,15 +477,25 @@ class Console:
         kind = element.get("type")
         label = render.mrkdwn(str(block.get("label", {}).get("text", "")))
         optional = " (optional)" if block.get("optional") else ""
+        if block.get("hint", {}).get("text"):
+            self.say(f"  💡 {render.mrkdwn(str(block['hint']['text']))}")
         if kind in ("static_select", "checkboxes"):
             options = element.get("options", [])
             listing = "  ".join(f"{n}) {o['text']['text']}" for n, o in enumerate(options, 1))
             initial = element.get("initial_option")
             hint = f" [Enter: {initial['text']['text']}]" if initial else ""
-            answer = self.ask(f"{label}{optional}: {listing}{hint} > ")
-            if answer.strip() == ":cancel":
-                return None
-            chosen = [options[int(n) - 1] for n in re.findall(r"\d+", answer) if 0 < int(n) <= len(options)]
+            while True:
+                answer = self.ask(f"{label}{optional}: {listing}{hint} > ")
+                if answer.strip() == ":cancel":
+                    return None
+                chosen = choices(answer, options, many=kind == "checkboxes")
+                if chosen is not None:
+                    break
+                self.say(
+                    f"  ⚠ {answer.strip()!r} is none of the choices: type a number from 1 to {len(options)}"
+                    + (" (several, separated by spaces)" if kind == "checkboxes" else "")
+                    + (", or Enter for the one in [brackets]" if initial else "")
+                )
             if kind == "checkboxes":
                 return {"type": kind, "selected_options": chosen}
             return {"type": kind, "selected_option": (chosen[0] if chosen else initial)}
@@ -452,6 +529,32 @@ class Console:
         if kind == "users_select":
             return {"type": kind, "selected_user": people[0] if people else None}
         return {"type": kind, "selected_users": people}
+
+
+def _ts(message: dict[str, Any]) -> float:
+    return float(message["ts"])
+
+
+def choices(answer: str, options: list[dict[str, Any]], *, many: bool) -> list[dict[str, Any]] | None:
+    """The options an answer picks: numbers from the menu, or an option's exact text or the key in its
+    parentheses (`ATOPY` for "아토피 없는 경기도 (ATOPY)"); None when any part matches nothing, so the
+    question is asked again rather than the default taken. An empty answer picks nothing."""
+    words = answer.split() if many else ([answer.strip()] if answer.strip() else [])
+    chosen: list[dict[str, Any]] = []
+    for word in words:
+        if word.isdigit() and 0 < int(word) <= len(options):
+            chosen.append(options[int(word) - 1])
+            continue
+        named = [
+            o
+            for o in options
+            if word.casefold() in (o["text"]["text"].casefold(), str(o.get("value", "")).casefold())
+            or o["text"]["text"].casefold().endswith(f"({word.casefold()})")
+        ]
+        if len(named) != 1:
+            return None
+        chosen.append(named[0])
+    return chosen
 
 
 def pretty(payload: dict[str, Any]) -> str:

@@ -38,8 +38,8 @@ class Script:
     """
 
     def __init__(self) -> None:
-        self.lines: deque[str] = deque()
-        self.form: dict[str, list[str]] | None = None
+        self.lines: deque = deque()
+        self.form: dict[str, list] | None = None
         self.shown: list[str] = []
         self.prompts: list[str] = []
         self.console: Console
@@ -52,16 +52,23 @@ class Script:
         if self.form is not None and prompt.endswith(" > "):
             for label, answers in self.form.items():
                 if prompt.startswith(label) and answers:
-                    return answers.pop(0)
+                    return self._typed(answers.pop(0))
             return ""
         if not self.lines:
             raise EOFError
-        return self.lines.popleft()
+        return self._typed(self.lines.popleft())
 
-    def do(self, line: str, *, form: dict[str, str | list[str]] | None = None) -> str:
+    @staticmethod
+    def _typed(line):
+        """A line, or KeyboardInterrupt() / EOFError() standing for Ctrl-C / Ctrl-D at that question."""
+        if isinstance(line, BaseException):
+            raise line
+        return line
+
+    def do(self, line: str, *, form: dict | None = None) -> str:
         """One REPL step; returns what it showed."""
         start, asked = len(self.shown), len(self.prompts)
-        self.form = {k: [v] if isinstance(v, str) else list(v) for k, v in form.items()} if form else None
+        self.form = {k: list(v) if isinstance(v, list) else [v] for k, v in form.items()} if form else None
         try:
             repl.step(self.console, line)
         finally:
@@ -492,7 +499,20 @@ def test_who_lists_everyone(term):
 
 def test_help_lists_every_colon_command(term):
     shown = term.do(":help")
-    for command in (":as USER", ":click N", ":home", ":inbox", ":time ISO|+1d", ":channel", ":who", ":help", ":quit"):
+    for command in (
+        ":as USER",
+        ":click N",
+        ":home",
+        ":inbox",
+        ":time ISO|+1d",
+        ":channel",
+        ":show [C...]",
+        ":reply N TEXT",
+        ":who",
+        ":help",
+        ":quit",
+        "Ctrl-C",
+    ):
         assert command in shown
 
 
@@ -631,3 +651,151 @@ def test_fresh_directory_onnuri_demo_and_onnuri_console(tmp_path):
     assert "You are 박지호 (U0PARK)." in session.stdout
     assert "✅ #1 시범 학교 공기청정기 구매를 승인했습니다." in session.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["onnuri-demo.db", "onnuri-demo.slack.json"]
+
+
+# -- menus, hints, interrupts, threads (issue 17) ---------------------------------------------
+
+
+def test_a_menu_answer_that_matches_nothing_is_asked_again_never_taken_as_the_default(term):
+    shown = term.do(
+        "/progress DATA",
+        form={"과제": ["SEA", "ATOPY"], "진척률": "50", "상태": ["9", "1"], "지난 보고 이후 한 일": "학교 선정"},
+    )
+    asked = term.asked()
+    assert sum(p.startswith("과제") for p in asked) == 2  # SEA (not 김민수's) was refused and asked again
+    assert sum(p.startswith("상태") for p in asked) == 2  # so was 9 of three
+    assert "⚠ 'SEA' is none of the choices: type a number from 1 to" in shown
+    assert "⚠ '9' is none of the choices" in shown
+    assert "✅ 아토피 없는 경기도 (`ATOPY`)에 진척을 보고했습니다." in shown  # the key picks its project
+    assert "── #C0ATOPY ──" in shown and "공공데이터 개방 (`DATA`)에 진척" not in shown
+
+
+def test_menu_answers_by_number_text_or_key_and_nothing_else():
+    from bot.console.session import choices
+
+    options = [
+        {"text": {"type": "plain_text", "text": "공공데이터 개방 (DATA)"}, "value": "11"},
+        {"text": {"type": "plain_text", "text": "아토피 없는 경기도 (ATOPY)"}, "value": "4"},
+    ]
+    assert choices("2", options, many=False) == [options[1]]
+    assert choices("atopy", options, many=False) == [options[1]]
+    assert choices("공공데이터 개방 (DATA)", options, many=False) == [options[0]]
+    assert choices("", options, many=False) == []  # Enter: the default, if there is one
+    for refused in ("3", "0", "ATOPY!", "개방", "1 2"):
+        assert choices(refused, options, many=False) is None
+    assert choices("1 2", options, many=True) == options
+    assert choices("1 7", options, many=True) is None  # one bad part refuses the whole answer
+
+
+def test_a_forms_hints_are_shown_with_its_questions(term):
+    shown = term.do("/project", form={"과제 이름": ":cancel"})
+    assert "💡" not in shown  # the name has no hint
+    shown = term.do("/project", form={"과제 이름": "해양 쓰레기 줄이기", "과제 키": ":cancel"})
+    hints = [line for line in shown.splitlines() if line.startswith("  💡 ")]
+    assert hints and "20" in hints[0]  # the key's: capitals and digits, up to 20
+
+
+@pytest.mark.parametrize("key", [KeyboardInterrupt, EOFError], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_and_ctrl_d_at_the_prompt_leave_quietly(term, key):
+    term.lines.extend(["/project list", key(), ":help"])
+    repl.run(term.console)  # no exception
+    assert list(term.lines) == [":help"]
+    assert "진행 중인 융합행정 과제 14건" in "\n".join(term.shown)
+
+
+@pytest.mark.parametrize("key", [KeyboardInterrupt, EOFError], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_and_ctrl_d_inside_a_form_leave_quietly_and_save_nothing(term, key):
+    term.lines.extend(["/project", "해양 쓰레기 줄이기", key(), ":help"])
+    repl.run(term.console)
+    assert list(term.lines) == [":help"]
+    assert not any("등록했습니다" in s for s in term.shown)
+    assert "진행 중인 융합행정 과제 14건" in term.do("/project list")
+
+
+def test_a_channel_is_shown_numbered_and_a_reply_in_a_thread_counts_in_the_discussion(term):
+    term.do(":as lee")
+    shown = term.do(":show C0ATOPY")
+    number = int(re.search(r"── #C0ATOPY · message (\d+) · Onnuri ──\n토론: 시범 학교를", shown).group(1))
+    assert "댓글 0개" in after(shown, f"message {number} ·")
+
+    shown = term.do(f":reply {number} 북부가 좋겠습니다 @park")
+    assert f"↳ replied in the thread of message {number} in #C0ATOPY." in shown
+    assert "• #1 시범 학교를 어디부터 할까요? · 댓글 1개" in term.do("/discuss list ATOPY")  # the bot counted it
+
+    thread = after(term.do(":show C0ATOPY"), f"message {number} ·")
+    assert "    ↳ @이서연: 북부가 좋겠습니다 @박지호" in thread
+    assert f"(1 reply; :reply {number} TEXT to add one)" in thread
+
+    term.do(":as park")
+    term.do(":show")  # the current channel: nothing here yet
+    term.do(":channel C0ATOPY")
+    assert f"message {number} ·" in term.do(":show")
+    term.do(f":reply {number} 동의합니다")
+    assert "댓글 2개" in term.do("/discuss list ATOPY")
+
+
+def test_show_and_reply_explain_themselves(term):
+    assert term.do(":reply 1 hello") == "Show a channel first: :show C0ATOPY"
+    assert term.do(":show C0NOWHERE") == "(no messages in #C0NOWHERE)"
+    term.do(":show C0ATOPY")
+    assert term.do(":reply 99 hello").startswith("There is no message 99 in #C0ATOPY.")
+    assert term.do(":reply 1").startswith("What is the reply?")
+    assert term.do(":reply one hello").startswith("Which message?")
+
+
+def test_line_history_is_kept_beside_the_demo_database_or_in_the_home_folder(tmp_path):
+    assert console_main.history_file(f"sqlite:///{tmp_path / 'demo.db'}") == tmp_path / "demo.history"
+    assert console_main.history_file("postgresql://u@h/onnuri") == Path.home() / ".onnuri_history"
+    readline = pytest.importorskip("readline")
+    readline.clear_history()
+    save = console_main.line_editing(tmp_path / "demo.history")
+    readline.add_history("/progress ATOPY 40% 초안 완료")
+    save()
+    readline.clear_history()
+    console_main.line_editing(tmp_path / "demo.history")
+    assert readline.get_current_history_length() >= 1
+    assert "/progress ATOPY 40% 초안 완료" in (tmp_path / "demo.history").read_text(encoding="utf-8", errors="replace")
+    readline.clear_history()
+
+
+def test_a_pasted_line_cut_mid_character_does_not_crash_the_console(tmp_path):
+    url = f"sqlite:///{tmp_path / 'org.db'}"
+    assert _python_m_bot("demo", "--db", url, cwd=tmp_path).returncode == 0
+    cut = "/progress ATOPY 40% 초안 완료".encode()[:-1]  # the last character's last byte is missing
+    session = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--db", url],
+        input=cut + b"\n/project list\n:quit\n",
+        capture_output=True,
+        timeout=60,
+        env={**_env(), "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+    )
+    out, err = session.stdout.decode(), session.stderr.decode()
+    assert session.returncode == 0, err
+    assert "Traceback" not in err
+    assert "초안 완\ufffd" in out  # read as a replacement character, and the report still made
+    assert "진행 중인 융합행정 과제 14건" in out  # and the next line is read
+
+
+def test_ctrl_c_in_the_command_line_console_ends_it_without_a_traceback(tmp_path):
+    import signal
+    import time
+
+    url = f"sqlite:///{tmp_path / 'org.db'}"
+    assert _python_m_bot("demo", "--db", url, cwd=tmp_path).returncode == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console", "--db", url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**_env(), "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+    )
+    seen = b""
+    deadline = time.monotonic() + 60
+    while "김민수> ".encode() not in seen and time.monotonic() < deadline:  # waiting at the prompt
+        seen += os.read(process.stdout.fileno(), 4096)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert "Traceback" not in err.decode(), err.decode()
+    assert process.returncode == 0

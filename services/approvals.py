@@ -563,6 +563,17 @@ def _return(session: Session, request: ApprovalRequest, step: ApprovalStep, now:
     _close(session, request, RequestStatus.REJECTED, now)
     returned = notices.ApprovalReturned(request.id, step_id=step.id)
     _tell(session, request, request.requester.slack_user_id, returned, "returned")
+    if step.kind is StepKind.AGREE:
+        # 이견: those who already approved learn that what they approved went back to its 기안자
+        approved = [s for s in request.steps if s.status is StepStatus.APPROVED]
+        told: set[str] = set()
+        for earlier in approved:
+            for person in (earlier.approver, earlier.decided_by):
+                if person is None or person.slack_user_id in told:
+                    continue
+                told.add(person.slack_user_id)
+                disagreed = notices.ApprovalDisagreed(request.id, step_id=step.id)
+                _tell(session, request, person.slack_user_id, disagreed, f"disagreed:{step.id}:{person.slack_user_id}")
 
 
 def _advance(session: Session, request: ApprovalRequest, step: ApprovalStep, now: datetime) -> None:
@@ -607,6 +618,24 @@ def _complete(session: Session, request: ApprovalRequest, now: datetime, final_s
         _tell(session, request, project.channel_id, notices.ApprovalRecord(request.id), "record")
 
 
+def _asked_or_decided(session: Session, request: ApprovalRequest) -> dict[str, int]:
+    """Who on the line has had the request in hand, each with their step: everyone asked (the proxy asked in
+    place of someone away, and that approver, who was told), and everyone who decided. The requester is left
+    out: they know what they did."""
+    people: dict[str, int] = {}
+    for card, recipient in outbox.keyed_like(
+        session, request.team_id, notices.ApprovalAsk.kind, f"approval:{request.id}:ask:%"
+    ):
+        people.setdefault(recipient, int(card.split(":")[3]))
+    for step in request.steps:
+        if step.status is not StepStatus.WAITING and step.status is not StepStatus.SKIPPED:
+            people.setdefault(step.approver.slack_user_id, step.id)
+        if step.decided_by is not None:
+            people.setdefault(step.decided_by.slack_user_id, step.id)
+    people.pop(request.requester.slack_user_id, None)
+    return people
+
+
 def withdraw(session: Session, team_id: str, actor: str, request_id: int, *, now: datetime) -> RequestInfo:
     """회수: only the requester, and only before anyone has decided."""
     request = _load(session, team_id, request_id, for_update=True)
@@ -618,10 +647,18 @@ def withdraw(session: Session, team_id: str, actor: str, request_id: int, *, now
         return _info(request, project)
     if request.status is not RequestStatus.PENDING or not _info(request, project).undecided:
         raise DomainError("approval.too_late_to_withdraw", id=request_id)
+    asked = _asked_or_decided(session, request)
     _close(session, request, RequestStatus.WITHDRAWN, now)
     session.flush()
     audit.record(session, team_id, actor, "approval.withdrawn", "approval_request", request.id, at=now)
     _refresh_cards(session, request, "withdrawn")
+    for recipient, step_id in asked.items():
+        told = notices.ApprovalWithdrawn(request.id, step_id=step_id)
+        _tell(session, request, recipient, told, f"withdrawn:{recipient}")
+    for reader in request.readers:
+        slack_id = reader.user.slack_user_id
+        if slack_id not in asked:
+            _tell(session, request, slack_id, notices.ApprovalWithdrawn(request.id), f"withdrawn:{slack_id}")
     return _info(request, project)
 
 

@@ -186,7 +186,7 @@ class HomeRefresh(Notice):
 class ProjectNotice(Notice):
     project_id: int
     by: str | None = None  # who did it
-    member: str | None = None  # who joined
+    member: str | None = None  # who joined or left
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,6 +197,20 @@ class MemberAdded(ProjectNotice):
 @dataclasses.dataclass(frozen=True)
 class MemberJoined(ProjectNotice):
     kind = "project.member_joined"
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberRemoved(ProjectNotice):
+    """To someone a project edit took off the project: by whom."""
+
+    kind = "project.member_removed"
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberLeft(ProjectNotice):
+    """To each lead: a member left the project (`/project leave`)."""
+
+    kind = "project.member_left"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -291,6 +305,20 @@ class ApprovalCompleted(ApprovalNotice):
 @dataclasses.dataclass(frozen=True)
 class ApprovalRecord(ApprovalNotice):
     kind = "approval.record"
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalWithdrawn(ApprovalNotice):
+    """회수: to each person on the line who was asked or had decided, and to each 참조 reader."""
+
+    kind = "approval.withdrawn"
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalDisagreed(ApprovalNotice):
+    """이견: to each person who had already approved, the request went back to its 기안자 (`step_id`: the 이견)."""
+
+    kind = "approval.disagreed"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -506,6 +506,10 @@ def leave(session: Session, team_id: str, actor: str, key: str, *, now: datetime
     event = audit.record(session, team_id, actor, "project.left", "project", project.id, key=project.key, at=now)
     info = _info(project)
     notices.refresh_homes(session, team_id, [actor, *(m.slack_user_id for m in info.leads)], f"audit:{event.id}")
+    left = f"{now.timestamp():.3f}"
+    for lead in info.leads:
+        dedupe_key = f"project:{project.id}:left:{actor}:{left}:{lead.slack_user_id}"
+        _notify(session, project, notices.MemberLeft(project.id, member=actor), lead.slack_user_id, dedupe_key)
     return LeaveOutcome.LEFT, info
 
 
@@ -681,6 +685,9 @@ def edit(
         if member is not None and member.role is not MemberRole.LEAD and slack_id not in keep:
             member.left_at = now
             changes.setdefault("removed", []).append(slack_id)  # type: ignore[union-attr]
+            if slack_id != actor:
+                dedupe_key = f"project:{project.id}:removed:{slack_id}:{now.timestamp():.3f}"
+                _notify(session, project, notices.MemberRemoved(project.id, by=actor), slack_id, dedupe_key)
     for slack_id in dict.fromkeys(draft.member_ids):
         added = _add_member(session, project, users.ensure(session, team_id, slack_id), MemberRole.MEMBER, now)
         if added is not None:

@@ -193,6 +193,14 @@ def notification(kind: str, info: RequestInfo, reader: Reader, payload: dict[str
         text = t("approval.completed", locale, **names)
     elif kind == "approval.record":
         text = t("approval.record", locale, requester=mention(info.requester), line=_line_inline(info), **names)
+    elif kind == "approval.withdrawn":
+        # on the line (asked or decided) or a 참조 reader, told that nothing more is asked of them
+        wording = "approval.withdrawn_line" if payload.get("step_id") else "approval.withdrawn_reference"
+        text = t(wording, locale, requester=mention(info.requester), **names)
+    elif kind == "approval.disagreed":
+        step = info.step(int(payload["step_id"]))
+        who = mention(step.decided_by or step.approver) if step else ""
+        text = t("approval.disagreed_approved", locale, who=who, reason=info.reason, **names)
     elif kind == "approval.proxy_asked":
         text = t("approval.proxy_asked", locale, proxy=mention(payload["proxy"]), **names)
     elif kind == "approval.decided_for_you":

@@ -322,6 +322,10 @@ def notification(kind: str, info: ProjectInfo, locale: str, payload: dict[str, A
         text = t("notify.member_added", locale, by=mention(payload["by"]), **common)
     elif kind == "project.member_joined":
         text = t("notify.member_joined", locale, member=mention(payload["member"]), **common)
+    elif kind == "project.member_removed":
+        text = t("notify.member_removed", locale, by=mention(payload["by"]), **common)
+    elif kind == "project.member_left":
+        text = t("notify.member_left", locale, member=mention(payload["member"]), **common)
     elif kind == "project.registered":
         text = t(
             "notify.project_registered",

@@ -173,6 +173,33 @@ def test_withdrawal_before_any_decision_updates_every_card(bot):
     assert request_status(bot)[0] is RequestStatus.WITHDRAWN
 
 
+def test_withdrawal_is_told_to_the_approver_asked_and_the_reader_but_not_to_a_later_approver(bot):
+    setup(bot)
+    values = {
+        Block.APPROVAL_PROJECT: {"value": R.static_select("JOBS")},
+        Block.APPROVAL_TITLE: {"value": R.plain("2027 협약안")},
+        Block.APPROVAL_APPROVERS: {"value": R.multi_users(["U2", "U3"])},
+        Block.APPROVAL_READERS: {"value": R.multi_users(["U5"])},
+    }
+    reply = bot.slack.view_submission(Callback.APPROVAL_REQUEST, values, private_metadata='{"channel_id": "C1"}')
+    assert reply.status == 200 and not reply.body
+    card_for(bot, "U2")
+
+    assert "회수했습니다" in bot.command("/approval", "withdraw 1")["text"]
+    assert "회수했습니다" in bot.command("/approval", "withdraw 1")["text"]  # a second time: nobody told again
+
+    [line] = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "U2" and "회수" in c.params["text"])
+    assert "<@U1>님이 *2027 협약안* (#1) 결재를 회수했습니다. 더 결재하실 일은 없습니다." in line.params["text"]
+    [cc] = bot.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "U5" and "회수" in c.params["text"])
+    assert "[참조] <@U1>님이" in cc.params["text"]
+    bot.settle()
+    bot.runtime.delivery.drain(timeout=10)
+    told = [
+        c.params["channel"] for c in bot.fake.calls if c.method == "chat.postMessage" and "회수" in c.params["text"]
+    ]
+    assert sorted(told) == ["U2", "U5"]
+
+
 def test_withdrawal_after_a_decision_is_refused(bot):
     setup(bot)
     bot.command("/approval", "request JOBS <@U2|lee> <@U3|park> 진행 중")

@@ -745,6 +745,77 @@ def test_withdrawing_again_changes_nothing(session_factory):
     assert snapshot(session_factory) == before
 
 
+def test_withdrawing_tells_those_asked_and_the_readers_but_not_later_approvers(session_factory):
+    make_project(session_factory)
+    info = request(session_factory, ("U2", "U3"), agreement=("U5", "U6"), agreement_position=1, readers=("U7",))
+
+    with session_factory.begin() as s:
+        approvals.withdraw(s, TEAM, REQUESTER, info.id, now=MON_NOON)
+    with session_factory.begin() as s:
+        approvals.withdraw(s, TEAM, REQUESTER, info.id, now=TUE)  # a replay: nothing queued twice
+
+    told = {m.recipient: m.payload for m in messages(session_factory, "approval.withdrawn")}
+    assert told == {
+        "U5": {"request_id": info.id, "step_id": step_of(info, "U5").id},
+        "U6": {"request_id": info.id, "step_id": step_of(info, "U6").id},
+        "U7": {"request_id": info.id},  # 참조: no step of theirs
+    }
+    assert len(messages(session_factory, "approval.withdrawn")) == 3
+
+
+def test_withdrawing_tells_both_the_proxy_asked_and_the_approver_who_is_away(session_factory):
+    make_project(session_factory)
+    away(session_factory, "U2", "U8")
+    info = request(session_factory, ("U2", "U3"))
+
+    with session_factory.begin() as s:
+        approvals.withdraw(s, TEAM, REQUESTER, info.id, now=MON_NOON)
+
+    step = step_of(info, "U2").id
+    told = {m.recipient: m.payload for m in messages(session_factory, "approval.withdrawn")}
+    assert told == {"U8": {"request_id": info.id, "step_id": step}, "U2": {"request_id": info.id, "step_id": step}}
+
+
+# --- 이견 on a 합의 step ------------------------------------------------------------------------
+
+
+def test_a_disagreement_is_told_to_everyone_who_already_approved_or_agreed(session_factory):
+    make_project(session_factory)
+    info = request(session_factory, ("U2", "U3"), agreement=("U5", "U6"), agreement_position=3, readers=("U7",))
+    decide(session_factory, "U2", step_of(info, "U2").id)
+    decide(session_factory, "U3", step_of(info, "U3").id)
+    decide(session_factory, "U5", step_of(info, "U5").id)
+
+    decide(session_factory, "U6", step_of(info, "U6").id, Decision.REJECT, comment="예산 협의 필요")
+    decide(session_factory, "U6", step_of(info, "U6").id, Decision.REJECT, comment="예산 협의 필요")  # a replay
+
+    told = messages(session_factory, "approval.disagreed")
+    assert sorted(m.recipient for m in told) == ["U2", "U3", "U5"]
+    assert {m.payload["step_id"] for m in told} == {step_of(info, "U6").id}
+    assert recipients(session_factory, "approval.returned") == [REQUESTER]
+
+
+def test_a_proxy_who_approved_is_told_of_a_later_disagreement_as_well_as_the_approver(session_factory):
+    make_project(session_factory)
+    info = request(session_factory, ("U2",), agreement=("U5",), agreement_position=2)
+    away(session_factory, "U2", "U8", now=MON)
+    decide(session_factory, "U8", step_of(info, "U2").id)
+
+    decide(session_factory, "U5", step_of(info, "U5").id, Decision.REJECT, comment="협의 필요")
+
+    assert sorted(recipients(session_factory, "approval.disagreed")) == ["U2", "U8"]
+
+
+def test_an_approver_returning_a_request_tells_no_earlier_approver(session_factory):
+    make_project(session_factory)
+    info = request(session_factory, ("U2", "U3"))
+    decide(session_factory, "U2", step_of(info, "U2").id)
+
+    decide(session_factory, "U3", step_of(info, "U3").id, Decision.REJECT, comment="근거 보완")
+
+    assert messages(session_factory, "approval.disagreed") == []
+
+
 # --- resubmission -------------------------------------------------------------------------------
 
 

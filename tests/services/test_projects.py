@@ -384,6 +384,30 @@ def test_a_member_leaves_and_then_is_not_a_member(session_factory):
     assert keys == []
 
 
+def test_leaving_tells_each_remaining_lead_who_left_and_a_replay_tells_nobody_again(session_factory):
+    info = create(session_factory, actor="U1", key="L", member_ids=["U2"])
+    add_lead(session_factory, "L", "U4")
+
+    with session_factory.begin() as s:
+        projects.leave(s, TEAM, "U2", "L", now=utcnow())
+    with session_factory.begin() as s:
+        projects.leave(s, TEAM, "U2", "L", now=utcnow())  # a replayed command: no longer a member
+
+    rows = outbox_rows(session_factory, "project.member_left")
+    assert sorted(r.recipient for r in rows) == ["U1", "U4"]
+    assert {tuple(sorted(r.payload.items())) for r in rows} == {(("member", "U2"), ("project_id", info.id))}
+
+
+def test_a_lead_leaving_is_told_to_the_other_leads_not_to_themselves(session_factory):
+    create(session_factory, actor="U1", key="L")
+    add_lead(session_factory, "L", "U4")
+
+    with session_factory.begin() as s:
+        projects.leave(s, TEAM, "U1", "L", now=utcnow())
+
+    assert [r.recipient for r in outbox_rows(session_factory, "project.member_left")] == ["U4"]
+
+
 # --- close --------------------------------------------------------------------------------------
 
 
@@ -474,6 +498,25 @@ def test_edit_queues_member_added_only_for_added_members(session_factory):
     rows = outbox_rows(session_factory, "project.member_added")
     assert [r.recipient for r in rows] == ["U2", "U4", "U5"]  # U2 from the registration
     assert rows[-1].payload == {"project_id": info.id, "by": "U1"}
+
+
+def test_edit_tells_each_removed_member_who_removed_them_once(session_factory):
+    info = create(session_factory, actor="U1", key="E", member_ids=["U2", "U3"])
+
+    edit(session_factory, info, actor="U1", member_ids=["U3"])
+    edit(session_factory, info, actor="U1", member_ids=["U3"])  # the same form saved again: U2 is gone already
+
+    [row] = outbox_rows(session_factory, "project.member_removed")
+    assert (row.recipient, row.payload) == ("U2", {"project_id": info.id, "by": "U1"})
+
+
+def test_an_admin_taking_themselves_off_a_project_is_not_told_of_it(session_factory):
+    info = create(session_factory, actor="U1", key="E", member_ids=["U2", "UADMIN"])
+
+    edit(session_factory, info, actor="UADMIN", is_admin=True, member_ids=["U2"])
+
+    assert "UADMIN" not in roles(get(session_factory, "E"))
+    assert outbox_rows(session_factory, "project.member_removed") == []
 
 
 def test_edit_records_the_changes_in_a_project_edited_audit_event(session_factory):

@@ -195,3 +195,30 @@ def test_a_decision_is_offered_only_while_the_asked_step_waits():
     done = request([step(1, 1, "U5", status=StepStatus.APPROVED)], RequestStatus.APPROVED)
     assert done.actions_for("U5", step_id=1) == ()
     assert labels(blocks.ask(done, KO, 1)) == []
+
+
+def test_those_who_approved_are_told_of_a_disagreement_in_their_language():
+    disagreed = step(3, 2, "U6", StepKind.AGREE, StepStatus.REJECTED)
+    info = request(
+        [step(1, 1, "U2", status=StepStatus.APPROVED), disagreed], RequestStatus.REJECTED, reason="예산 근거 부족"
+    )
+    ko = blocks.notification("approval.disagreed", info, Reader("U2", "ko", "Asia/Seoul"), {"step_id": 3})
+    en = blocks.notification("approval.disagreed", info, Reader("U2", "en", "Asia/Seoul"), {"step_id": 3})
+    assert ko["text"] == (
+        ":leftwards_arrow_with_hook: 합의자 <@U6>님이 이견을 내어 결재하신 *2027 협약안* (#7)이 "
+        "기안자에게 돌아갔습니다. 이견: 예산 근거 부족"
+    )
+    assert "<@U6> disagreed" in en["text"] and "which you had approved or agreed to" in en["text"]
+    assert ko["blocks"][0]["accessory"]["value"] == "7"
+
+
+def test_a_withdrawal_tells_the_line_nothing_more_is_asked_and_readers_that_it_is_for_reference():
+    info = request([step(1, 1, "U2", status=StepStatus.SKIPPED)], RequestStatus.WITHDRAWN, readers=("U7",))
+    line_ko = blocks.notification("approval.withdrawn", info, Reader("U2", "ko", "Asia/Seoul"), {"step_id": 1})
+    line_en = blocks.notification("approval.withdrawn", info, Reader("U2", "en", "Asia/Seoul"), {"step_id": 1})
+    cc_ko = blocks.notification("approval.withdrawn", info, Reader("U7", "ko", "Asia/Seoul"), {})
+    cc_en = blocks.notification("approval.withdrawn", info, Reader("U7", "en", "Asia/Seoul"), {})
+    assert line_ko["text"].endswith("<@U1>님이 *2027 협약안* (#7) 결재를 회수했습니다. 더 결재하실 일은 없습니다.")
+    assert line_en["text"].endswith("<@U1> withdrew *2027 협약안* (#7). Nothing more is asked of you.")
+    assert "[참조] <@U1>님이" in cc_ko["text"] and "참조로 알려 드립니다" in cc_ko["text"]
+    assert "For your reference (cc): <@U1> withdrew" in cc_en["text"]

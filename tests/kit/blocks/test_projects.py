@@ -169,3 +169,14 @@ def test_a_reopened_project_is_told_to_its_channel_in_both_languages():
     ):
         payload = blocks.notification("project.reopened", info(), locale, {"project_id": 1, "by": "U1"})
         assert said in payload["text"]
+
+
+def test_a_removed_member_is_told_by_whom_and_the_leads_who_left_in_both_languages():
+    removed_ko = valid(blocks.notification("project.member_removed", info(), "ko", {"by": "U1"}))["text"]
+    removed_en = valid(blocks.notification("project.member_removed", info(), "en", {"by": "U1"}))["text"]
+    left_ko = valid(blocks.notification("project.member_left", info(), "ko", {"member": "U3"}))["text"]
+    left_en = valid(blocks.notification("project.member_left", info(), "en", {"member": "U3"}))["text"]
+    assert removed_ko.endswith("과제 *아토피 없는 경기도* (`P-1`)의 참여자에서 제외되셨습니다. 제외한 사람: <@U1>님")
+    assert removed_en.endswith("<@U1> removed you from *아토피 없는 경기도* (`P-1`).")
+    assert left_ko.endswith("<@U3>님이 과제 *아토피 없는 경기도* (`P-1`)에서 나갔습니다.")
+    assert left_en.endswith("<@U3> left *아토피 없는 경기도* (`P-1`).")

@@ -74,7 +74,7 @@ def step(console: Console, line: str) -> None:
             console.reply(int(number), text)
     elif head == ":who":
         for person in console.people.values():
-            console.say(f"  {person.user_id:<10} @{person.name:<8} {person.real_name}")
+            console.say(f"  {person.user_id:<10} @{person.name:<8} {person.real_name}  {person.title}".rstrip())
     elif head == ":help":
         console.say(HELP)
     else:

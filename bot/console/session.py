@@ -87,6 +87,8 @@ class Person:
     real_name: str
     tz: str = "Asia/Seoul"
     locale: str = "ko-KR"
+    department: str = ""
+    title: str = ""
 
 
 @dataclass

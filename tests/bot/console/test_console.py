@@ -292,7 +292,7 @@ def test_joining_a_project_from_the_list_only_i_can_see(term):
     join = buttons(after(others, "광역버스 준공영제 `BUS`"), "참여하기")[0]  # the button under its entry
     shown = term.do(f":click {join}")
     assert "👋 과제 광역버스 준공영제 (`BUS`)에 참여했습니다." in shown
-    assert "also sent: DM to 한결 (1)" in shown  # its lead is told
+    assert "also sent: DM to 한지훈 (1)" in shown  # its lead is told
     assert "광역버스 준공영제 `BUS`" in after(term.do("/project list"), "내 과제").split("다른 과제")[0]
 
 
@@ -493,7 +493,7 @@ def test_who_lists_everyone(term):
     shown = term.do(":who")
     lines = shown.splitlines()
     assert len(lines) == len(bot.demo.PEOPLE) == 13
-    assert any(re.fullmatch(r"\s*U0PARK\s+@park\s+박지호", line) for line in lines)
+    assert any(re.fullmatch(r"\s*U0PARK\s+@park\s+박지호\s+보건건강과장", line) for line in lines)
     assert any("Alex Smith" in line for line in lines)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from models import (
@@ -770,6 +770,35 @@ def requested_by(session: Session, team_id: str, actor: str, limit: int = 10) ->
         p.id: p for p in session.scalars(select(Project).where(Project.id.in_({r.project_id for r in requests})))
     }
     return [_info(r, project_rows[r.project_id]) for r in requests]
+
+
+@dataclass(frozen=True)
+class MyPending:
+    """The requester's requests still on their line: the oldest `shown`, and how many there are in all."""
+
+    shown: list[RequestInfo]
+    total: int
+
+
+def pending_requested_by(session: Session, team_id: str, actor: str, *, limit: int) -> MyPending:
+    """My requests (상신) still waiting on the line, oldest first; each one's `current` steps say where."""
+    me = users.find(session, team_id, actor)
+    if me is None:
+        return MyPending([], 0)
+    mine = (ApprovalRequest.team_id == team_id, ApprovalRequest.requester_id == me.id)
+    pending = ApprovalRequest.status == RequestStatus.PENDING
+    total = session.scalar(select(func.count()).select_from(ApprovalRequest).where(*mine, pending)) or 0
+    requests = session.scalars(
+        select(ApprovalRequest)
+        .where(*mine, pending)
+        .options(selectinload(ApprovalRequest.steps), selectinload(ApprovalRequest.readers))
+        .order_by(ApprovalRequest.id)
+        .limit(limit)
+    ).all()
+    project_rows = {
+        p.id: p for p in session.scalars(select(Project).where(Project.id.in_({r.project_id for r in requests})))
+    }
+    return MyPending([_info(r, project_rows[r.project_id]) for r in requests], total)
 
 
 def history(session: Session, team_id: str, request_id: int) -> list[HistoryEntry]:

@@ -16,14 +16,17 @@ from kit.ids import Block as B
 from kit.periods import period_text
 from kit.reader import Reader
 from kit.text import Raw, escape, mention, truncate
-from services.approvals import Waiting
+from services.approvals import MyPending, RequestInfo, Waiting
 from services.directives import DirectiveInfo
 from services.progress import MyProject
+from services.terms import DirectiveStatus, StepKind
 from services.users import Person
 
 HOME_PROJECTS = 20  # one block each; with the sections below Home stays well inside its 100
 APPROVALS_SHOWN = 8  # two blocks each
 DIRECTIVES_SHOWN = 10  # lines of one section
+ISSUED_SHOWN = 10  # lines of one section
+MY_REQUESTS_SHOWN = 8  # lines of one section
 LED_SHOWN = 15
 MISSING_SHOWN = 10
 DEPARTMENTS_HINTED = 12
@@ -39,7 +42,10 @@ def home(
     *,
     today: date,
     participation: list[Block] = (),
+    issued: list[DirectiveInfo] = (),
+    my_requests: MyPending | None = None,
 ) -> dict[str, Any]:
+    """`issued`: the directives I issued (open and done); `my_requests`: my requests still on their line."""
     locale = reader.locale
     department = person.department if person else None
     blocks: list[Block] = [
@@ -70,9 +76,13 @@ def home(
         blocks += waiting_section(item, reader)
     if len(waiting) > APPROVALS_SHOWN:
         blocks.append(context(t("home.more_approvals", locale, count=len(waiting) - APPROVALS_SHOWN)))
+    if my_requests is not None:
+        blocks.append(section(_my_request_lines(my_requests, locale)))
     blocks.append(
         section(f"*{t('home.directives', locale)}* ({len(assigned)})\n" + _directive_lines(assigned, locale, today))
     )
+    if issued:
+        blocks.append(section(_issued_lines(issued, locale, today)))
     if participation:
         blocks += [divider(), *participation]
     blocks += [
@@ -152,4 +162,44 @@ def _directive_lines(assigned: list[DirectiveInfo], locale: str, today: date) ->
     ]
     if len(assigned) > DIRECTIVES_SHOWN:
         lines.append(t("common.more", locale, count=len(assigned) - DIRECTIVES_SHOWN))
+    return "\n".join(lines)
+
+
+def _my_request_lines(mine: MyPending, locale: str) -> str:
+    """내가 상신한 결재: each request still on its line, and where it waits (`@김민수 결재 단계에서 대기 중`)."""
+    lines = [f"*{t('home.my_requests', locale)}* ({mine.total})"]
+    if not mine.total:
+        lines.append(t("home.no_requests", locale))
+    for info in mine.shown[:MY_REQUESTS_SHOWN]:
+        title = escape(truncate(info.title, 80))
+        lines.append(f"*#{info.id}* {title} · `{escape(info.project_key)}` · {_waits_at(info, locale)}")
+    if mine.total > len(mine.shown[:MY_REQUESTS_SHOWN]):
+        lines.append(t("home.more_approvals", locale, count=mine.total - len(mine.shown[:MY_REQUESTS_SHOWN])))
+    return "\n".join(lines)
+
+
+def _waits_at(info: RequestInfo, locale: str) -> str:
+    current = info.current
+    people = Raw(", ".join(mention(s.approver) for s in current))
+    agreement = any(s.kind is StepKind.AGREE for s in current)
+    return t("home.waits_at_agreement" if agreement else "home.waits_at", locale, people=people)
+
+
+def _issued_lines(issued: list[DirectiveInfo], locale: str, today: date) -> str:
+    """내가 내린 지시: the open ones with their status and due date, and how many are done."""
+    open_ones = [d for d in issued if d.status is not DirectiveStatus.DONE]
+    done = len(issued) - len(open_ones)
+    lines = [f"*{t('home.issued', locale)}* ({len(open_ones)})"]
+    if not open_ones:
+        lines.append(t("home.no_issued", locale))
+    for d in open_ones[:ISSUED_SHOWN]:
+        assignees = Raw(", ".join(mention(a[0]) for a in d.assignees))
+        lines.append(
+            f"*#{d.id}* {escape(truncate(d.text.replace(chr(10), ' '), 80))} · `{escape(d.project_key)}` · "
+            f"{assignees} · {d.due_date.isoformat()} · {directive_status(d, locale, today)}"
+        )
+    if len(open_ones) > ISSUED_SHOWN:
+        lines.append(t("home.more_issued", locale, count=len(open_ones) - ISSUED_SHOWN))
+    if done:
+        lines.append(t("home.issued_done", locale, count=done))
     return "\n".join(lines)

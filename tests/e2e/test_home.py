@@ -60,3 +60,15 @@ def test_setting_department_updates_home_and_project_detail(bot):
     assert "보건정책과" in str(home["blocks"])
     detail = bot.command("/project", "show ATOPY")
     assert "*보건정책과*: <@U1>" in str(detail["blocks"])
+
+
+def test_home_shows_the_directives_i_issued_and_where_my_requests_wait(bot):
+    bot.command("/project", "new 일자리 창출 key=JOBS <@U2|lee> <@U3|park>")
+    bot.command("/directive", "JOBS <@U2|lee> due=2099-12-31 협약 초안을 검토하십시오")
+    bot.command("/approval", "request JOBS <@U3|park> <@U2|lee> 2027 협약안")
+    view = open_home(bot, "U1")
+    blob = str(view["blocks"])
+    assert len(view["blocks"]) <= 100
+    assert "*내가 내린 지시* (1)" in blob and "협약 초안을 검토하십시오 · `JOBS` · <@U2> · 2099-12-31" in blob
+    assert "*내가 상신한 결재* (1)" in blob and "2027 협약안 · `JOBS` · <@U3> 결재 단계에서 대기 중" in blob
+    assert "내가 내린 지시" not in str(open_home(bot, "U2")["blocks"])  # U2 issued nothing

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -340,6 +341,71 @@ def test_one_person_one_score_in_app_home_report_me_and_the_full_report(bot):
     table = csv_rows(dict(uploads(bot, ADMIN))["participation-2026-09.csv"])
     score = table[0].index("점수")
     assert {float(r[score]) for r in table[1:] if r[1] == "U2"} == {50.0}
+
+
+REPORT_ME_LINE = {
+    "ko": re.compile(
+        r"보고 (\d+)건 중 기한 내 (\d+) · 지연 \d+ · 누락 \d+(?: \(제외 \d+건\))? · 결재 (\d+) · 지시 (\d+)/\d+"
+        r" · 댓글 (\d+) · 투표 (\d+)"
+    ),
+    "en": re.compile(
+        r"reports (\d+) on time, \d+ late, \d+ missed of (\d+)(?: \(\d+ excused\))? · approvals (\d+)"
+        r" · directives (\d+)/\d+ · replies (\d+) · votes (\d+)"
+    ),
+}
+HOME_LINE = {
+    "ko": re.compile(
+        r"보고 (\d+)건 중 기한 내 (\d+)건 · 결재 처리 (\d+)건 · 지시 완료 (\d+)건 · 토론 댓글·투표 (\d+)회"
+    ),
+    "en": re.compile(
+        r"Reports on time (\d+) of (\d+) · approvals decided (\d+) · directives done (\d+)"
+        r" · discussion replies and votes (\d+)"
+    ),
+}
+
+
+def _report_me_figures(text: str, locale: str) -> tuple[int, ...]:
+    """/report me's per-project figures summed as App Home sums them: (due, on time, approvals, directives,
+    replies and votes); in English the first two come the other way round."""
+    rows = [tuple(int(x) for x in m.groups()) for m in REPORT_ME_LINE[locale].finditer(text)]
+    assert rows, text
+    summed = [sum(col) for col in zip(*rows, strict=True)]
+    first, second = (summed[0], summed[1]) if locale == "ko" else (summed[1], summed[0])
+    return first, second, summed[2], summed[3], summed[4] + summed[5]
+
+
+def _home_figures(text: str, locale: str) -> tuple[int, ...]:
+    found = HOME_LINE[locale].search(text)
+    assert found, text
+    figures = [int(x) for x in found.groups()]
+    return tuple(figures) if locale == "ko" else (figures[1], figures[0], *figures[2:])
+
+
+@pytest.mark.parametrize(
+    ("person", "locale", "at"),
+    [("U2", "ko", kst(9, 30, 12)), ("U3", "en", kst(10, 1, 9))],  # 10/1 09:00 KST is still 9/30 in New York
+    ids=["seoul", "new-york-at-the-month-boundary"],
+)
+def test_app_home_shows_the_same_participation_figures_as_report_me_for_the_same_person_and_month(
+    bot, person, locale, at
+):
+    setup(bot)
+    bot.clock.set(kst(9, 8, 9))
+    bot.command("/approval", f"request ATOPY <@{person}|p> 협약서 검토", user="U1")
+    bot.settle()
+    with bot.session_factory() as s:
+        step_id = s.scalar(select(ApprovalStep.id))
+    assert bot.slack.block_action("approval_approve", value=str(step_id), user_id=person).status == 200
+    bot.settle()
+    bot.clock.set(at)
+
+    report_me = text_of(bot.command("/report", "me", user=person))
+    home = open_home(bot, person)
+
+    assert ("9월" if locale == "ko" else "September") in report_me
+    figures = _home_figures(home, locale)
+    assert figures == _report_me_figures(report_me, locale)
+    assert figures[2] == 1  # the approval decided in September is counted on both
 
 
 def test_someone_who_acted_on_a_project_without_being_on_it_is_named_with_their_department(bot):

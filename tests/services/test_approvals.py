@@ -1144,6 +1144,34 @@ def test_requested_by_lists_my_requests_newest_first_with_their_state(session_fa
     assert nobodys == []
 
 
+def test_pending_requested_by_keeps_my_requests_still_on_their_line_oldest_first_with_where_each_waits(
+    session_factory,
+):
+    make_project(session_factory)
+    done = request(session_factory, ("U2",))
+    at_second = request(session_factory, ("U2", "U3"))
+    agreement = request(session_factory, ("U4",), agreement=("U5", "U6"), agreement_position=1)
+    withdrawn = request(session_factory, ("U2",))
+    request(session_factory, ("U4",), actor="U2")  # someone else's
+    decide(session_factory, "U2", step_of(done, "U2").id)
+    decide(session_factory, "U2", step_of(at_second, "U2").id)
+    with session_factory.begin() as s:
+        approvals.withdraw(s, TEAM, REQUESTER, withdrawn.id, now=MON_NOON)
+
+    with session_factory() as s:
+        mine = approvals.pending_requested_by(s, TEAM, REQUESTER, limit=8)
+        first = approvals.pending_requested_by(s, TEAM, REQUESTER, limit=1)
+        nobodys = approvals.pending_requested_by(s, TEAM, "U404", limit=8)
+
+    assert mine.total == 2
+    assert [(r.id, [c.approver for c in r.current]) for r in mine.shown] == [
+        (at_second.id, ["U3"]),
+        (agreement.id, ["U5", "U6"]),
+    ]
+    assert ([r.id for r in first.shown], first.total) == ([at_second.id], 2)
+    assert (nobodys.shown, nobodys.total) == ([], 0)
+
+
 # --- concurrency --------------------------------------------------------------------------------
 
 THREADS = 8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, date, datetime
 
@@ -10,12 +11,18 @@ from slack_sdk.models.views import View
 
 from kit.blocks import home as home_blocks
 from kit.blocks import progress as blocks
+from kit.blocks.common import section
 from kit.ids import Action, Callback
 from kit.reader import Reader
 from models import Cadence, Health, MemberRole, ProjectStatus
+from services.approvals import MyPending, Waiting
 from services.periods import Period
 from services.progress import MyProject, MyStatus, ProjectProgress, UpdateInfo
 from services.projects import Member, ProjectInfo
+from services.terms import StepStatus
+from tests.kit.blocks.test_approvals import request as approval_request
+from tests.kit.blocks.test_approvals import step as approval_step
+from tests.kit.blocks.test_directives import directive
 
 KO = Reader("U2", "ko", "Asia/Seoul")
 EN = Reader("U2", "en", "Europe/London")
@@ -159,12 +166,33 @@ def my_project(n: int, *, lead: bool, missing=("U3",)) -> MyProject:
 
 
 def test_home_for_a_lead_with_many_projects_stays_within_one_hundred_blocks():
+    """Every section at its fullest at once: projects, approvals waiting, directives received and issued, my
+    requests on their lines, and the month's participation."""
     mine = [my_project(n, lead=True, missing=tuple(f"U{m}" for m in range(30))) for n in range(60)]
-    view = home_blocks.home(KO, None, mine, today=date(2026, 11, 25))
+    waiting = [
+        Waiting(info, info.current[0], None)
+        for info in (approval_request([approval_step(n, 1, "U2", status=StepStatus.PENDING)], id=n) for n in range(30))
+    ]
+    many_directives = [dataclasses.replace(directive(), id=n) for n in range(30)]
+    pending = [approval_request([approval_step(n, 1, "U3", status=StepStatus.PENDING)], id=n) for n in range(30)]
+    participation = [section("*이번 달 내 참여 실적*\n보고 4건 중 기한 내 3건")]
+    view = home_blocks.home(
+        KO,
+        None,
+        mine,
+        waiting,
+        many_directives,
+        today=date(2026, 11, 25),
+        participation=participation,
+        issued=many_directives,
+        my_requests=MyPending(pending[: home_blocks.MY_REQUESTS_SHOWN], len(pending)),
+    )
     View(**view).to_dict()
     assert len(view["blocks"]) <= 100
+    assert all(len(b["text"]["text"]) <= 3000 for b in view["blocks"] if b.get("text"))
     blob = str(view["blocks"])
     assert "외 40건" in blob and "외 20명" in blob and "미보고 (마감 지남)" in blob
+    assert "*내가 내린 지시* (30)" in blob and "*내가 상신한 결재* (30)" in blob and "이번 달 내 참여 실적" in blob
 
 
 def test_home_in_english_shows_status_and_post_button():

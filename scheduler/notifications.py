@@ -25,7 +25,19 @@ from kit.blocks import reports as report_blocks
 from kit.blocks import upkeep as upkeep_blocks
 from kit.home_view import home_view
 from kit.reader import Reader
-from services import approvals, digests, directives, discussions, ledger, notices, nudges, outbox, progress, projects
+from services import (
+    approvals,
+    daily,
+    digests,
+    directives,
+    discussions,
+    ledger,
+    notices,
+    nudges,
+    outbox,
+    progress,
+    projects,
+)
 from services.calendar import WorkCalendar
 from services.outbox import Pending
 from services.terms import OutboxStatus, ProjectStatus, StepStatus
@@ -212,7 +224,7 @@ def _discussion_summary(ctx: Context, notice: notices.DiscussionSummary) -> Rend
     return ctx.post({**payload, "thread_ts": posted.sent_ts} if posted is not None and posted.sent_ts else payload)
 
 
-def _progress_nudge(ctx: Context, notice: notices.ProgressNudge | notices.NudgeEscalation) -> Rendered:
+def _nudge_payload(ctx: Context, notice: notices.ProgressNudge | notices.NudgeEscalation) -> dict[str, Any] | None:
     """A nudge, or the leads' list of who is missing; nothing once everyone has reported or the period is over."""
     found = nudges.still_missing(
         ctx.session, ctx.team_id, notice.project_id, notice.period_start, ctx.now, ctx.calendar
@@ -221,28 +233,54 @@ def _progress_nudge(ctx: Context, notice: notices.ProgressNudge | notices.NudgeE
         return None
     info, missing = found
     if isinstance(notice, notices.NudgeEscalation):
-        payload = nudge_blocks.escalation(info, notice.period_start, missing, ctx.reader) if missing else None
-    elif ctx.pending.recipient in missing:
-        payload = nudge_blocks.progress_nudge(info, notice.period_start, notice.stage, ctx.reader)
-    else:
-        payload = None
-    return ctx.post(payload) if payload else None
+        return nudge_blocks.escalation(info, notice.period_start, missing, ctx.reader) if missing else None
+    if ctx.pending.recipient in missing:
+        return nudge_blocks.progress_nudge(info, notice.period_start, notice.stage, ctx.reader)
+    return None
 
 
-def _approval_reminder(ctx: Context, notice: notices.ApprovalReminder) -> Rendered:
+def _approval_reminder_payload(ctx: Context, notice: notices.ApprovalReminder) -> dict[str, Any] | None:
     info = approvals.get(ctx.session, ctx.team_id, notice.request_id)
     step = info.step(notice.step_id)
     if step is None or step.status is not StepStatus.PENDING:
         return None  # decided meanwhile
     overdue = isinstance(notice, notices.ApprovalOverdue)
-    return ctx.post(nudge_blocks.approval_reminder(info, step.approver, notice.hours, overdue, ctx.reader))
+    return nudge_blocks.approval_reminder(info, step.approver, notice.hours, overdue, ctx.reader)
 
 
-def _directive_reminder(ctx: Context, notice: notices.DirectiveReminder) -> Rendered:
+def _directive_reminder_payload(ctx: Context, notice: notices.DirectiveReminder) -> dict[str, Any] | None:
     info = directives.get(ctx.session, ctx.team_id, notice.directive_id)
     if info.status not in directives.OPEN:
         return None  # reported or done meanwhile
-    return ctx.post(nudge_blocks.directive_reminder(info, notice.stage, ctx.reader))
+    return nudge_blocks.directive_reminder(info, notice.stage, ctx.reader)
+
+
+def _gathered_payload(ctx: Context, notice: notices.Notice) -> dict[str, Any] | None:
+    if isinstance(notice, notices.ProgressNudge | notices.NudgeEscalation):
+        return _nudge_payload(ctx, notice)
+    if isinstance(notice, notices.ApprovalReminder):
+        return _approval_reminder_payload(ctx, notice)
+    if isinstance(notice, notices.DirectiveReminder):
+        return _directive_reminder_payload(ctx, notice)
+    raise LookupError(f"{notice.kind} is not gathered into the morning DM")
+
+
+def _single(payload_of: Callable[[Context, Any], dict[str, Any] | None]) -> Renderer:
+    """A nudge or reminder queued on its own (before they were gathered into one DM a morning)."""
+
+    def render_one(ctx: Context, notice: Any) -> Rendered:
+        payload = payload_of(ctx, notice)
+        return ctx.post(payload) if payload else None
+
+    return render_one
+
+
+def _daily(ctx: Context, notice: notices.DailyNudges) -> Rendered:
+    """A person's one DM of the morning: each item gathered into it, checked again now; nothing if none is left."""
+    items = daily.gathered(ctx.session, ctx.team_id, ctx.pending.recipient, notice.day)
+    parts = [payload for item in items if (payload := _gathered_payload(ctx, item))]
+    payload = nudge_blocks.daily(parts, ctx.reader)
+    return ctx.post(payload) if payload else None
 
 
 def _project_digest(ctx: Context, notice: notices.ProjectDigest) -> Rendered:
@@ -297,11 +335,12 @@ RENDERERS: dict[type[notices.Notice], Renderer] = {
     notices.DiscussionCard: _discussion_card,
     notices.DiscussionRefresh: _discussion_refresh,
     notices.DiscussionSummary: _discussion_summary,
-    notices.ProgressNudge: _progress_nudge,
-    notices.NudgeEscalation: _progress_nudge,
-    notices.ApprovalReminder: _approval_reminder,
-    notices.ApprovalOverdue: _approval_reminder,
-    notices.DirectiveReminder: _directive_reminder,
+    notices.ProgressNudge: _single(_nudge_payload),
+    notices.NudgeEscalation: _single(_nudge_payload),
+    notices.ApprovalReminder: _single(_approval_reminder_payload),
+    notices.ApprovalOverdue: _single(_approval_reminder_payload),
+    notices.DirectiveReminder: _single(_directive_reminder_payload),
+    notices.DailyNudges: _daily,
     notices.ProjectDigest: _project_digest,
     notices.CrossDigest: _cross_digest,
     notices.LedgerAdjusted: _adjustment,

@@ -261,6 +261,15 @@ class NudgeEscalation(Notice):
     period_start: date
 
 
+@dataclasses.dataclass(frozen=True)
+class DailyNudges(Notice):
+    """A person's one DM of the local `day`: the nudges and reminders gathered into it (services/daily.py)."""
+
+    kind = "nudge.daily"
+    urgency = 2
+    day: date
+
+
 # -- approvals ----------------------------------------------------------------------------------------------
 
 

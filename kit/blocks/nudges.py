@@ -1,11 +1,12 @@
-"""Block Kit for what the scheduler sends people: progress nudges, escalations and reminders."""
+"""Block Kit for what the scheduler sends people: progress nudges, escalations and reminders, gathered into one
+DM a morning."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from kit.blocks.common import actions, button, message, section
+from kit.blocks.common import MAX_MESSAGE_BLOCKS, actions, button, message, section
 from kit.i18n import t
 from kit.ids import Action
 from kit.periods import cadence_period
@@ -75,6 +76,25 @@ def directive_reminder(info: DirectiveInfo, stage: str, reader: Reader) -> dict[
     )
     details = button(t("directive.button_details", locale, plain=True), Action.DIRECTIVE_SHOW, str(info.id))
     return message(text, [section(text, accessory=details)])
+
+
+def daily(parts: list[dict[str, Any]], reader: Reader) -> dict[str, Any] | None:
+    """A person's one DM of the morning: the messages above (`parts`, each already checked as still due)
+    one after another under a title, each project's nudge with its own buttons; None when nothing is left."""
+    if not parts:
+        return None
+    locale = reader.locale
+    title = t("nudge.daily", locale, count=len(parts))
+    blocks = [section(title)]
+    shown = 0
+    for part in parts:
+        if len(blocks) + len(part["blocks"]) > MAX_MESSAGE_BLOCKS - 1:
+            break
+        blocks.extend(part["blocks"])
+        shown += 1
+    if shown < len(parts):
+        blocks.append(section(t("common.more", locale, count=len(parts) - shown)))
+    return message("\n".join([title, *(part["text"] for part in parts)]), blocks)
 
 
 def snoozed(info_name: str, until: str, locale: str) -> dict[str, Any]:

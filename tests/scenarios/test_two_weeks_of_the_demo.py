@@ -1,8 +1,8 @@
 """Two weeks of the demo organisation, the clock moved hour by hour from Monday 7 December 2026: a member
 away over the first due day, someone joining mid-week, an approval its first approver sits on, a 전결 line
 with 합의, a returned request resubmitted, a poll vote. Every nudge, reminder and digest line is checked
-against what a person in the office would expect, in Korean, and December's scores against hand-computed
-figures.
+against what a person in the office would expect, in Korean (nudges and reminders as each person's one DM
+of the morning says them), and December's scores against hand-computed figures.
 
 The organisation (bot/demo.py): 14 projects, 48 (member, project) pairs. Times are Seoul time.
 """
@@ -38,6 +38,7 @@ SETTINGS = Settings(admins=frozenset({demo.ADMIN}))
 ORG = organisation(SETTINGS)
 RULES = ORG.rules
 TIMED = ("nudge.progress", "nudge.escalation", "reminder.approval", "reminder.approval_overdue", "reminder.directive")
+DAILY = "nudge.daily"
 PAIRS = sum(1 + len(members) for _, _, _, members, _, _ in demo.PROJECTS)
 
 KIM, LEE, PARK, CHOI, YOON, JANG, CHO, SMITH, LIM = (
@@ -64,11 +65,14 @@ class Sent:
     recipient: str
     text: str
     payload: dict
+    blocks: tuple = ()
 
 
 class Office:
     """The demo organisation on a database, driven through the services at given moments; the scheduler
-    ticks every hour of office days, and whatever it queues is rendered as its recipient would read it."""
+    ticks every hour of office days, and whatever it queues is rendered as its recipient would read it. The
+    nudges and reminders (TIMED) are recorded as gathered, with no text: what people read of them is the DM
+    of the morning (DAILY) that carries them."""
 
     def __init__(self, sf) -> None:
         self.sf = sf
@@ -85,18 +89,28 @@ class Office:
             rows = s.scalars(select(OutboxMessage).where(OutboxMessage.id > self._seen).order_by(OutboxMessage.id))
             for row in rows:
                 self._seen = row.id
-                if row.kind not in (*TIMED, "digest.project"):
+                if row.kind in TIMED:
+                    assert row.status.value == "sent" and row.last_error.startswith("daily:"), row.dedupe_key
+                    self.sent.append(Sent(moment, row.kind, row.recipient, "", dict(row.payload)))
+                    continue
+                if row.kind not in (DAILY, "digest.project"):
                     continue
                 pending = Pending(row.id, row.team_id, row.kind, row.recipient, dict(row.payload), 0)
                 out = render(s, pending, Reader(row.recipient, "ko", "Asia/Seoul"), moment, RULES)
                 if isinstance(out, Outgoing):
-                    self.sent.append(Sent(moment, row.kind, row.recipient, out.args["text"], dict(row.payload)))
+                    blocks = tuple(out.args.get("blocks", ()))
+                    self.sent.append(Sent(moment, row.kind, row.recipient, out.args["text"], dict(row.payload), blocks))
 
     def at(self, moment: datetime, kind: str, recipient: str | None = None) -> list[Sent]:
         return [m for m in self.sent if m.at == moment and m.kind == kind and recipient in (None, m.recipient)]
 
     def of(self, recipient: str, kind: str | None = None) -> list[Sent]:
         return [m for m in self.sent if m.recipient == recipient and kind in (None, m.kind)]
+
+    def dm(self, moment: datetime, recipient: str) -> Sent:
+        """The one DM of the morning that person was sent at that moment."""
+        [found] = self.at(moment, DAILY, recipient)
+        return found
 
 
 def report(who: str, key: str, percent: int | None = None):
@@ -193,14 +207,23 @@ def test_monday_ten_oclock_nudges_everyone_who_owes_and_not_who_reported_or_was_
     assert sorted(m.payload["project_id"] for m in office.at(kst(7, 10), "nudge.progress", KIM)) == sorted(
         _ids(office, "VILLAGE", "JOBS", "HALL", "DATA")
     )
-    text = office.at(kst(7, 10), "nudge.progress", KIM)[0].text
-    assert "진척 보고가 아직 없습니다" in text
+    dm = office.dm(kst(7, 10), KIM)
+    assert dm.text.splitlines()[0] == ":sunrise: 오늘 챙기실 일이 4건 있습니다."
+    assert dm.text.count("진척 보고가 아직 없습니다") == 4
+    assert all(f"*{project_name(key)}* (`{key}`)" in dm.text for key in ("VILLAGE", "JOBS", "HALL", "DATA"))
+    assert _buttons(dm, "progress_open") == ["VILLAGE", "JOBS", "HALL", "DATA"]
+    assert _buttons(dm, "nudge_snooze") == [f"{i}:2026-12-07" for i in _ids(office, "VILLAGE", "JOBS", "HALL", "DATA")]
+    assert not office.at(kst(7, 10), DAILY, YOON)
 
 
 def test_the_second_nudge_goes_the_next_working_day_only_to_who_is_still_missing(office):
     second = office.at(kst(8, 10), "nudge.progress", KIM)
     assert sorted(m.payload["project_id"] for m in second) == sorted(_ids(office, "JOBS", "HALL", "DATA"))
     assert {m.payload["stage"] for m in second} == {2}
+    dm = office.dm(kst(8, 10), KIM)
+    assert dm.text.splitlines()[0] == ":sunrise: 오늘 챙기실 일이 3건 있습니다."
+    assert dm.text.count("다시 알려 드립니다") == 3 and "우리 마을 만들기" not in dm.text  # VILLAGE reported at 11:00
+    assert _buttons(dm, "progress_open") == ["JOBS", "HALL", "DATA"]
     assert not office.at(kst(8, 10), "nudge.progress", YOON)  # back from Wednesday, and the week was excused
 
 
@@ -209,14 +232,16 @@ def test_leads_hear_on_wednesday_who_is_still_missing_naming_only_who_owed(offic
         m for m in office.at(kst(9, 10), "nudge.escalation", KIM) if m.payload["project_id"] in _ids(office, "DATA")
     ]
     assert len(data) == 1
-    assert all(f"<@{person}>" in data[0].text for person in (demo.ADMIN, CHOI, KIM))
+    [data_line] = [line for line in office.dm(kst(9, 10), KIM).text.splitlines() if "(`DATA`)" in line]
+    assert "두 번 알린 뒤에도" in data_line
+    assert all(f"<@{person}>" in data_line for person in (demo.ADMIN, CHOI, KIM))
     atopy = [
         m for m in office.at(kst(9, 10), "nudge.escalation", PARK) if m.payload["project_id"] in _ids(office, "ATOPY")
     ]
-    assert len(atopy) == 1 and "<@U0PARK>" in atopy[0].text
-    assert (
-        "<@U0YOON>" not in atopy[0].text and "<@U0JANG>" not in atopy[0].text
-    )  # away at the due time; not yet a member
+    assert len(atopy) == 1
+    [atopy_line] = [line for line in office.dm(kst(9, 10), PARK).text.splitlines() if "(`ATOPY`)" in line]
+    assert "두 번 알린 뒤에도" in atopy_line and "<@U0PARK>" in atopy_line
+    assert "<@U0YOON>" not in atopy_line and "<@U0JANG>" not in atopy_line  # away at the due time; not yet a member
     assert not [m for m in office.of(YOON, "nudge.progress") if m.at < kst(14, 0)]  # nothing piled up on return
 
 
@@ -225,12 +250,17 @@ def test_leads_hear_on_wednesday_who_is_still_missing_naming_only_who_owed(offic
 
 def test_the_approver_sitting_on_a_request_is_reminded_after_24_office_hours_then_the_requester_is_told(office):
     reminders = office.of(PARK, "reminder.approval")
-    # turn began Monday 09:30: 8.5 + 9 + 6.5 office hours is Wednesday 15:30, so the 16:00 tick
-    assert [m.at for m in reminders] == [kst(9, 16)]
-    assert "결재 #1" in reminders[0].text and "근무시간 기준 24시간째" in reminders[0].text
+    # turn began Monday 09:30: 8.5 + 9 + 6.5 office hours is Wednesday 15:30, but 박지호's DM of Wednesday went
+    # at 10:00 (the ATOPY escalation), so Thursday's carries it: 9 more hours on Wednesday, 1 on Thursday
+    assert [m.at for m in reminders] == [kst(10, 10)]
+    assert [line for line in office.dm(kst(10, 10), PARK).text.splitlines() if "결재 #1" in line] == [
+        ":hourglass: 결재 #1 “시범 학교 공기청정기 구매”가 근무시간 기준 27시간째 결재를 기다리고 있습니다."
+    ]
     overdue = office.of(LEE, "reminder.approval_overdue")
     # 72 office hours: Thursday 17 December 09:30 (the lead is the approver himself, so only the requester)
-    assert [m.at for m in overdue] == [kst(17, 10)] and "<@U0PARK>" in overdue[0].text
+    assert [m.at for m in overdue] == [kst(17, 10)]
+    [overdue_line] = [line for line in office.dm(kst(17, 10), LEE).text.splitlines() if "결재 #1" in line]
+    assert "<@U0PARK> 결재 단계에서 근무시간 기준 72시간째 대기 중입니다." in overdue_line
     assert not office.of(PARK, "reminder.approval_overdue") and not office.of(KIM, "reminder.approval")
 
 
@@ -335,11 +365,31 @@ def _ids(office: Office, *keys: str) -> list[int]:
         return [projects.get(s, TEAM, key).id for key in keys]
 
 
-def test_every_nudge_names_its_project(office):
+def _buttons(dm: Sent, action_id: str) -> list[str]:
+    return [
+        e["value"] for b in dm.blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action_id
+    ]
+
+
+def test_every_nudge_names_its_project_in_its_recipients_dm_of_that_morning(office):
     names = {_ids(office, key)[0]: project_name(key) for key, *_ in demo.PROJECTS}
     for m in office.sent:
         if m.kind == "nudge.progress":
-            assert names[m.payload["project_id"]] in m.text
+            assert names[m.payload["project_id"]] in office.dm(m.at, m.recipient).text
+
+
+def test_each_person_gets_at_most_one_dm_a_day_listing_every_item_gathered_into_it(office):
+    days = Counter((m.recipient, m.at.astimezone(SEOUL).date()) for m in office.sent if m.kind == DAILY)
+    assert days and max(days.values()) == 1
+    for m in office.sent:
+        if m.kind == DAILY:
+            items = [i for i in office.sent if i.kind in TIMED and (i.at, i.recipient) == (m.at, m.recipient)]
+            assert m.text.splitlines()[0] == f":sunrise: 오늘 챙기실 일이 {len(items)}건 있습니다."
+            assert len(m.text.splitlines()) == 1 + len(items)
+    # who was sent what on the first Monday at 10:00: one DM each, one line a project owed
+    monday = Counter(m.recipient for m in office.at(kst(7, 10), "nudge.progress"))
+    assert Counter({m.recipient: 1 for m in office.at(kst(7, 10), DAILY)}) == Counter(dict.fromkeys(monday, 1))
+    assert monday[KIM] == 4 and YOON not in monday
 
 
 def test_nobody_is_messaged_outside_office_days_or_inside_quiet_hours(office):

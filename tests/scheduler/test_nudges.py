@@ -44,6 +44,7 @@ REGISTERED = datetime(2026, 1, 5, tzinfo=UTC)  # long before any period the test
 NUDGE, ESCALATION = "nudge.progress", "nudge.escalation"
 APPROVAL_REMINDER, APPROVAL_OVERDUE = "reminder.approval", "reminder.approval_overdue"
 DIRECTIVE_REMINDER = "reminder.directive"
+DAILY = "nudge.daily"
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -302,11 +303,11 @@ def test_no_nudge_on_a_public_or_substitute_holiday_then_one_on_the_next_working
 @pytest.mark.parametrize(
     ("first_at", "skipped", "second_at"),
     [
-        # the scheduler is back on Wednesday 23 September (the first nudge at 08:00, as quiet hours end);
-        # 추석 is Thu 24 - Sat 26 September 2026, so the second nudge waits for Monday 28
-        (kst(2026, 9, 23, 8), [date(2026, 9, 24), date(2026, 9, 25)], kst(2026, 9, 28)),
+        # the scheduler is back on Wednesday 23 September at 08:00, as quiet hours end (the first nudge in that
+        # morning's DM at 10:00); 추석 is Thu 24 - Sat 26 September 2026, so the second nudge waits for Monday 28
+        (kst(2026, 9, 23), [date(2026, 9, 24), date(2026, 9, 25)], kst(2026, 9, 28)),
         # back on Friday 2 October, then the weekend and the substitute Monday 5 October: the second on Tuesday
-        (kst(2026, 10, 2, 8), [date(2026, 10, 5)], kst(2026, 10, 6)),
+        (kst(2026, 10, 2), [date(2026, 10, 5)], kst(2026, 10, 6)),
     ],
 )
 def test_second_nudge_skips_holidays_in_a_fortnight(session_factory, first_at, skipped, second_at):
@@ -317,12 +318,12 @@ def test_second_nudge_skips_holidays_in_a_fortnight(session_factory, first_at, s
     started = kst(monday.year, monday.month, monday.day, 9) - timedelta(weeks=2)
     make_project(sf, ["U2"], cadence=Cadence.BIWEEKLY, started=started)
     report(sf, LEAD, kst(monday.year, monday.month, monday.day, 9))
-    run(sf, hours(first_at, second_at + timedelta(hours=2)))  # the scheduler was down until `first_at`
+    run(sf, hours(first_at - timedelta(hours=2), second_at + timedelta(hours=2)))  # down until that 08:00
     assert nudged(sf) == [("U2", monday.isoformat(), 1, first_at), ("U2", monday.isoformat(), 2, second_at)]
     assert all(n[3].astimezone(ZoneInfo(SEOUL)).date() not in skipped for n in nudged(sf))
 
 
-def test_nothing_inside_quiet_hours_then_once_at_eight_the_next_morning(session_factory):
+def test_nothing_inside_quiet_hours_then_once_in_the_next_mornings_dm(session_factory):
     sf = session_factory
     people(sf, U1=SEOUL, U2=SEOUL)
     make_project(sf, ["U2"])
@@ -330,8 +331,10 @@ def test_nothing_inside_quiet_hours_then_once_at_eight_the_next_morning(session_
     # the scheduler was down at 10:00 and comes back at 20:00, inside quiet hours
     run(sf, kst(2026, 11, 23, 20), kst(2026, 11, 23, 23, 30), kst(2026, 11, 24, 3), kst(2026, 11, 24, 7, 59))
     assert nudged(sf) == []
-    run(sf, kst(2026, 11, 24, 8), kst(2026, 11, 24, 8), kst(2026, 11, 24, 9), kst(2026, 11, 24, 10))
-    assert nudged(sf) == [("U2", "2026-11-23", 1, kst(2026, 11, 24, 8))]
+    run(sf, kst(2026, 11, 24, 8), kst(2026, 11, 24, 8), kst(2026, 11, 24, 9))
+    assert nudged(sf) == []  # quiet hours are over, but the day's one DM goes at 10:00
+    run(sf, kst(2026, 11, 24, 10), kst(2026, 11, 24, 10))
+    assert nudged(sf) == [("U2", "2026-11-23", 1, kst(2026, 11, 24, 10))]
     run(sf, hours(kst(2026, 11, 24, 11), kst(2026, 11, 25, 9, 59)))
     assert len(nudged(sf)) == 1  # the second nudge waits for the next working day's 10:00
     run(sf, kst(2026, 11, 25))
@@ -346,8 +349,10 @@ def test_quiet_hours_are_the_recipients_own(session_factory):
     # Monday 20:00 in New York is Tuesday 10:00 in Seoul
     run(sf, nyt(2026, 11, 23, 20), nyt(2026, 11, 24, 7, 30))
     assert nudged(sf) == []
-    run(sf, nyt(2026, 11, 24, 8))
-    assert nudged(sf) == [("U3", "2026-11-23", 1, nyt(2026, 11, 24, 8))]
+    run(sf, nyt(2026, 11, 24, 8), nyt(2026, 11, 24, 9, 59))
+    assert nudged(sf) == []
+    run(sf, nyt(2026, 11, 24, 10))
+    assert nudged(sf) == [("U3", "2026-11-23", 1, nyt(2026, 11, 24, 10))]
 
 
 def test_settings_quiet_hours_are_used(session_factory):
@@ -399,7 +404,7 @@ def test_away_after_the_due_day_is_nudged_once_back_within_the_period(session_fa
     run(sf, kst(2026, 11, 23, 10))
     away(sf, "U2", date(2026, 11, 25), kst(2026, 11, 23, 17))  # owed Monday's report, then away Tue-Wed
     run(sf, hours(kst(2026, 11, 23, 11), kst(2026, 11, 26, 12)))
-    assert [(n[2], n[3]) for n in nudged(sf, "U2")] == [(1, kst(2026, 11, 23, 10)), (2, kst(2026, 11, 26, 8))]
+    assert [(n[2], n[3]) for n in nudged(sf, "U2")] == [(1, kst(2026, 11, 23, 10)), (2, kst(2026, 11, 26, 10))]
 
 
 # --- who is nudged ----------------------------------------------------------------------------
@@ -560,7 +565,7 @@ def test_after_a_three_day_outage_one_tick_queues_at_most_one_nudge_per_person_a
     assert count(sf, ESCALATION) == 0
     # last week's digest belonged to Monday: on Thursday it would be stale news, so it is not sent late
     assert count(sf, "digest.project") == 0
-    assert queued == {"nudges": 5, "reminders": 0, "digests": 0, "upkeep": 0}
+    assert queued == {"nudges": 5, "reminders": 0, "daily": 5, "digests": 0, "upkeep": 0}
     run(sf, kst(2026, 11, 30, 9))
     digests = sent(sf, "digest.project")
     assert sorted((d.recipient, d.key) for d in digests) == [
@@ -572,6 +577,7 @@ def test_after_a_three_day_outage_one_tick_queues_at_most_one_nudge_per_person_a
     assert run(sf, comeback, comeback + timedelta(minutes=5))[0] == {
         "nudges": 0,
         "reminders": 0,
+        "daily": 0,
         "digests": 0,
         "upkeep": 0,
     }
@@ -631,11 +637,16 @@ def test_approval_reminder_after_24_and_72_office_hours_with_nights_and_the_week
     run(sf, hours(kst(2026, 11, 20, 10), kst(2026, 11, 24, 15, 30), timedelta(minutes=30)))
     assert sent(sf, APPROVAL_REMINDER) == []
     run(sf, kst(2026, 11, 24, 15, 59), kst(2026, 11, 24, 16), kst(2026, 11, 24, 16, 30))
+    # due at 16:00, but U2's one DM of Tuesday went at 10:00 (the second nudge): Wednesday's carries it
+    assert sent(sf, APPROVAL_REMINDER) == []
+    assert [d.at for d in sent(sf, DAILY, "U2")] == [kst(2026, 11, 20), kst(2026, 11, 23), kst(2026, 11, 24)]
+    run(sf, hours(kst(2026, 11, 24, 17), kst(2026, 11, 25, 10), timedelta(minutes=30)))
     reminders = sent(sf, APPROVAL_REMINDER)
-    assert [(r.recipient, r.key, r.at) for r in reminders] == [("U2", f"{base}:remind", kst(2026, 11, 24, 16))]
-    assert reminders[0].payload == {"request_id": request.id, "step_id": step.id, "hours": 24}
+    assert [(r.recipient, r.key, r.at) for r in reminders] == [("U2", f"{base}:remind", kst(2026, 11, 25))]
+    # 24 by Tuesday 16:00, 2 more on Tuesday and 1 on Wednesday morning
+    assert reminders[0].payload == {"request_id": request.id, "step_id": step.id, "hours": 27}
     # 72 office hours: Tuesday 2 more, Wednesday to Friday 27, Monday 9, Tuesday 1 December 9, Wednesday 1
-    run(sf, hours(kst(2026, 11, 24, 17), kst(2026, 12, 2, 9, 30), timedelta(minutes=30)))
+    run(sf, hours(kst(2026, 11, 25, 10, 30), kst(2026, 12, 2, 9, 30), timedelta(minutes=30)))
     assert sent(sf, APPROVAL_OVERDUE) == []
     run(sf, kst(2026, 12, 2, 9, 59), kst(2026, 12, 2, 10))
     overdue = sent(sf, APPROVAL_OVERDUE)
@@ -653,13 +664,13 @@ def test_approval_reminder_waits_for_the_approvers_morning_and_stops_once_decide
     make_project(sf, ["U3", "U5"])
     # Monday 10:00 in Seoul: 24 office hours (in the organisation's zone) by Wednesday 16:00, 02:00 in New York
     request = make_request(sf, kst(2026, 11, 23, 10), approvers=("U3",))
-    run(sf, hours(kst(2026, 11, 25, 16), nyt(2026, 11, 25, 7, 59), timedelta(minutes=30)))
-    assert sent(sf, APPROVAL_REMINDER) == []  # due, but that is night in New York
-    run(sf, nyt(2026, 11, 25, 8))
-    assert [(r.recipient, r.at) for r in sent(sf, APPROVAL_REMINDER)] == [("U3", nyt(2026, 11, 25, 8))]
+    run(sf, hours(kst(2026, 11, 25, 16), nyt(2026, 11, 25, 9, 59), timedelta(minutes=30)))
+    assert sent(sf, APPROVAL_REMINDER) == []  # due, but that is night in New York, then before the morning DM
+    run(sf, nyt(2026, 11, 25, 10))
+    assert [(r.recipient, r.at) for r in sent(sf, APPROVAL_REMINDER)] == [("U3", nyt(2026, 11, 25, 10))]
     with write_transaction(sf) as s:
-        approvals.decide(s, TEAM, "U3", request.steps[0].id, approvals.Decision.APPROVE, now=nyt(2026, 11, 25, 9))
-    run(sf, hours(nyt(2026, 11, 25, 9), kst(2026, 12, 4, 18)))
+        approvals.decide(s, TEAM, "U3", request.steps[0].id, approvals.Decision.APPROVE, now=nyt(2026, 11, 25, 11))
+    run(sf, hours(nyt(2026, 11, 25, 11), kst(2026, 12, 4, 18)))
     assert sent(sf, APPROVAL_OVERDUE) == []
 
 
@@ -683,8 +694,9 @@ def test_the_proxy_of_an_away_approver_is_reminded(session_factory):
     make_project(sf, ["U2", "U3", "U5"])
     away(sf, "U2", date(2026, 12, 31), kst(2026, 11, 20, 9), proxy="U3")
     make_request(sf, kst(2026, 11, 23, 10))
-    run(sf, hours(kst(2026, 11, 25, 15), kst(2026, 11, 25, 17)))
-    assert [r.recipient for r in sent(sf, APPROVAL_REMINDER)] == ["U3"]
+    # U3's DM of Wednesday goes at 15:00 with a nudge; the reminder due at 16:00 goes in Thursday's
+    run(sf, hours(kst(2026, 11, 25, 15), kst(2026, 11, 26, 10)))
+    assert [(r.recipient, r.at) for r in sent(sf, APPROVAL_REMINDER)] == [("U3", kst(2026, 11, 26))]
 
 
 # --- directive reminders ----------------------------------------------------------------------------
@@ -906,3 +918,110 @@ def test_a_directive_reminder_renders_nothing_once_it_is_done(session_factory):
         )
         directives.accept(s, TEAM, LEAD, directive.id, is_admin=False, now=kst(2026, 11, 24, 12))
     assert rendered(sf, DIRECTIVE_REMINDER, "U2", "ko", kst(2026, 11, 24, 12, 1)) is None
+
+
+# --- one DM a morning ---------------------------------------------------------------------------------
+
+SIX = ("YOUTH", "CARE", "FARM", "SEA", "DATA", "HALL")
+
+
+def daily_dm(sf: sessionmaker[Session], recipient: str, at: datetime, locale: str = "ko", tz: str = SEOUL):
+    """What delivering that person's (only) DM of the morning queued at `at` would send then."""
+    with sf() as s:
+        row = s.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == DAILY, OutboxMessage.recipient == recipient, OutboxMessage.created_at == at
+            )
+        ).one()
+        pending = Pending(row.id, row.team_id, row.kind, row.recipient, dict(row.payload), row.attempts)
+        return render(s, pending, Reader(recipient, locale, tz), at, RULES)
+
+
+def buttons_of(out: Outgoing, action_id: str) -> list[str]:
+    blocks = out.args["blocks"]
+    return [e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action_id]
+
+
+def test_a_person_in_six_projects_gets_one_dm_on_monday_listing_the_six_with_six_buttons(session_factory):
+    sf = session_factory
+    people(sf, U1=SEOUL, U2=SEOUL)
+    infos = [make_project(sf, ["U2"], key=key, channel=f"C{key}") for key in SIX]
+    for key in SIX:
+        report(sf, LEAD, kst(2026, 11, 23, 9), key=key)
+    run(sf, kst(2026, 11, 23, 9, 59), kst(2026, 11, 23, 10), kst(2026, 11, 23, 10), kst(2026, 11, 23, 10, 30))
+    assert [(d.recipient, d.key, d.at) for d in sent(sf, DAILY)] == [("U2", "daily:U2:2026-11-23", kst(2026, 11, 23))]
+    assert sorted(n[2] for n in nudged(sf, "U2")) == [1] * 6  # each project's item, recorded as gathered
+    with sf() as s:
+        items = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == NUDGE)).all()
+    assert {(m.status.value, m.last_error) for m in items} == {("sent", "daily:U2:2026-11-23")}
+
+    out = daily_dm(sf, "U2", kst(2026, 11, 23))
+    assert isinstance(out, Outgoing) and out.method == "chat.postMessage" and out.args["channel"] == "U2"
+    lines = out.args["text"].splitlines()
+    assert lines[0] == ":sunrise: 오늘 챙기실 일이 6건 있습니다."
+    assert lines[1:] == [
+        f":memo: *청년 일자리 {key}* (`{key}`)의 11월 4주차(11. 23.~11. 29.) 진척 보고가 아직 없습니다. "
+        "한두 줄이면 충분합니다."
+        for key in SIX
+    ]
+    assert buttons_of(out, "progress_open") == list(SIX)
+    assert buttons_of(out, "nudge_snooze") == [f"{info.id}:2026-11-23" for info in infos]
+    assert len(out.args["blocks"]) == 1 + 6 * 2  # the title, then each project's line and its two buttons
+
+    en = daily_dm(sf, "U2", kst(2026, 11, 23), locale="en")
+    assert isinstance(en, Outgoing) and en.args["text"].splitlines()[0] == ":sunrise: 6 things need you today."
+
+    # reported on two before the DM went out: it lists the other four; on all six: nothing is sent
+    for key in ("CARE", "SEA"):
+        report(sf, "U2", kst(2026, 11, 23, 10, 40), key=key)
+    out = daily_dm(sf, "U2", kst(2026, 11, 23))
+    assert isinstance(out, Outgoing) and buttons_of(out, "progress_open") == ["YOUTH", "FARM", "DATA", "HALL"]
+    assert out.args["text"].splitlines()[0] == ":sunrise: 오늘 챙기실 일이 4건 있습니다."
+    for key in ("YOUTH", "FARM", "DATA", "HALL"):
+        report(sf, "U2", kst(2026, 11, 23, 10, 50), key=key)
+    assert daily_dm(sf, "U2", kst(2026, 11, 23)) is None
+
+
+def test_six_second_nudges_then_six_escalations_come_as_one_dm_a_day_each(session_factory):
+    sf = session_factory
+    people(sf, U1=SEOUL, U2=SEOUL)
+    for key in SIX:
+        make_project(sf, ["U2"], key=key, channel=f"C{key}")
+        report(sf, LEAD, kst(2026, 11, 23, 9), key=key)
+    run(sf, hours(kst(2026, 11, 23, 9), kst(2026, 11, 25, 18)))
+    assert [(d.recipient, d.at) for d in sent(sf, DAILY)] == [
+        ("U2", kst(2026, 11, 23)),
+        ("U2", kst(2026, 11, 24)),
+        (LEAD, kst(2026, 11, 25)),
+    ]
+    tuesday = daily_dm(sf, "U2", kst(2026, 11, 24))
+    assert isinstance(tuesday, Outgoing) and buttons_of(tuesday, "progress_open") == list(SIX)
+    assert tuesday.args["text"].count("다시 알려 드립니다") == 6
+    wednesday = daily_dm(sf, LEAD, kst(2026, 11, 25))
+    assert isinstance(wednesday, Outgoing)
+    assert wednesday.args["text"].splitlines()[1:] == [
+        f":bell: *청년 일자리 {key}* (`{key}`): 두 번 알린 뒤에도 11월 4주차(11. 23.~11. 29.) 진척 보고가 없는 "
+        "참여자 1명: <@U2>"
+        for key in SIX
+    ]
+    assert buttons_of(wednesday, "progress_open") == []
+    # run again over the same three days: nothing queued twice
+    assert all(not any(q.values()) for q in run(sf, hours(kst(2026, 11, 23, 9), kst(2026, 11, 25, 18))))
+
+
+def test_a_reminder_due_after_the_mornings_dm_waits_for_the_next_mornings(session_factory):
+    sf = session_factory
+    people(sf, U1=SEOUL, U2=SEOUL, U5=SEOUL)
+    make_project(sf, ["U2", "U5"])
+    for who in (LEAD, "U5"):
+        report(sf, who, kst(2026, 11, 23, 9))
+    make_request(sf, kst(2026, 11, 23, 10))  # 24 office hours on Wednesday 16:00
+    run(sf, hours(kst(2026, 11, 23, 9), kst(2026, 11, 26, 9, 30), timedelta(minutes=30)))
+    # U2's DMs: Monday's and Tuesday's nudges; Wednesday's nothing, so the reminder goes alone at 16:00
+    assert [d.at for d in sent(sf, DAILY, "U2")] == [kst(2026, 11, 23), kst(2026, 11, 24), kst(2026, 11, 25, 16)]
+    out = daily_dm(sf, "U2", kst(2026, 11, 25, 16))
+    assert isinstance(out, Outgoing)
+    assert out.args["text"].splitlines() == [
+        ":sunrise: 오늘 챙기실 일이 1건 있습니다.",
+        ":hourglass: 결재 #1 “청년 주거 지원 협약안 결재”가 근무시간 기준 24시간째 결재를 기다리고 있습니다.",
+    ]

@@ -166,7 +166,7 @@ def test_run_once_sends_one_nudge_per_member_and_a_second_run_sends_nothing(db_u
     rows_after_first = len(outbox(db_url))
 
     second = one_line(run_once("--at", MONDAY, env=env, cwd=tmp_path))
-    assert "queued nudges 0, reminders 0, digests 0, upkeep 0; sent 0," in second, second
+    assert "queued nudges 0, reminders 0, daily 0, digests 0, upkeep 0; sent 0," in second, second
     assert len(fake_slack.calls) == slack_calls_after_first  # not one more call to Slack
     assert len(outbox(db_url)) == rows_after_first  # and not one more row queued
 
@@ -340,7 +340,7 @@ def test_run_once_when_nothing_is_due_queues_and_sends_nothing_quickly(db_url, f
     started = time.monotonic()
     # Monday 08:59 in Seoul: this week's digest is due at 09:00 and the report at 10:00
     line = one_line(run_once("--at", "2026-12-07T08:59+09:00", env=env_for(db_url, fake_slack), cwd=tmp_path))
-    assert "queued nudges 0, reminders 0, digests 0, upkeep 0; sent 0, failed 0, still queued 0" in line, line
+    assert "queued nudges 0, reminders 0, daily 0, digests 0, upkeep 0; sent 0, failed 0, still queued 0" in line, line
     assert posts(fake_slack) == [] and outbox(db_url) == []
     assert time.monotonic() - started < 20
 

@@ -24,21 +24,29 @@ SWITCH_INTERVAL = 0.001
 
 
 def run(settings: Settings, *, socket: bool, scheduler: bool) -> None:
-    """This process answers Slack; the work process (started here, after the migrations) does the rest."""
+    """This process answers Slack. On PostgreSQL the work process (started here, after the migrations) does the
+    rest; on SQLite, which takes one writer at a time, the work stays in this process, in lanes behind the
+    acks, where this process's writer queue lets a request being recorded go first."""
     sys.setswitchinterval(SWITCH_INTERVAL)
-    work = WorkProcess(settings, scheduler=scheduler)
-    runtime = build_runtime(settings, hand_off=work.wake)
+    work = None if settings.database_url.startswith("sqlite") else WorkProcess(settings, scheduler=scheduler)
+    runtime = build_runtime(settings, hand_off=work.wake if work else None)
     check_token(runtime.app.client, settings)
-    work.start()
+    if work is not None:
+        work.start()
+    else:
+        runtime.start_work()
+        if scheduler:
+            runtime.start_scheduler()
     if not scheduler:
         log.info("timed jobs are off (--no-scheduler); notifications caused by people are still delivered")
     try:
         if socket:
             _run_socket_mode(runtime)
         else:
-            _run_http(runtime, lambda: work.role)
+            _run_http(runtime, (lambda: work.role) if work else (lambda: runtime.scheduler_role))
     finally:
-        work.stop()
+        if work is not None:
+            work.stop()
         runtime.close()
 
 

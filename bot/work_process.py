@@ -1,11 +1,11 @@
 """The work behind the acknowledgements, in a process of its own at a lower CPU priority.
 
 On PostgreSQL, `onnuri run` answers Slack from one process: it verifies a request, records it in the inbox
-and acknowledges, nothing more. Everything after (the listeners, the outbox's delivery, the scheduler) runs in this child,
-niced, so that on a busy machine the kernel gives the acknowledging process the CPU first and a burst of
-work makes answers later, never acks. The parent wakes the child after each request it records; the child
-also sweeps the inbox every few seconds, for requests another replica lost. A child that dies is started
-again; a child whose parent died exits at once, leaving what it held to the inbox's claims.
+and acknowledges, nothing more. Everything after (the listeners, the outbox's delivery, the scheduler) runs
+in this child, niced, so that on a busy machine the kernel gives the acknowledging process the CPU first and
+a burst of work makes answers later, never acks. The parent wakes the child after each request it records;
+the child also sweeps the inbox every few seconds, for requests another replica lost. A child that dies is
+started again; a child whose parent died exits at once, leaving what it held to the inbox's claims.
 """
 
 from __future__ import annotations

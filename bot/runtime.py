@@ -86,7 +86,12 @@ def build_runtime(
         migrate.upgrade(engine)
     org = compose.organisation(settings)
     outbox_written = threading.Event()  # a commit that queued a message wakes the delivery at once
-    session_factory = make_session_factory(engine, on_outbox_commit=outbox_written.set)
+    def outbox_written_now() -> None:
+        outbox_written.set()
+        if hand_off is not None:  # the work process delivers: a form's notification need not wait for its poll
+            hand_off()
+
+    session_factory = make_session_factory(engine, on_outbox_commit=outbox_written_now)
     delivery = OutboxDelivery(
         session_factory, compose.client(settings, retries=False), org, content_clock=clock, wake_event=outbox_written
     )

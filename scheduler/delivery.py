@@ -266,12 +266,12 @@ class OutboxDelivery:
             )
             if busy_until is not None:
                 for row in group:
-                    outbox.release(session, row.id, busy_until)
+                    outbox.release(session, row.id, busy_until, held=row.claimed_until)
             elif pending.kind == BOARD:
                 group = group + outbox.claim_companions(session, pending, now, BOARD_MAX - len(group))
             else:  # older redraws of the same subject: the first one's delivery stands for them (siblings)
                 for row in group[1:]:
-                    outbox.release(session, row.id, now)
+                    outbox.release(session, row.id, now, held=row.claimed_until)
                 group = group[:1]
         if busy_until is not None:
             stats.waiting += len(group)
@@ -297,12 +297,12 @@ class OutboxDelivery:
             return
         if outgoing is None:
             with write_transaction(self.session_factory) as session:
-                outbox.skip(session, pending.id)
+                outbox.skip(session, pending.id, held=pending.claimed_until)
             stats.skipped += 1
             return
         if isinstance(outgoing, notifications.NotYet):
             with write_transaction(self.session_factory) as session:
-                outbox.release(session, pending.id, self.clock() + outgoing.delay)
+                outbox.release(session, pending.id, self.clock() + outgoing.delay, held=pending.claimed_until)
             stats.waiting += 1
             return
         if outgoing.method == POST:
@@ -310,10 +310,11 @@ class OutboxDelivery:
             # an attempt before may have posted (its answer lost, its sender killed): look before posting again
             if pending.uncertain and self._already_posted(pending, outgoing, stats) is not Lookup.ABSENT:
                 return
-        if not self._still_claimed(pending):
+        kept = self._still_claimed(pending)
+        if kept is None:
             log.warning("outbox %s: its claim lapsed before the call; left to the worker that took it", pending.id)
             return
-        self._send(pending, outgoing, stats, covered)
+        self._send(kept, outgoing, stats, covered)
 
     def _already_posted(self, pending: Pending, outgoing: notifications.Outgoing, stats: DeliveryStats) -> Lookup:
         """The post carries its outbox tag in its metadata: find it in the channel's history (a thread reply in
@@ -363,15 +364,17 @@ class OutboxDelivery:
             if not page.get("has_more") or not cursor:
                 return
 
-    def _still_claimed(self, pending: Pending) -> bool:
+    def _still_claimed(self, pending: Pending) -> Pending | None:
         """The claim must outlast the call about to be made, or a second worker could take the row while the
-        call is in flight; a claim that is short is lengthened, if it is still this worker's."""
+        call is in flight; a claim that is short is lengthened, if it is still this worker's. Returns the row
+        with its claim as it now stands, or None when another worker may have it."""
         needed = timedelta(seconds=self.client.timeout or 0) + LEASE_MARGIN
         now = self.clock()
         if pending.claimed_until is None or pending.claimed_until - now >= needed:
-            return True
+            return pending
         with write_transaction(self.session_factory) as session:
-            return outbox.extend_claim(session, pending.id, pending.claimed_until, now + needed)
+            extended = outbox.extend_claim(session, pending.id, pending.claimed_until, now + needed)
+        return replace(pending, claimed_until=now + needed) if extended else None
 
     def _reader(self, pending: Pending) -> Reader:
         """The recipient's language and zone; a person Slack has not told us about yet is looked up."""
@@ -405,12 +408,14 @@ class OutboxDelivery:
         if not isinstance(outgoing, notifications.Outgoing):  # the reports are gone
             with write_transaction(self.session_factory) as session:
                 for pending in group:
-                    outbox.skip(session, pending.id)
+                    outbox.skip(session, pending.id, held=pending.claimed_until)
             stats.skipped += len(group)
             return
         outgoing = _tagged_board(outgoing, group)
-        if not self._still_claimed(group[0]):
+        first = self._still_claimed(group[0])
+        if first is None:
             return
+        group = [first, *group[1:]]
         try:
             response = self._call(outgoing)
         except (SlackApiError, OSError) as error:
@@ -523,6 +528,7 @@ class OutboxDelivery:
                 retry_at=retry_at,
                 uncertain=failure.uncertain,
                 rate_limited=failure.retry_after is not None,
+                held=pending.claimed_until,
             )
         if status is OutboxStatus.DEAD:
             stats.dead += 1

@@ -328,6 +328,7 @@ def mark_failed(
     retry_at: datetime | None,
     uncertain: bool = False,
     rate_limited: bool = False,
+    held: datetime | None = None,
 ) -> OutboxStatus:
     """Records a failed attempt: dead when there is no retry (`retry_at` None: a permanent error) or when this
     attempt came DEAD_AFTER or more after the first; else another attempt at `retry_at`. `uncertain`: Slack may
@@ -335,8 +336,8 @@ def mark_failed(
     row = session.get(OutboxMessage, message_id)
     if row is None:
         return OutboxStatus.DEAD
-    if row.status is not OutboxStatus.PENDING:  # a late report must not undo another worker's delivery
-        return row.status
+    if row.status is not OutboxStatus.PENDING or _taken_over(row, held):  # a late report must not undo
+        return row.status  # another worker's delivery, nor its claim
     row.last_error = error[:1000]
     row.claimed_until = None
     row.uncertain = row.uncertain or uncertain  # once in doubt, every later attempt looks first
@@ -361,20 +362,25 @@ def _give_up(row: OutboxMessage) -> None:
     row.claimed_until = None
 
 
-def skip(session: Session, message_id: int) -> None:
+def _taken_over(row: OutboxMessage, held: datetime | None) -> bool:
+    """Whether the claim a worker held (`held`, its lease) lapsed and another worker has the row now."""
+    return held is not None and row.claimed_until != held
+
+
+def skip(session: Session, message_id: int, held: datetime | None = None) -> None:
     """Gives up a row whose subject is gone (a project deleted, a digest for a week before it existed):
     nothing was lost, so it is not counted among the failures."""
     row = session.get(OutboxMessage, message_id)
-    if row is not None and row.status is OutboxStatus.PENDING:
+    if row is not None and row.status is OutboxStatus.PENDING and not _taken_over(row, held):
         row.last_error = SKIPPED
         _give_up(row)
 
 
-def release(session: Session, message_id: int, retry_at: datetime) -> None:
+def release(session: Session, message_id: int, retry_at: datetime, held: datetime | None = None) -> None:
     """Puts a claimed row back without counting an attempt (its channel was busy, or what it edits is not out
-    yet): Slack was not called."""
+    yet): Slack was not called. With `held`, only while the caller's claim still stands."""
     row = session.get(OutboxMessage, message_id)
-    if row is None or row.status is not OutboxStatus.PENDING:
+    if row is None or row.status is not OutboxStatus.PENDING or _taken_over(row, held):
         return
     row.attempts = max(0, row.attempts - 1)
     if row.attempts == 0:  # never tried after all: its DEAD_AFTER starts at its first real attempt

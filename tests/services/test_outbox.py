@@ -428,3 +428,26 @@ def test_next_due_at_is_not_hidden_behind_a_claimed_row(session_factory):
     claim(session_factory, claimed, T0)
 
     assert next_due(session_factory) == T0 + timedelta(seconds=5)
+
+
+def test_a_worker_whose_claim_lapsed_cannot_release_fail_or_skip_the_row_another_worker_now_holds(session_factory):
+    message_id = queued(session_factory)
+    first = claim(session_factory, message_id, T0)
+    later = T0 + CLAIM_LEASE + SECOND
+    second = claim(session_factory, message_id, later)  # the first worker's lease lapsed: another took it
+    assert first is not None and second is not None
+    with session_factory.begin() as s:
+        outbox.release(s, message_id, later + timedelta(minutes=5), held=first.claimed_until)
+        outbox.skip(s, message_id, held=first.claimed_until)
+        assert outbox.mark_failed(s, message_id, error="late", retry_at=later, held=first.claimed_until) is (
+            OutboxStatus.PENDING
+        )
+    stored = row(session_factory, message_id)
+    assert (stored.claimed_until, stored.last_error, stored.status) == (
+        second.claimed_until,
+        None,
+        OutboxStatus.PENDING,
+    )
+    with session_factory.begin() as s:  # the holder itself still may
+        outbox.release(s, message_id, later, held=second.claimed_until)
+    assert row(session_factory, message_id).claimed_until is None

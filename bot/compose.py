@@ -52,7 +52,11 @@ def front_engine(engine: Engine) -> Engine:
     waits for a connection that work after other acks is holding."""
     if engine.url.get_backend_name() == "sqlite" and (engine.url.database or ":memory:") == ":memory:":
         return engine  # a second pool would open a second, empty database
-    return make_engine(engine.url.render_as_string(hide_password=False), pool_size=4, max_overflow=12)
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.url.get_backend_name() == "postgresql":
+        # a checkout or a reconnect must not hold an ack past Slack's 3 s either
+        return make_engine(url, pool_size=4, max_overflow=12, pool_timeout=1, connect_args={"connect_timeout": 1})
+    return make_engine(url, pool_size=4, max_overflow=12, pool_timeout=1)
 
 
 def client(settings: Settings, *, retries: bool = True) -> WebClient:

@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 FORM_ERROR_MAX = 150  # Slack cuts an input's error text around here
 HELP_WORDS = ("help", "도움말")
 RECORD_PATIENCE = 1.0  # seconds a request may wait to be recorded; then it is acknowledged and run unrecorded
+CLAIM_PATIENCE = 30.0  # claiming and finishing go before other writers, and rarely wait at all
 
 
 # -- running one -------------------------------------------------------------------------------------------
@@ -144,7 +145,8 @@ class Pipeline:
             if request_id is None:
                 return  # Slack retried a request already recorded: it is being (or was) carried out
             if request_id < 0:  # the database did not answer; the work may still manage, in memory
-                self.lanes.offer(priority, object(), partial(self._carry_out_unrecorded, route, body))
+                if not self.lanes.offer(priority, object(), partial(self._carry_out_unrecorded, route, body)):
+                    log.error("dropped a request neither recorded nor queued (%s): the bot is overloaded", route[:60])
             elif self.hand_off is not None:
                 self.hand_off()
             else:
@@ -177,7 +179,8 @@ class Pipeline:
     def carry_out(self, request_id: int) -> None:
         """Carries out a recorded request, unless another worker has it or it is done."""
         factory = self.deps.session_factory
-        with write_transaction(factory) as session:
+        # bookkeeping of a few milliseconds: it goes before other writers, so a form can open in time
+        with write_transaction(factory, patience=CLAIM_PATIENCE) as session:
             received = inbox.claim(session, request_id, self.owner, utcnow())
         if received is None:
             return
@@ -185,7 +188,7 @@ class Pipeline:
         try:
             done = self._carry_out_unrecorded(received.route, received.body)
         finally:
-            with write_transaction(factory) as session:
+            with write_transaction(factory, patience=CLAIM_PATIENCE) as session:
                 # An event that failed is tried again (Slack's retry or the sweep); a person who was told a
                 # command failed is not answered a second time, later, out of the blue.
                 if done or not received.route.startswith("event:"):
@@ -402,7 +405,8 @@ class Pipeline:
             then = partial(client.views_publish, user_id=submitted.user_id, view=answer.view)
         else:
             return
-        self.lanes.offer(URGENT, object(), self._guarded_after_form(then, body, client))
+        if not self.lanes.offer(URGENT, object(), self._guarded_after_form(then, body, client)):
+            log.error("a form's confirmation was not sent: the bot is overloaded")
 
     def _guarded_after_form(self, then: Callable[[], Any], body: dict[str, Any], client) -> Callable[[], None]:
         def after() -> None:

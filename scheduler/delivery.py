@@ -114,7 +114,9 @@ class Failure:
     unreachable: bool = False  # Slack did not answer at all, or answered that it is unwell
 
     @classmethod
-    def of(cls, error: SlackApiError | OSError) -> Failure:
+    def of(cls, error: Exception) -> Failure:
+        if not isinstance(error, SlackApiError | OSError):  # an HTTP answer cut short, a library's surprise
+            return cls(f"unexpected: {type(error).__name__}", uncertain=True, unreachable=True)
         if isinstance(error, SlackApiError):
             status = error.response.status_code
             code = str(error.response.get("error") or status)
@@ -179,6 +181,7 @@ class OutboxDelivery:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._slack_was_unwell = threading.Event()  # a failure since the last success: retries wait on backoff
+        self._alone: set[int] = set()  # reports a board could not carry: each is sent on its own
         self._pass_lock = threading.Lock()  # drain() runs one pass at a time
 
     def wake(self) -> None:
@@ -230,7 +233,7 @@ class OutboxDelivery:
         with write_transaction(self.session_factory) as session:
             claimed = outbox.claim_due(session, self.clock(), batch, URGENCY)
         stats.claimed = len(claimed)
-        for group in _grouped(claimed):
+        for group in _grouped(claimed, self._alone):
             self._deliver_group(group, stats)
         return stats
 
@@ -267,8 +270,9 @@ class OutboxDelivery:
             if busy_until is not None:
                 for row in group:
                     outbox.release(session, row.id, busy_until, held=row.claimed_until)
-            elif pending.kind == BOARD:
+            elif pending.kind == BOARD and pending.id not in self._alone:
                 group = group + outbox.claim_companions(session, pending, now, BOARD_MAX - len(group))
+                group = [p for p in group if p.id not in self._alone or p is pending]
             else:  # older redraws of the same subject: the first one's delivery stands for them (siblings)
                 for row in group[1:]:
                     outbox.release(session, row.id, now, held=row.claimed_until)
@@ -400,10 +404,12 @@ class OutboxDelivery:
         try:
             with self.session_factory() as session:
                 outgoing = notifications.render_board(session, group, reader, self.content_clock(), self.rules)
-        except Exception as error:
-            log.exception("outbox %s..%s (a board) could not be rendered", group[0].id, group[-1].id)
-            for pending in group:
-                self._fail(pending, Failure(f"render: {type(error).__name__}", permanent=True), stats)
+        except Exception:
+            log.exception("outbox %s..%s (a board) could not be rendered; each goes alone", group[0].id, group[-1].id)
+            self._alone.update(p.id for p in group)
+            with write_transaction(self.session_factory) as session:
+                for pending in group:
+                    outbox.release(session, pending.id, self.clock(), held=pending.claimed_until)
             return
         if not isinstance(outgoing, notifications.Outgoing):  # the reports are gone
             with write_transaction(self.session_factory) as session:
@@ -418,8 +424,14 @@ class OutboxDelivery:
         group = [first, *group[1:]]
         try:
             response = self._call(outgoing)
-        except (SlackApiError, OSError) as error:
+        except Exception as error:
             failure = Failure.of(error)
+            if failure.permanent:  # the board's layout or one report: each goes on its own, next pass
+                self._alone.update(p.id for p in group)
+                with write_transaction(self.session_factory) as session:
+                    for pending in group:
+                        outbox.release(session, pending.id, self.clock(), held=pending.claimed_until)
+                return
             for pending in group:
                 self._fail(pending, failure, stats, hold_channel=True, looks_next=True)
             return
@@ -457,7 +469,7 @@ class OutboxDelivery:
     ) -> None:
         try:
             response = self._call(outgoing)
-        except (SlackApiError, OSError) as error:  # OSError: refused, reset, timed out
+        except Exception as error:
             self._fail(pending, Failure.of(error), stats, hold_channel=True, looks_next=outgoing.method == POST)
             return
         with write_transaction(self.session_factory) as session:
@@ -539,13 +551,13 @@ class OutboxDelivery:
         stats.errors.append(failure.error)
 
 
-def _grouped(claimed: list[Pending]) -> list[list[Pending]]:
+def _grouped(claimed: list[Pending], alone: set[int] = frozenset()) -> list[list[Pending]]:
     """Claimed rows as messages to send: reports for one channel together (a board), redraws of one subject
     together (one delivery stands for all), every other row alone."""
     groups: dict[object, list[Pending]] = {}
     for pending in claimed:
         prefix = notices.parse(pending.kind, pending.payload).coalescing_prefix(pending.recipient)
-        if pending.kind == BOARD:
+        if pending.kind == BOARD and pending.id not in alone:
             key: object = (pending.team_id, pending.recipient)
         elif prefix:
             key = (pending.team_id, pending.kind, pending.recipient, prefix)

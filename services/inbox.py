@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from models import InboxRequest
 
-CLAIM = timedelta(minutes=2)  # a request not finished by then is presumed lost with its process
+# A request not finished by then is presumed lost with its process: longer than any work (Slack's slowest
+# answers, a busy database) takes, short enough that a killed process's requests are soon taken up.
+CLAIM = timedelta(minutes=5)
 MAX_ATTEMPTS = 3  # a request that killed its worker three times is not tried a fourth
 KEEP = timedelta(days=1)  # finished rows stay this long, so a late Slack retry is still recognised
 

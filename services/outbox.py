@@ -37,6 +37,7 @@ CLAIM_LEASE = timedelta(seconds=60)
 PACE_CAP = timedelta(minutes=5)  # no channel is held longer than this, whatever a clock or a Retry-After said
 DEAD_AFTER = timedelta(hours=24)  # how long transient failures are retried, from a row's first attempt
 SKIPPED = "subject no longer exists"  # given up with nothing lost: not counted among the failures
+RATE_LIMITED = ("ratelimited", "429")  # how a 429 is recorded as a row's last error
 
 
 @dataclass(frozen=True)
@@ -399,6 +400,7 @@ def bring_forward(session: Session, now: datetime, settled: datetime) -> int:
             OutboxMessage.claimed_until.is_(None),
             OutboxMessage.next_attempt_at > now,
             OutboxMessage.last_error.is_not(None),
+            OutboxMessage.last_error.not_in(RATE_LIMITED),  # Slack's Retry-After still stands
             OutboxMessage.last_attempt_at <= settled,
         )
         .values(next_attempt_at=now)

@@ -137,3 +137,24 @@ def test_when_slack_answers_again_what_waited_out_a_backoff_goes_at_once(
     dm(3)
     assert delivery.deliver_pass().sent == 1  # the first answer after the outage...
     assert delivery.drain(timeout=5).sent == 3  # ...brings the others forward, minutes early
+
+
+def test_a_board_slack_refuses_for_good_sends_each_report_alone_and_gives_none_up(
+    session_factory, settings, fake_slack, reports
+):
+    fake_slack.error("chat.postMessage", "invalid_blocks", times=1)
+    worker(session_factory, settings).drain(timeout=10)
+    posted = channel_calls(fake_slack, "chat.postMessage")
+    assert len(posted) == 5  # the board was refused once; each report then went on its own card
+    with session_factory() as session:
+        statuses = session.scalars(select(OutboxMessage.status).where(OutboxMessage.kind == "progress.card")).all()
+    assert statuses == [OutboxStatus.SENT] * 5
+
+
+def test_a_call_that_breaks_in_an_unexpected_way_is_an_unknown_outcome_for_that_row_only():
+    from http.client import IncompleteRead
+
+    from scheduler.delivery import Failure
+
+    failure = Failure.of(IncompleteRead(b""))
+    assert failure.uncertain and not failure.permanent and failure.error == "unexpected: IncompleteRead"

@@ -211,7 +211,7 @@ def test_home_shows_member_status_and_lead_missing_list_in_both_languages(bot):
     bot.clock.set(MONDAY_11_KST)
     bot.command("/progress", "JOBS 30% 보고함", user="U2")
     member = json.dumps(home_of(bot, "U2")["blocks"], ensure_ascii=False)
-    assert "늦게 보고함" in member and Action.PROGRESS_OPEN in member and "30%" in member
+    assert "기한 후 보고" in member and Action.PROGRESS_OPEN in member and "30%" in member
     lead = json.dumps(home_of(bot, "U1")["blocks"], ensure_ascii=False)
     assert "내가 주관하는 과제" in lead and "미보고: <@U1>, <@U3>" in lead
     # U3 is in New York: their report is on time until 10:00 Monday there, so at 11:00 in Seoul it is only due

@@ -194,7 +194,7 @@ def test_a_plain_member_is_refused_the_organisation_and_any_project(bot):
     for text in ("participation 2026-09", "participation", "participation 2026-09 ATOPY"):
         shown = text_of(bot.command("/report", text, user="U2"))
         assert "관리자" in shown and "참여 실적 · " not in shown and "평균" not in shown
-    assert "전체 참여 실적은 관리자, 또는 과제 주관자가" in text_of(bot.command("/report", "participation", user="U2"))
+    assert "전체 참여 실적은 관리자, 또는 주관 책임자가" in text_of(bot.command("/report", "participation", user="U2"))
     assert not [c for c in bot.fake.calls if c.method.startswith("files.")]
 
 

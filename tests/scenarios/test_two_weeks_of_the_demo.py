@@ -208,7 +208,7 @@ def test_monday_ten_oclock_nudges_everyone_who_owes_and_not_who_reported_or_was_
         _ids(office, "VILLAGE", "JOBS", "HALL", "DATA")
     )
     dm = office.dm(kst(7, 10), KIM)
-    assert dm.text.splitlines()[0] == ":sunrise: 오늘 챙기실 일이 4건 있습니다."
+    assert dm.text.splitlines()[0] == ":sunrise: 오늘 처리하실 일이 4건 있습니다."
     assert dm.text.count("진척 보고가 아직 없습니다") == 4
     assert all(f"*{project_name(key)}* (`{key}`)" in dm.text for key in ("VILLAGE", "JOBS", "HALL", "DATA"))
     assert _buttons(dm, "progress_open") == ["VILLAGE", "JOBS", "HALL", "DATA"]
@@ -221,7 +221,7 @@ def test_the_second_nudge_goes_the_next_working_day_only_to_who_is_still_missing
     assert sorted(m.payload["project_id"] for m in second) == sorted(_ids(office, "JOBS", "HALL", "DATA"))
     assert {m.payload["stage"] for m in second} == {2}
     dm = office.dm(kst(8, 10), KIM)
-    assert dm.text.splitlines()[0] == ":sunrise: 오늘 챙기실 일이 3건 있습니다."
+    assert dm.text.splitlines()[0] == ":sunrise: 오늘 처리하실 일이 3건 있습니다."
     assert dm.text.count("다시 알려 드립니다") == 3 and "우리 마을 만들기" not in dm.text  # VILLAGE reported at 11:00
     assert _buttons(dm, "progress_open") == ["JOBS", "HALL", "DATA"]
     assert not office.at(kst(8, 10), "nudge.progress", YOON)  # back from Wednesday, and the week was excused
@@ -384,7 +384,7 @@ def test_each_person_gets_at_most_one_dm_a_day_listing_every_item_gathered_into_
     for m in office.sent:
         if m.kind == DAILY:
             items = [i for i in office.sent if i.kind in TIMED and (i.at, i.recipient) == (m.at, m.recipient)]
-            assert m.text.splitlines()[0] == f":sunrise: 오늘 챙기실 일이 {len(items)}건 있습니다."
+            assert m.text.splitlines()[0] == f":sunrise: 오늘 처리하실 일이 {len(items)}건 있습니다."
             assert len(m.text.splitlines()) == 1 + len(items)
     # who was sent what on the first Monday at 10:00: one DM each, one line a project owed
     monday = Counter(m.recipient for m in office.at(kst(7, 10), "nudge.progress"))

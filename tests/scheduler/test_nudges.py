@@ -818,7 +818,7 @@ def test_nudges_render_in_korean_and_english_and_not_once_the_person_has_reporte
     assert [b["text"]["text"] for b in buttons] == ["진척 보고", "내일 다시 알림"]
     en = rendered_text(sf, NUDGE, "U3", "en", nyt(2026, 11, 23, 10, 1), tz=NEW_YORK)
     assert (
-        "Your progress update for *청년 일자리 YOUTH* (`YOUTH`) for week 4 of November (Nov 23 – Nov 29) is not in yet"
+        "Your progress update on *청년 일자리 YOUTH* (`YOUTH`) for week 4 of November (Nov 23 – Nov 29) is not in yet"
         in en
     )
 
@@ -958,7 +958,7 @@ def test_a_person_in_six_projects_gets_one_dm_on_monday_listing_the_six_with_six
     out = daily_dm(sf, "U2", kst(2026, 11, 23))
     assert isinstance(out, Outgoing) and out.method == "chat.postMessage" and out.args["channel"] == "U2"
     lines = out.args["text"].splitlines()
-    assert lines[0] == ":sunrise: 오늘 챙기실 일이 6건 있습니다."
+    assert lines[0] == ":sunrise: 오늘 처리하실 일이 6건 있습니다."
     assert lines[1:] == [
         f":memo: *청년 일자리 {key}* (`{key}`)의 11월 4주차(11. 23.~11. 29.) 진척 보고가 아직 없습니다. "
         "한두 줄이면 충분합니다."
@@ -976,7 +976,7 @@ def test_a_person_in_six_projects_gets_one_dm_on_monday_listing_the_six_with_six
         report(sf, "U2", kst(2026, 11, 23, 10, 40), key=key)
     out = daily_dm(sf, "U2", kst(2026, 11, 23))
     assert isinstance(out, Outgoing) and buttons_of(out, "progress_open") == ["YOUTH", "FARM", "DATA", "HALL"]
-    assert out.args["text"].splitlines()[0] == ":sunrise: 오늘 챙기실 일이 4건 있습니다."
+    assert out.args["text"].splitlines()[0] == ":sunrise: 오늘 처리하실 일이 4건 있습니다."
     for key in ("YOUTH", "FARM", "DATA", "HALL"):
         report(sf, "U2", kst(2026, 11, 23, 10, 50), key=key)
     assert daily_dm(sf, "U2", kst(2026, 11, 23)) is None
@@ -1022,6 +1022,6 @@ def test_a_reminder_due_after_the_mornings_dm_waits_for_the_next_mornings(sessio
     out = daily_dm(sf, "U2", kst(2026, 11, 25, 16))
     assert isinstance(out, Outgoing)
     assert out.args["text"].splitlines() == [
-        ":sunrise: 오늘 챙기실 일이 1건 있습니다.",
+        ":sunrise: 오늘 처리하실 일이 1건 있습니다.",
         ":hourglass: 결재 #1 “청년 주거 지원 협약안 결재”가 근무시간 기준 24시간째 결재를 기다리고 있습니다.",
     ]

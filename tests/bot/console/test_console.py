@@ -187,7 +187,7 @@ def test_project_registration_through_the_form(term):
     assert "@김민수 (주관)" in shown and "@이서연" in shown and "@박지호" in shown
 
     term.do(":as lee")
-    assert "📥 과제 해양 쓰레기 줄이기 (`MARINE`)의 참여자로 추가되셨습니다. 추가한 사람: @김민수님" in term.do(
+    assert "📥 해양 쓰레기 줄이기 (`MARINE`) 과제의 참여자로 지정되었습니다(지정: @김민수)." in term.do(
         ":inbox"
     )
 
@@ -236,7 +236,7 @@ def _home_status(home: str, key: str) -> str:
 
 def test_progress_post_in_one_line(term):
     # the demo opens on Monday morning, before the week's reports fall due at 10:00
-    assert "보고 예정" in _home_status(term.do(":home"), "ATOPY")
+    assert "미보고(마감 전)" in _home_status(term.do(":home"), "ATOPY")
 
     shown = term.do("/progress ATOPY 40% 초안 완료")
     assert "✅ 아토피 없는 경기도 (`ATOPY`)에 진척을 보고했습니다." in shown
@@ -408,7 +408,7 @@ def test_discussion_with_a_poll_and_votes_by_two_people(term):
         form={"주제": "홍보 방법", "배경 설명": "예산 500만 원", "투표 선택지": "포스터\\n영상\\n캠페인"},
     )
     assert "[Enter: 아토피 없는 경기도 (ATOPY)]" in next(p for p in term.asked() if p.startswith("과제"))
-    assert "💬 토론 #2를 열었습니다: 홍보 방법." in shown
+    assert "💬 토론 #2 ‘홍보 방법’을 열었습니다. 토론 카드는 #C0ATOPY 채널에 올렸습니다." in shown
     card = after(shown, "── #C0ATOPY ──")
     assert "토론: 홍보 방법" in card and "예산 500만 원" in card and "투표 0표" in card
     video = button(card, "영상")
@@ -485,7 +485,7 @@ def test_inbox_shows_every_dm_of_the_current_person_with_numbered_buttons(term):
     inbox = term.do(":inbox")
     dms = term.console.fake.messages("D0KIM")
     assert inbox.count("── DM from Onnuri ──") == len(dms) == 4  # added to VILLAGE, JOBS, ATOPY and HALL
-    assert "📥 과제 아토피 없는 경기도 (`ATOPY`)의 참여자로 추가되셨습니다. 추가한 사람: @박지호님" in inbox
+    assert "📥 아토피 없는 경기도 (`ATOPY`) 과제의 참여자로 지정되었습니다(지정: @박지호)." in inbox
     assert buttons(inbox, "상세 보기") == [1, 2, 3, 4]
 
 

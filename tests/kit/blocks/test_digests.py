@@ -134,11 +134,11 @@ def test_project_digest_in_korean_shows_every_figure():
     members = texts(payload)[2]
     assert "kim (일자리정책과) `▓▓▓▓░░░░░░` 40% :white_check_mark:" in members
     assert "<@U1>" not in members and "<@U2>" in members  # names, no pings; a mention only without a name
-    assert "*결재* 상신 2 · 종결 1 · 현재 진행 중 1" in shown
+    assert "*결재* 상신 2건 · 완료 1건 · 진행 중 1건" in shown
     assert "#12 협약안 결재 — <@U5> 결재 대기 (2026-11-24부터)" in shown
-    assert "*지시* 새 지시 3 · 완료 1 · 현재 기한 지남 1" in shown
+    assert "*지시* 신규 3건 · 완료 1건 · 기한 경과 1건" in shown
     assert "#4 현황 보고 — 기한 2026-11-20 · <@U2>, <@U1>" in shown and "둘째 줄" not in shown
-    assert "*토론* 새 토론 1 · 결론 1" in shown and "#7 *우선 학교*: A안으로 결정" in shown
+    assert "*토론* 신규 1건 · 결론 1건" in shown and "#7 *우선 학교*: A안으로 결정" in shown
     assert texts(payload)[-1] == ":alarm_clock: 이번 기간 미보고 (마감 지남): <@U2>"
     assert payload["text"] == "주간 요약 — 일자리 창출 (JOBS): 40%, 주의"
 

@@ -255,7 +255,7 @@ def test_the_card_in_both_languages():
 
     assert ko["text"] == "토론 #3: 시범 학교 선정 순서" and en["text"] == "Discussion #3: 시범 학교 선정 순서"
     assert "제안 <@U2>" in mrkdwn(ko) and "댓글 3개" in mrkdwn(ko) and "진행 중" in mrkdwn(ko)
-    assert [b["text"]["text"] for b in buttons(ko)] == ["투표 추가", "결론 내고 종료"]
+    assert [b["text"]["text"] for b in buttons(ko)] == ["투표 추가", "결론 정리 후 종료"]
 
 
 def test_what_people_typed_is_escaped_everywhere_on_the_card():

@@ -54,7 +54,7 @@ def test_my_requests_beyond_those_shown_are_counted_and_none_is_said_plainly():
         blocks.home(KO, None, [], today=TODAY, my_requests=many)
     )
     none = shown(blocks.home(KO, None, [], today=TODAY, my_requests=MyPending([], 0)))
-    assert "*내가 상신한 결재* (0)" in none and "결재선에서 기다리는 상신 결재가 없습니다." in none
+    assert "*내가 상신한 결재* (0)" in none and "진행 중인 상신 결재가 없습니다." in none
 
 
 def test_directives_i_issued_show_the_open_ones_with_status_and_due_and_count_the_done():

@@ -108,7 +108,7 @@ def project(**overrides) -> ProjectInfo:
 def test_the_approval_card_names_the_requester_as_the_drafter_and_says_when_there_is_no_due_date():
     korean = shown(approval_blocks.card(request(), ko()))
     english = shown(approval_blocks.card(request(), en()))
-    assert "*기안자*\\n<@U1>" in korean and "*기한*\\n기한 없음" in korean and "요청" not in korean
+    assert "*기안자*\\n<@U1>" in korean and "*기한*\\n없음" in korean and "요청" not in korean
     assert "*Requester*\\n<@U1>" in english and "*Due*\\nNo due date" in english and "None" not in english
     assert "*Status*\\nIn progress" in english
 

@@ -86,6 +86,7 @@ def build_runtime(
         migrate.upgrade(engine)
     org = compose.organisation(settings)
     outbox_written = threading.Event()  # a commit that queued a message wakes the delivery at once
+
     def outbox_written_now() -> None:
         outbox_written.set()
         if hand_off is not None:  # the work process delivers: a form's notification need not wait for its poll

@@ -187,9 +187,7 @@ def test_project_registration_through_the_form(term):
     assert "@김민수 (주관)" in shown and "@이서연" in shown and "@박지호" in shown
 
     term.do(":as lee")
-    assert "📥 해양 쓰레기 줄이기 (`MARINE`) 과제의 참여자로 지정되었습니다(지정: @김민수)." in term.do(
-        ":inbox"
-    )
+    assert "📥 해양 쓰레기 줄이기 (`MARINE`) 과제의 참여자로 지정되었습니다(지정: @김민수)." in term.do(":inbox")
 
 
 def test_project_registration_in_one_line(term):

@@ -155,16 +155,22 @@ def start_bot(fake: FakeSlack, settings: Settings, engine: Engine) -> tuple[Bot,
     return Bot(fake, requests, runtime, base_url, executor, clock), server
 
 
-@pytest.fixture
-def bot(fake_slack: FakeSlack, settings: Settings, engine: Engine) -> Iterator[Bot]:
-    harness, server = start_bot(fake_slack, settings, engine)
-    yield harness
+def stop_bot(harness: Bot, server: Any) -> None:
     harness.executor.wait_idle(timeout=15)  # no listener may still write while the next test empties tables
     # waitress notices the close within its 1 s loop timeout; the daemon thread is not waited for.
     # (A shorter asyncore_loop_timeout makes waitress spin on poll and starve the bot of CPU.)
     server.close()
     harness.runtime.sweep.stop()
     harness.runtime.delivery.stop()
+    if harness.runtime.front is not harness.runtime.engine:
+        harness.runtime.front.dispose()  # the request threads' own pool: its connections are the test's to close
+
+
+@pytest.fixture
+def bot(fake_slack: FakeSlack, settings: Settings, engine: Engine) -> Iterator[Bot]:
+    harness, server = start_bot(fake_slack, settings, engine)
+    yield harness
+    stop_bot(harness, server)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from bot.fakeslack.payloads import SlackRequests as R
 from kit.blocks.discussions import vote_action
 from kit.ids import Action, Block, Callback
 from models import Discussion, DiscussionReply, DiscussionStatus, PollVote
-from tests.conftest import ADMIN, start_bot
+from tests.conftest import ADMIN, start_bot, stop_bot
 
 CHANNEL = "C0ATOPY"
 
@@ -211,9 +211,7 @@ def test_refusals_change_nothing(bot):
 def english_bot(fake_slack, english_settings, engine) -> Iterator:
     harness, server = start_bot(fake_slack, english_settings, engine)
     yield harness
-    harness.executor.wait_idle(timeout=15)
-    server.close()
-    harness.runtime.delivery.stop()
+    stop_bot(harness, server)
 
 
 def test_in_english(english_bot):

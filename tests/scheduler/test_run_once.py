@@ -258,8 +258,10 @@ def test_two_run_once_processes_at_the_same_instant_send_each_nudge_exactly_once
     assert all(n == 1 for n in per_message.values()), per_message
     queued = [_count(line, "nudges") for line in outputs]
     assert sum(queued) == 2, outputs  # the rows were queued once between them
-    rows = outbox(db_url, notices.ProgressNudge.kind)
-    assert len(rows) == 2 and all(r.status is OutboxStatus.SENT and r.attempts == 1 for r in rows)
+    rows = outbox(db_url, notices.ProgressNudge.kind)  # gathered into each person's one DM of the day
+    assert len(rows) == 2 and all(r.status is OutboxStatus.SENT for r in rows)
+    daily = outbox(db_url, notices.DailyNudges.kind)
+    assert len(daily) == 2 and all(r.status is OutboxStatus.SENT and r.attempts == 1 for r in daily)
 
 
 def _count(line: str, name: str) -> int:

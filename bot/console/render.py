@@ -40,6 +40,12 @@ EMOJI = {
     "palm_tree": "🌴",
     "point_right": "👉",
     "white_circle": "⚪",
+    "arrows_counterclockwise": "🔄",
+    "outbox_tray": "📤",
+    "small_red_triangle_down": "🔻",
+    "sunrise": "🌅",
+    "unlock": "🔓",
+    "pencil2": "✏️",
 }
 _TOKEN = re.compile(r"<([^<>]+)>")
 _EMOJI = re.compile(r":([a-z0-9_+\-]+):")

@@ -383,3 +383,14 @@ def test_controls_add_assigns_the_number():
     controls = Controls()
     added = controls.add(Control(99, "x", "b", "라벨"), {"kind": "home"})
     assert added.number == 1 and controls.items[1] == (added, {"kind": "home"})
+
+
+def test_every_emoji_the_catalogs_use_is_drawn_in_the_console():
+    import re
+    from pathlib import Path
+
+    from bot.console.render import EMOJI
+
+    catalogs = Path(__file__).parents[3] / "kit" / "i18n"
+    used = {code for p in catalogs.glob("*.toml") for code in re.findall(r":([a-z0-9_]+):", p.read_text())}
+    assert used - set(EMOJI) == set()
